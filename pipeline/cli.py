@@ -1,0 +1,241 @@
+"""The ``newsdedup`` command line."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from pipeline.errors import NewsdedupError
+from pipeline.storage import Database
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_FATAL = 2
+EXIT_INTERRUPTED = 130
+
+db_option = click.option(
+    "--db", "db_url", metavar="URL", envvar=None,
+    help="SQLAlchemy database URL. Default: $NEWSDEDUP_DB, else sqlite:///newsdedup.db.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+
+
+def _config(db_url: str | None = None):  # noqa: ANN202 - settings.config.Config
+    from settings.config import load_config
+
+    try:
+        return load_config({"NEWSDEDUP_DB": db_url})
+    except ValueError as exc:  # a bad environment value
+        raise NewsdedupError(f"bad setting: {exc}") from None
+
+
+def fatal_errors(func: F) -> F:
+    """Print newsdedup's own errors as one clear line and exit non-zero."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except NewsdedupError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(EXIT_FATAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+@click.version_option(package_name="newsdedup")
+def main(verbose: int, quiet: bool) -> None:
+    """newsdedup: clean news pages, find the copies of each story, and keep one
+    canonical article per story with the record of every page that carried it.
+
+    \b
+    Start with:
+      newsdedup ingest seeds/       clean, deduplicate and store five example pages
+      newsdedup export -o out.jsonl one article per line, with its sources
+
+    Settings come from settings/ (defaults), NEWSDEDUP_* environment
+    variables, then flags. See README.md.
+    """
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    logging.basicConfig(level=level, format="%(levelname)s %(message)s", stream=sys.stderr)
+    if verbose < 2:
+        for noisy in ("scrapy", "trafilatura", "htmldate", "py.warnings"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@db_option
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: on when stderr is a terminal; log lines otherwise).")
+@fatal_errors
+def ingest(paths: tuple[str, ...], db_url: str | None, progress: bool | None) -> None:
+    """Ingest local files and directories (recursively): .txt, .html, .htm, and
+    gzip of those. Each page is cleaned, fingerprinted and either joined to the
+    story it copies or stored as a new canonical article.
+
+    Bad files are reported, recorded in the `failures` table, and skipped.
+    Re-running on the same inputs changes nothing. Ctrl-C stops after the
+    current document; run again to finish.
+
+    Exit status: 0 when the run completes (even with failed files), 2 on a
+    fatal error (bad database URL, no readable input), 130 when interrupted.
+    """
+    from pipeline.runner import ingest as run_ingest
+
+    summary = run_ingest(list(paths), _config(db_url), progress=progress)
+    click.echo(f"{summary.status}: {summary.line()} (run {summary.run_id})")
+    if summary.status == "interrupted":
+        click.echo("Interrupted: run the same command again to finish.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--explain", is_flag=True, help="Show every line of each page, kept or dropped, and why.")
+@fatal_errors
+def clean(paths: tuple[str, ...], explain: bool) -> None:
+    """Clean pages without touching any database: one JSON line per file, with
+    uri, title, text, authors, published, language (and credits, outlet):
+    exactly what ingest would keep. A file that fails prints its error instead.
+    """
+    from pipeline.runner import clean_files
+
+    for doc, dropped in clean_files(list(paths), _config()):
+        if explain:
+            click.secho(f"== {doc.uri}", bold=True)
+            for v in doc.verdicts:
+                mark = "+" if v.kept else "-"
+                click.echo(f"{mark} {v.reason:<16} {v.text[:100]}")
+            if dropped is not None:
+                click.echo(f"! {dropped.reason}: {dropped.message}")
+            continue
+        if dropped is not None:
+            click.echo(json.dumps({"uri": doc.uri, "error": dropped.reason, "message": dropped.message},
+                                  ensure_ascii=False))
+            continue
+        click.echo(json.dumps({
+            "uri": doc.uri, "title": doc.title, "text": doc.body_text, "authors": doc.authors,
+            "published": doc.published.isoformat() if doc.published else None,
+            "language": doc.language, "credits": doc.credits, "outlet": doc.outlet,
+        }, ensure_ascii=False))
+
+
+@main.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="Output file (default: standard output).")
+@fatal_errors
+def export(db_url: str | None, fmt: str, output: Any) -> None:
+    """Export one canonical article per record, with its sources.
+
+    JSON keys: id, title, text (without the title), authors, published
+    (ISO 8601 or null), language, credits, outlet, first_seen, and sources
+    (uri, fetched_at, relation, similarity, title, content_sha256, ...).
+    In CSV, list fields are JSON-encoded.
+    """
+    from pipeline.query import iter_article_records
+
+    db = Database(_config(db_url).db_url)
+    writer = None
+    count = 0
+    for record in iter_article_records(db):
+        if fmt == "jsonl":
+            output.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            if writer is None:
+                writer = csv.DictWriter(output, fieldnames=list(record))
+                writer.writeheader()
+            writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+                             for k, v in record.items()})
+        count += 1
+    click.echo(f"exported {count} articles", err=True)
+
+
+@main.command()
+@click.argument("article_id")
+@db_option
+@json_option
+@fatal_errors
+def show(article_id: str, db_url: str | None, as_json: bool) -> None:
+    """Show one article (by id, or a unique prefix of it) and every source that carried it."""
+    from pipeline.query import article_record
+
+    db = Database(_config(db_url).db_url)
+    with db.session() as session:
+        article = db.find_article(session, article_id)
+        if article is None:
+            raise NewsdedupError(f"no article with id {article_id!r} (see `newsdedup search`)")
+        record = article_record(article, db.sources(session, article.id))
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    click.secho(record["title"], bold=True)
+    click.echo(f"id {record['id']} · {record['language'] or '?'} · published {record['published'] or '?'}"
+               f" · authors {', '.join(record['authors']) or '?'} · credits {', '.join(record['credits']) or '-'}")
+    click.echo()
+    click.echo(record["text"])
+    click.echo()
+    click.secho(f"{len(record['sources'])} sources:", bold=True)
+    for s in record["sources"]:
+        click.echo(f"  {s['fetched_at']}  {s['relation']:<8} {s['similarity']:.2f}  {s['uri']}")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True, help="At most this many results.")
+@db_option
+@json_option
+@fatal_errors
+def search(query: str, limit: int, db_url: str | None, as_json: bool) -> None:
+    """Find articles whose title or text contains every word of QUERY (case-insensitive)."""
+    from pipeline.query import search as run_search
+
+    db = Database(_config(db_url).db_url)
+    with db.session() as session:
+        results = run_search(session, query, limit)
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        return
+    if not results:
+        click.echo("no articles found")
+    for r in results:
+        click.secho(f"{r['id']}  {r['title']}", bold=True)
+        click.echo(f"    {r['sources']} sources · first seen {r['first_seen']} · {r['snippet']}")
+
+
+@main.command()
+@db_option
+@json_option
+@fatal_errors
+def stats(db_url: str | None, as_json: bool) -> None:
+    """Counts: articles, documents by relation, failures, and the latest runs."""
+    from pipeline.query import stats as run_stats
+
+    db = Database(_config(db_url).db_url)
+    with db.session() as session:
+        data = run_stats(session)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    rel = ", ".join(f"{n} {k}" for k, n in sorted(data["relations"].items())) or "none"
+    click.echo(f"{data['articles']} articles from {data['documents']} documents ({rel}); "
+               f"{data['failures']} failed documents recorded")
+    for r in data["runs"]:
+        click.echo(f"  run {r['id']} {r['kind']} {r['status']} {r['started_at']}: {r['documents']} seen, "
+                   f"{r['new_articles']} new, {r['duplicates']} duplicates, {r['skipped']} skipped, "
+                   f"{r['failures']} failed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Every exception newsdedup raises, in one place.
+
+::
+
+    NewsdedupError                 base of everything below
+    ├── ConfigError                a setting or CLI flag is unusable (bad DB URL, bad value)
+    ├── InputError                 no readable input at all (fatal for a run)
+    ├── StorageError               the database failed or holds incompatible data
+    └── DocumentDropped            one document leaves the pipeline (a Scrapy DropItem)
+        ├── DocumentSkipped        nothing to do: already ingested; not a failure
+        └── DocumentFailed         bad input: recorded in the ``failures`` table, run goes on
+
+A :class:`DocumentDropped` carries a short machine ``reason`` (``"empty"``,
+``"binary"``, ``"already-ingested"``…) and a human message. Fatal errors
+(the first three) stop a run with a non-zero exit; a dropped document never does.
+"""
+
+from __future__ import annotations
+
+from scrapy.exceptions import DropItem
+
+
+class NewsdedupError(Exception):
+    """Base class of newsdedup's own errors."""
+
+
+class ConfigError(NewsdedupError):
+    """A setting, environment variable or CLI flag cannot be used."""
+
+
+class InputError(NewsdedupError):
+    """A run was given no readable input at all."""
+
+
+class StorageError(NewsdedupError):
+    """The database could not be used, or holds data made with other parameters."""
+
+
+class DocumentDropped(NewsdedupError, DropItem):
+    """One document leaves the pipeline, with a ``reason`` code and a message."""
+
+    log_level_default = "INFO"
+
+    def __init__(self, reason: str, message: str, *, stage: str = "") -> None:
+        DropItem.__init__(self, f"{reason}: {message}", log_level=self.log_level_default)
+        self.reason = reason
+        self.message = message
+        self.stage = stage
+
+
+class DocumentSkipped(DocumentDropped):
+    """Nothing to do for this document (for example, it was ingested before)."""
+
+    log_level_default = "DEBUG"
+
+
+class DocumentFailed(DocumentDropped):
+    """The document is bad input. It is recorded as a failure; the run goes on."""
+
+    log_level_default = "WARNING"

@@ -1,0 +1,72 @@
+"""The item every stage reads and fills in: one :class:`Document` per input page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class LineVerdict:
+    """What the clean stage decided for one line of a page (shown by ``clean --explain``)."""
+
+    text: str
+    kept: bool
+    reason: str  # "body", "title", or why it was dropped ("ad", "before-title", "meta:date", ...)
+
+
+@dataclass
+class Document:
+    """One input document on its way through the stages.
+
+    Set by the source (spider): ``uri`` to ``error``. Each stage fills the
+    fields under its name and nothing else.
+    """
+
+    # source: where the bytes came from (provenance)
+    uri: str
+    raw: bytes | None = None
+    fetched_at: datetime | None = None
+    size: int | None = None
+    mtime: datetime | None = None
+    sha256: str | None = None
+    # A read error found by the source (missing, unreadable, too large): (reason, message).
+    error: tuple[str, str] | None = None
+
+    # decode
+    encoding: str | None = None
+    text: str | None = None
+    is_html: bool = False
+
+    # extract: the page as lines; HTML also yields metadata here
+    lines: list[str] = field(default_factory=list)
+    html_meta: dict[str, Any] = field(default_factory=dict)
+
+    # clean
+    title: str = ""
+    body: list[str] = field(default_factory=list)  # paragraphs of article text
+    meta_lines: list[tuple[str, str]] = field(default_factory=list)  # (kind, text)
+    verdicts: list[LineVerdict] = field(default_factory=list)
+
+    # metadata
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    language: str | None = None
+    credits: list[str] = field(default_factory=list)
+    outlet: str | None = None
+
+    # fingerprint
+    text_hash: str | None = None
+    signature: Any = None  # datasketch MinHash
+    word_count: int = 0
+
+    # dedup
+    article_id: str | None = None
+    relation: str | None = None  # original / exact / near
+    similarity: float | None = None
+
+    @property
+    def body_text(self) -> str:
+        """The article text: paragraphs joined by blank lines, without the title."""
+        return "\n\n".join(self.body)

@@ -1,0 +1,100 @@
+"""Reading the database: the records ``export``, ``show``, ``search`` and ``stats`` print."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from pipeline.storage import Article, Database, Failure, Provenance, Run
+
+EXPORT_BATCH = 500
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def source_record(p: Provenance) -> dict[str, Any]:
+    return {
+        "uri": p.uri, "fetched_at": _iso(p.fetched_at), "relation": p.relation,
+        "similarity": p.similarity, "title": p.title, "content_sha256": p.content_sha256,
+        "credits": list(p.credits or []), "outlet": p.outlet,
+    }
+
+
+def article_record(a: Article, sources: list[Provenance]) -> dict[str, Any]:
+    """One canonical article as exported: the contract of ``newsdedup export``."""
+    return {
+        "id": a.id, "title": a.title, "text": a.text, "authors": list(a.authors or []),
+        "published": _iso(a.published), "language": a.language,
+        "credits": list(a.credits or []), "outlet": a.outlet, "first_seen": _iso(a.first_seen),
+        "sources": [source_record(p) for p in sources],
+    }
+
+
+def iter_article_records(db: Database) -> Iterator[dict[str, Any]]:
+    """Every article with its sources, streamed in batches (memory stays flat)."""
+    with db.session() as session:
+        last = ""
+        while True:
+            batch = session.scalars(
+                select(Article).where(Article.id > last).order_by(Article.id).limit(EXPORT_BATCH)
+            ).all()
+            if not batch:
+                return
+            ids = [a.id for a in batch]
+            by_article: dict[str, list[Provenance]] = {i: [] for i in ids}
+            for p in session.scalars(
+                select(Provenance).where(Provenance.article_id.in_(ids))
+                .order_by(Provenance.fetched_at, Provenance.id)
+            ):
+                by_article[p.article_id].append(p)
+            for a in batch:
+                yield article_record(a, by_article[a.id])
+            last = ids[-1]
+            session.expunge_all()
+
+
+def search(session: Session, query: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Articles whose title or text contains every word of ``query`` (case-insensitive)."""
+    conditions = []
+    for word in query.split():
+        pattern = f"%{word.lower()}%"
+        conditions.append(or_(func.lower(Article.title).like(pattern), func.lower(Article.text).like(pattern)))
+    n_sources = (select(func.count(Provenance.id)).where(Provenance.article_id == Article.id)
+                 .correlate(Article).scalar_subquery())
+    rows = session.execute(
+        select(Article, n_sources).where(*conditions).order_by(Article.first_seen, Article.id).limit(limit)
+    ).all()
+    return [{"id": a.id, "title": a.title, "published": _iso(a.published), "language": a.language,
+             "sources": n, "first_seen": _iso(a.first_seen), "snippet": _snippet(a.text, query)}
+            for a, n in rows]
+
+
+def _snippet(text: str, query: str, width: int = 160) -> str:
+    low = text.lower()
+    positions = [low.find(w.lower()) for w in query.split() if low.find(w.lower()) >= 0]
+    start = max(0, min(positions) - width // 3) if positions else 0
+    piece = text[start:start + width].replace("\n", " ")
+    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
+
+
+def stats(session: Session) -> dict[str, Any]:
+    articles = session.scalar(select(func.count(Article.id))) or 0
+    documents = session.scalar(select(func.count(Provenance.id))) or 0
+    relations = dict(session.execute(select(Provenance.relation, func.count()).group_by(Provenance.relation)).all())
+    runs = session.scalars(select(Run).order_by(Run.id.desc()).limit(10)).all()
+    return {
+        "articles": articles,
+        "documents": documents,
+        "relations": relations,
+        "failures": session.scalar(select(func.count(Failure.id))) or 0,
+        "runs": [{"id": r.id, "kind": r.kind, "status": r.status, "started_at": _iso(r.started_at),
+                  "finished_at": _iso(r.finished_at), "documents": r.documents,
+                  "new_articles": r.new_articles, "duplicates": r.duplicates,
+                  "skipped": r.skipped, "failures": r.failures} for r in runs],
+    }

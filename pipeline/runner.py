@@ -1,0 +1,148 @@
+"""The local runner: drives the stages over local files without Scrapy's downloader.
+
+It builds the same stage classes, in the same order (``ITEM_PIPELINES``), as a
+Scrapy crawl does, and adds what a command-line run needs: a progress bar,
+a graceful Ctrl-C, and a summary.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
+
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
+from sqlalchemy.exc import SQLAlchemyError
+from tqdm import tqdm
+
+from pipeline.context import RunContext, RunSummary
+from pipeline.errors import DocumentDropped, InputError
+from pipeline.inputs import iter_files, read_document
+from pipeline.items import Document
+from pipeline.stages.base import Stage
+from settings.config import Config
+
+logger = logging.getLogger("newsdedup")
+LOG_EVERY_SECONDS = 10.0
+
+
+def build_stages(ctx: RunContext, *, offline: bool = False) -> list[Stage]:
+    """The stages in settings order; ``offline`` leaves out those that use the database."""
+    stages = []
+    for path in build_component_list(ctx.config.item_pipelines):
+        cls = load_object(path)
+        if not (isinstance(cls, type) and issubclass(cls, Stage)):
+            raise TypeError(f"ITEM_PIPELINES entry {path} is not a newsdedup Stage")
+        if offline and cls.uses_database:
+            continue
+        stages.append(cls(ctx))
+    return stages
+
+
+def run_stages(stages: Sequence[Stage], doc: Document) -> Document:
+    for stage in stages:
+        doc = stage.process_item(doc)
+    return doc
+
+
+class _Interrupt:
+    """First Ctrl-C: finish the current document and stop. Second: stop at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def handler(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        logger.warning("interrupted: finishing the current document (Ctrl-C again to stop at once)")
+
+
+@contextmanager
+def _sigint(interrupt: _Interrupt) -> Iterator[None]:
+    try:
+        previous = signal.signal(signal.SIGINT, interrupt.handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def ingest(paths: Sequence[str], config: Config, *, progress: bool | None = None) -> RunSummary:
+    """Ingest local files and directories; returns the run's summary.
+
+    Raises :class:`InputError` when no path held a readable file (after
+    recording the failures), and lets fatal storage errors through.
+    """
+    files = list(iter_files(paths, config.file_suffixes))
+    ctx = RunContext(config, kind="ingest", args=[str(p) for p in paths])
+    ctx.open()
+    stages = build_stages(ctx)
+    for stage in stages:
+        stage.open_spider()
+    interrupt = _Interrupt()
+    show_bar = sys.stderr.isatty() if progress is None else progress
+    status = "failed"
+    readable = 0
+    try:
+        with _sigint(interrupt), tqdm(total=len(files), unit="doc", disable=not show_bar,
+                                      desc="ingest", file=sys.stderr) as bar:
+            last_log = time.monotonic()
+            for n, (path, error) in enumerate(files, 1):
+                if interrupt.requested:
+                    break
+                doc = read_document(path, config.max_bytes, error)
+                readable += doc.error is None
+                _process(stages, ctx, doc)
+                bar.update(1)
+                if not show_bar and time.monotonic() - last_log >= LOG_EVERY_SECONDS:
+                    last_log = time.monotonic()
+                    logger.info("ingest: %d/%d documents; %s", n, len(files), ctx.summary().line())
+        status = "interrupted" if interrupt.requested else "completed"
+    except KeyboardInterrupt:
+        status = "interrupted"
+    finally:
+        summary = ctx.close(status)
+    if status == "completed" and readable == 0:
+        raise InputError("no readable input: " + (
+            "no file with a suffix in NEWSDEDUP_FILE_SUFFIXES was found" if not files
+            else "every path failed (see the messages above)"))
+    return summary
+
+
+def _process(stages: Sequence[Stage], ctx: RunContext, doc: Document) -> None:
+    try:
+        run_stages(stages, doc)
+    except DocumentDropped as exc:
+        ctx.record_drop(doc, exc)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # a bug or a library failure on one page: record it and go on
+        if isinstance(exc, SQLAlchemyError):
+            # The session cannot go on: drop the uncommitted batch (the next run redoes
+            # it) and let the stages forget what they held of it.
+            ctx.session.rollback()
+            for stage in stages:
+                stage.reset()
+        logger.exception("internal error on %s", doc.uri)
+        ctx.record_failure(doc, "unknown", "internal-error", f"{type(exc).__name__}: {exc}")
+
+
+def clean_files(paths: Sequence[str], config: Config) -> Iterator[tuple[Document, DocumentDropped | None]]:
+    """The offline stages (decode to metadata) over local files: what ingest would keep."""
+    ctx = RunContext(config, kind="clean")
+    stages = build_stages(ctx, offline=True)
+    for path, error in iter_files(paths, config.file_suffixes):
+        doc = read_document(path, config.max_bytes, error)
+        try:
+            yield run_stages(stages, doc), None
+        except DocumentDropped as exc:
+            yield doc, exc

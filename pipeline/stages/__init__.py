@@ -1,0 +1,1 @@
+"""The stages, one module each. Their order is ``ITEM_PIPELINES`` in ``settings/``."""

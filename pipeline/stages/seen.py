@@ -1,0 +1,33 @@
+"""seen: skip documents already ingested, so that a re-run changes nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from pipeline.items import Document
+from pipeline.stages.base import Stage
+from pipeline.storage import Provenance
+
+
+class SeenStage(Stage):
+    """Keeps documents whose (uri, content sha256) is not in ``provenance`` yet.
+
+    Drops (skipped, not failed): ``already-ingested``, the same bytes from the
+    same place were stored by an earlier run, or earlier in this one.
+    Documents the source could not read pass through; decode fails them.
+    """
+
+    name = "seen"
+    uses_database = True
+
+    def process(self, doc: Document) -> Document:
+        if doc.sha256 is None:
+            return doc
+        hit = self.ctx.session.scalar(
+            select(Provenance.id).where(
+                Provenance.uri == doc.uri, Provenance.content_sha256 == doc.sha256
+            ).limit(1)
+        )
+        if hit is not None:
+            self.skip("already-ingested", "the same content from this URI is already stored")
+        return doc

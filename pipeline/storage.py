@@ -1,0 +1,196 @@
+"""The database: SQLAlchemy 2.x typed models and the :class:`Database` handle.
+
+Tables:
+
+- ``articles``: one canonical article per story, with its MinHash signature;
+- ``provenance``: one row per ingested document (page or file) that carried a story;
+- ``runs``: one row per run, with its counts;
+- ``failures``: the documents a run could not ingest, with the reason.
+
+SQLite is the default; any SQLAlchemy URL works (PostgreSQL in production).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from pipeline.errors import ConfigError, StorageError
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Article(Base):
+    """A canonical article: the cleanest, most complete version of one story."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    published: Mapped[datetime | None] = mapped_column(DateTime)
+    language: Mapped[str | None] = mapped_column(String(8))
+    credits: Mapped[list[str]] = mapped_column(JSON, default=list)
+    outlet: Mapped[str | None] = mapped_column(Text)
+    canonical_uri: Mapped[str] = mapped_column(Text)
+    text_hash: Mapped[str] = mapped_column(String(64), index=True)
+    word_count: Mapped[int] = mapped_column(Integer)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    signature_params: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Provenance(Base):
+    """One ingested document and how it relates to its canonical article."""
+
+    __tablename__ = "provenance"
+    __table_args__ = (UniqueConstraint("uri", "content_sha256", name="uq_provenance_uri_sha"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    uri: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    mtime: Mapped[datetime | None] = mapped_column(DateTime)
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    similarity: Mapped[float] = mapped_column(Float)
+    relation: Mapped[str] = mapped_column(String(16))  # original / exact / near
+    credits: Mapped[list[str]] = mapped_column(JSON, default=list)
+    outlet: Mapped[str | None] = mapped_column(Text)
+
+
+class Run(Base):
+    """One run of ``ingest`` or a crawl, with its counts."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    args: Mapped[list[str]] = mapped_column(JSON, default=list)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    documents: Mapped[int] = mapped_column(Integer, default=0)
+    new_articles: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Failure(Base):
+    """A document a run could not ingest."""
+
+    __tablename__ = "failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True)
+    uri: Mapped[str] = mapped_column(Text)
+    stage: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine for ``url``, with clear errors for a bad URL or an unreachable server."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            f"bad database URL {url!r}: expected an SQLAlchemy URL such as "
+            "sqlite:///newsdedup.db or postgresql+psycopg://user@host/dbname"
+        ) from None
+    if parsed.drivername == "postgresql":  # SQLAlchemy 2.1 means psycopg 3; say so explicitly
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        engine = create_engine(parsed)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ConfigError(f"bad database URL {url!r}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Database:
+    """A connection to the newsdedup database: creates the schema and hands out sessions."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_db_engine(url)
+        try:
+            Base.metadata.create_all(self.engine)
+        except OperationalError as exc:
+            raise StorageError(f"cannot open database {self.safe_url}: {exc.orig}") from None
+        except SQLAlchemyError as exc:
+            raise StorageError(f"cannot use database {self.safe_url}: {exc}") from None
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden, for messages."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # --- reads shared by the CLI and the stages ---------------------------
+    def find_article(self, session: Session, article_id: str) -> Article | None:
+        """An article by its id, or by a unique prefix of it."""
+        found = session.get(Article, article_id)
+        if found is not None:
+            return found
+        matches = session.scalars(
+            select(Article).where(Article.id.startswith(article_id, autoescape=True)).limit(2)
+        ).all()
+        return matches[0] if len(matches) == 1 else None
+
+    def sources(self, session: Session, article_id: str) -> list[Provenance]:
+        """Every document that carried the article, in the order they were seen."""
+        return list(
+            session.scalars(
+                select(Provenance)
+                .where(Provenance.article_id == article_id)
+                .order_by(Provenance.fetched_at, Provenance.id)
+            )
+        )

@@ -1,0 +1,1 @@
+"""Text helpers shared by the stages: normalisation, the boilerplate lexicon, dates, bylines."""

@@ -1,0 +1,128 @@
+"""The boilerplate lexicon: phrase lists loaded from ``pipeline/data/boilerplate/<lang>.txt``.
+
+The file format is described in that folder's README. A :class:`Lexicon`
+merges the languages asked for, because a page's language is not known
+before it is cleaned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from pipeline.errors import ConfigError
+from pipeline.text.normalize import fold, letters_key, word_count
+
+ACTIONS = {"line", "box", "cut", "meta", "names"}
+_ELLIPSIS = re.compile(r"\s*(…|\.\.\.)$")
+_HEADER = re.compile(r"^\[([a-z_]+)\s+([a-z]+)\]$")
+
+
+@dataclass(frozen=True)
+class LexiconMatch:
+    category: str
+    action: str
+    phrase: str
+    rest: str = ""  # the text after a "starts with" or "label:" phrase
+
+
+@dataclass
+class Lexicon:
+    """Phrase tables for fast whole-line, prefix and label matching."""
+
+    whole: dict[str, tuple[str, str]] = field(default_factory=dict)
+    prefixes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+    max_words: int = 40
+    _label_re: re.Pattern[str] | None = None
+    _max_prefix_words: int = 1
+
+    @classmethod
+    def load(cls, languages: tuple[str, ...], max_words: int = 40) -> Lexicon:
+        return _load(tuple(languages), max_words)
+
+    def add_file(self, text: str, source: str) -> None:
+        category = action = None
+        for lineno, raw in enumerate(text.splitlines(), 1):
+            entry = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
+            if not entry:
+                continue
+            header = _HEADER.match(entry)
+            if header:
+                category, action = header.groups()
+                if action not in ACTIONS:
+                    raise ConfigError(f"{source}:{lineno}: unknown action {action!r}")
+                continue
+            if category is None or action is None:
+                raise ConfigError(f"{source}:{lineno}: entry before any [category action] header")
+            if action == "names":
+                name, _, value = entry.rpartition(" ") if category == "months" else (entry, "", entry)
+                self.names.setdefault(category, {})[fold(name)] = value
+            elif entry.endswith(":"):
+                self.labels.setdefault(fold(entry[:-1]), (category, action))
+            elif _ELLIPSIS.search(entry):
+                key = letters_key(_ELLIPSIS.sub("", entry))
+                self.prefixes.setdefault(key, (category, action))
+                self._max_prefix_words = max(self._max_prefix_words, len(key.split()))
+            else:
+                self.whole.setdefault(letters_key(entry), (category, action))
+        if self.labels:
+            alternatives = "|".join(sorted((re.escape(k) for k in self.labels), key=len, reverse=True))
+            self._label_re = re.compile(rf"(?:^|(?<=[^\w]))({alternatives})\s*:\s*(.*)$")
+
+    def match(self, line: str) -> LexiconMatch | None:
+        """The first phrase that matches ``line``: whole line, then prefix, then label."""
+        key = letters_key(line)
+        if not key:
+            return None
+        hit = self.whole.get(key)
+        if hit:
+            return LexiconMatch(hit[0], hit[1], key)
+        if word_count(line) > self.max_words:
+            return None
+        parts = key.split()
+        for n in range(min(len(parts), self._max_prefix_words), 0, -1):
+            phrase = " ".join(parts[:n])
+            hit = self.prefixes.get(phrase)
+            if hit:
+                return LexiconMatch(hit[0], hit[1], phrase, _rest_after(line, n))
+        if self._label_re is not None:
+            found = self._label_re.search(fold(line))
+            if found:
+                label = found.group(1)
+                cat, act = self.labels[label]
+                here = re.search(re.escape(label) + r"\s*:\s*", line, re.IGNORECASE)
+                rest = line[here.end():] if here else found.group(2)
+                return LexiconMatch(cat, act, label, rest.strip())
+        return None
+
+    def is_name(self, category: str, text: str) -> bool:
+        return fold(text) in self.names.get(category, {})
+
+    def name_list(self, category: str) -> dict[str, str]:
+        return self.names.get(category, {})
+
+
+def _rest_after(line: str, n_words: int) -> str:
+    """The original text of ``line`` after its first ``n_words`` letter-words."""
+    seen = 0
+    for m in re.finditer(r"[^\W\d_]+", line):
+        seen += 1
+        if seen == n_words:
+            return line[m.end():].lstrip(" :,-–—").strip()
+    return ""
+
+
+@lru_cache(maxsize=8)
+def _load(languages: tuple[str, ...], max_words: int) -> Lexicon:
+    lex = Lexicon(max_words=max_words)
+    folder = resources.files("pipeline") / "data" / "boilerplate"
+    for name in ("_common", *languages):
+        path = folder / f"{name}.txt"
+        if not path.is_file():
+            raise ConfigError(f"no boilerplate lexicon for language {name!r} (looked for {path})")
+        lex.add_file(path.read_text(encoding="utf-8"), f"{name}.txt")
+    return lex

@@ -1,0 +1,48 @@
+"""Text normalisation: one form for quotes, dashes and spaces; keys for matching; shingles."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_QUOTES = str.maketrans({
+    "„": '"', "“": '"', "”": '"', "‟": '"', "«": '"', "»": '"', "″": '"',
+    "‚": "'", "‘": "'", "’": "'", "‛": "'", "‹": "'", "›": "'", "′": "'", "`": "'",
+    "–": "-", "—": "-", "‒": "-", "―": "-", "−": "-", "‐": "-", "‑": "-",
+    "\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None, "\ufeff": None,
+})
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"\w+(?:[-'.]\w+)*")
+_NON_LETTERS = re.compile(r"[\W\d_]+")
+
+
+def clean_line(line: str) -> str:
+    """A line with its white space folded (NBSP, tabs, runs of spaces) and trimmed."""
+    return _SPACES.sub(" ", line.replace("\u00a0", " ").translate({0x200b: None, 0xad: None})).strip()
+
+
+def fold(text: str) -> str:
+    """NFKC, one form for quotes and dashes, case-folded: the form compared for duplicates."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).translate(_QUOTES)).strip().casefold()
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` (letters and digits; inner hyphens, apostrophes and dots kept)."""
+    return _WORD.findall(text)
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def letters_key(text: str) -> str:
+    """Only the letters, case-folded, single-spaced: "Antworten (0 )" -> "antworten"."""
+    return _NON_LETTERS.sub(" ", fold(text)).strip()
+
+
+def shingles(text: str, size: int) -> set[str]:
+    """Word ``size``-grams of the folded text (the whole text if it is shorter)."""
+    toks = words(fold(text))
+    if len(toks) <= size:
+        return {" ".join(toks)} if toks else set()
+    return {" ".join(toks[i:i + size]) for i in range(len(toks) - size + 1)}

@@ -1,0 +1,85 @@
+"""newsdedup settings: the one defaults module (Scrapy style).
+
+Everything configurable lives here, in upper case. Scrapy reads this module
+(``scrapy.cfg`` names it), and so does the ``newsdedup`` CLI. Values are
+overridden, lowest priority first, by:
+
+1. environment variables named like the setting (``NEWSDEDUP_DB=...``), see
+   :mod:`settings.environment`;
+2. CLI flags (``--db URL``) or ``scrapy crawl ... -s NAME=VALUE``.
+
+Code reads settings through the typed view in :mod:`settings.config`,
+never through bare strings scattered in modules.
+"""
+
+# --- Scrapy ---------------------------------------------------------------
+BOT_NAME = "newsdedup"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+ROBOTSTXT_OBEY = True
+USER_AGENT = "newsdedup (+https://pypi.org/project/newsdedup/)"
+DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+FEED_EXPORT_ENCODING = "utf-8"
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+LOG_LEVEL = "INFO"
+
+# The stage order: every document goes through these, lowest number first.
+# The local `newsdedup ingest` runner drives the same classes in the same order.
+ITEM_PIPELINES = {
+    "pipeline.stages.seen.SeenStage": 100,
+    "pipeline.stages.decode.DecodeStage": 200,
+    "pipeline.stages.extract.ExtractStage": 300,
+    "pipeline.stages.clean.CleanStage": 400,
+    "pipeline.stages.metadata.MetadataStage": 500,
+    "pipeline.stages.fingerprint.FingerprintStage": 600,
+    "pipeline.stages.dedup.DedupStage": 700,
+    "pipeline.stages.store.StoreStage": 800,
+}
+
+# --- Storage --------------------------------------------------------------
+# Any SQLAlchemy URL. PostgreSQL: postgresql+psycopg://user@host:5432/dbname
+NEWSDEDUP_DB = "sqlite:///newsdedup.db"
+# Documents written per database transaction.
+NEWSDEDUP_STORE_BATCH = 200
+
+# --- Input ----------------------------------------------------------------
+# File name endings the files spider and `newsdedup ingest` accept.
+NEWSDEDUP_FILE_SUFFIXES = [".txt", ".html", ".htm", ".txt.gz", ".html.gz", ".htm.gz"]
+# Largest file accepted, in bytes (after gzip decompression). A news page is
+# rarely above 2 MB; larger inputs are recorded as failures.
+NEWSDEDUP_MAX_BYTES = 10 * 1024 * 1024
+
+# --- Cleaning (see settings.config.CleanOptions) ---------------------------
+# Languages whose boilerplate lexicons are loaded (pipeline/data/boilerplate/).
+NEWSDEDUP_LEXICON_LANGUAGES = ["de", "en", "fr", "es", "it"]
+NEWSDEDUP_TITLE_SEARCH_LINES = 15
+NEWSDEDUP_TITLE_MIN_WORDS = 3
+NEWSDEDUP_TITLE_MAX_WORDS = 30
+NEWSDEDUP_PARAGRAPH_MIN_WORDS = 12
+NEWSDEDUP_SHORT_LINE_MAX_WORDS = 6
+NEWSDEDUP_LEXICON_MAX_WORDS = 40
+NEWSDEDUP_MIN_REPEAT_WORDS = 4
+NEWSDEDUP_CUT_AFTER_PARAGRAPHS = 2
+NEWSDEDUP_MIN_TEXT_WORDS = 20
+
+# --- Near-duplicate detection (see settings.config.DedupOptions) -----------
+# Changing any of the first five makes stored signatures incomparable: the
+# store refuses to mix them (see README, "Dedup parameters").
+NEWSDEDUP_MINHASH_NUM_PERM = 128
+NEWSDEDUP_MINHASH_SEED = 1
+NEWSDEDUP_MINHASH_SCHEME = "affine32"
+NEWSDEDUP_MINHASH_HASH = "xxh32"
+NEWSDEDUP_SHINGLE_WORDS = 5
+# LSH is indexed below the join threshold so that candidates are not missed;
+# every candidate is then verified.
+NEWSDEDUP_LSH_THRESHOLD = 0.5
+NEWSDEDUP_NEAR_THRESHOLD = 0.7
+# Within this distance of the threshold, the estimate is replaced by the
+# exact shingle Jaccard.
+NEWSDEDUP_VERIFY_MARGIN = 0.1
+
+from settings.environment import apply_environment  # noqa: E402
+
+apply_environment(globals())

@@ -1,0 +1,113 @@
+"""The typed view of the settings: what the code reads.
+
+:func:`load_settings` builds Scrapy ``Settings`` from the defaults module
+(with environment overrides) plus CLI overrides; :class:`Config` is the typed,
+frozen view of it that stages receive. Option groups follow trafilatura's
+"one options object" style: :class:`CleanOptions` and :class:`DedupOptions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy.settings import BaseSettings, Settings
+
+
+@dataclass(frozen=True)
+class CleanOptions:
+    """Thresholds of the clean stage (see ``pipeline/stages/clean.py``)."""
+
+    lexicon_languages: tuple[str, ...] = ("de", "en", "fr", "es", "it")
+    title_search_lines: int = 15  # the title is looked for in the first N non-empty lines
+    title_min_words: int = 3
+    title_max_words: int = 30
+    paragraph_min_words: int = 12  # a line this long is body text by its shape
+    short_line_max_words: int = 6  # menu items, names, labels
+    lexicon_max_words: int = 40  # "starts with"/"label" phrases only match lines this short
+    min_repeat_words: int = 4  # shorter lines are never dropped as in-page repeats
+    cut_after_paragraphs: int = 2  # a comments header cuts the page only below this much body
+    min_text_words: int = 20  # less article text than this is a failure, not an article
+
+
+@dataclass(frozen=True)
+class DedupOptions:
+    """MinHash and LSH parameters (see ``pipeline/stages/fingerprint.py`` and ``dedup.py``)."""
+
+    num_perm: int = 128
+    seed: int = 1
+    scheme: str = "affine32"
+    hash: str = "xxh32"
+    shingle_words: int = 5
+    lsh_threshold: float = 0.5
+    near_threshold: float = 0.7
+    verify_margin: float = 0.1
+
+    @property
+    def signature_params(self) -> str:
+        """Everything that makes two signatures comparable, as one stored string."""
+        return (
+            f"minhash;scheme={self.scheme};hash={self.hash};num_perm={self.num_perm};"
+            f"seed={self.seed};shingle=words{self.shingle_words}"
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings newsdedup's own code reads."""
+
+    db_url: str
+    store_batch: int
+    file_suffixes: tuple[str, ...]
+    max_bytes: int
+    item_pipelines: Mapping[str, int]
+    clean: CleanOptions
+    dedup: DedupOptions
+
+    @classmethod
+    def from_settings(cls, s: BaseSettings) -> Config:
+        return cls(
+            db_url=s.get("NEWSDEDUP_DB"),
+            store_batch=s.getint("NEWSDEDUP_STORE_BATCH"),
+            file_suffixes=tuple(s.getlist("NEWSDEDUP_FILE_SUFFIXES")),
+            max_bytes=s.getint("NEWSDEDUP_MAX_BYTES"),
+            item_pipelines=dict(s.getdict("ITEM_PIPELINES")),
+            clean=CleanOptions(
+                lexicon_languages=tuple(s.getlist("NEWSDEDUP_LEXICON_LANGUAGES")),
+                title_search_lines=s.getint("NEWSDEDUP_TITLE_SEARCH_LINES"),
+                title_min_words=s.getint("NEWSDEDUP_TITLE_MIN_WORDS"),
+                title_max_words=s.getint("NEWSDEDUP_TITLE_MAX_WORDS"),
+                paragraph_min_words=s.getint("NEWSDEDUP_PARAGRAPH_MIN_WORDS"),
+                short_line_max_words=s.getint("NEWSDEDUP_SHORT_LINE_MAX_WORDS"),
+                lexicon_max_words=s.getint("NEWSDEDUP_LEXICON_MAX_WORDS"),
+                min_repeat_words=s.getint("NEWSDEDUP_MIN_REPEAT_WORDS"),
+                cut_after_paragraphs=s.getint("NEWSDEDUP_CUT_AFTER_PARAGRAPHS"),
+                min_text_words=s.getint("NEWSDEDUP_MIN_TEXT_WORDS"),
+            ),
+            dedup=DedupOptions(
+                num_perm=s.getint("NEWSDEDUP_MINHASH_NUM_PERM"),
+                seed=s.getint("NEWSDEDUP_MINHASH_SEED"),
+                scheme=s.get("NEWSDEDUP_MINHASH_SCHEME"),
+                hash=s.get("NEWSDEDUP_MINHASH_HASH"),
+                shingle_words=s.getint("NEWSDEDUP_SHINGLE_WORDS"),
+                lsh_threshold=s.getfloat("NEWSDEDUP_LSH_THRESHOLD"),
+                near_threshold=s.getfloat("NEWSDEDUP_NEAR_THRESHOLD"),
+                verify_margin=s.getfloat("NEWSDEDUP_VERIFY_MARGIN"),
+            ),
+        )
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Scrapy settings from the defaults module, the environment, then ``overrides`` (CLI)."""
+    settings = Settings()
+    settings.setmodule("settings", priority="project")
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def load_config(overrides: Mapping[str, Any] | None = None) -> Config:
+    """The typed config, as the CLI and tests build it."""
+    return Config.from_settings(load_settings(overrides))
