@@ -16,7 +16,7 @@ class LineVerdict:
     reason: str  # "body", "title", or why it was dropped ("ad", "before-title", "meta:date", ...)
 
 
-@dataclass
+@dataclass(repr=False)
 class Document:
     """One input document on its way through the stages.
 
@@ -65,6 +65,10 @@ class Document:
     article_id: str | None = None
     relation: str | None = None  # original / exact / near
     similarity: float | None = None
+
+    def __repr__(self) -> str:  # Scrapy logs items; never dump the raw bytes
+        size = f"{len(self.raw)} bytes" if self.raw is not None else "no bytes"
+        return f"<Document {self.uri} ({size}) relation={self.relation} article={self.article_id}>"
 
     @property
     def body_text(self) -> str:

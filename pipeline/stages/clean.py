@@ -172,7 +172,7 @@ class CleanStage(Stage):
 
     def _is_credit_line(self, text: str) -> bool:
         """'sba/loc/news.de/dpa', '(dpa)', 'AFP/Reuters': short tokens, one an agency."""
-        if " " in text.strip("() ") and "/" not in text:
+        if ":" in text or (" " in text.strip("() ") and "/" not in text):
             return False
         tokens = [t.lower() for t in _CREDIT_TOKENS.split(text.strip("() ")) if t]
         if not 1 <= len(tokens) <= 8 or any(len(t) > 20 for t in tokens):

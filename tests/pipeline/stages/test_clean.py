@@ -1,0 +1,174 @@
+"""The clean stage: each rule, on pages written for the tests (not the seeds), in several languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.context import RunContext
+from pipeline.errors import DocumentFailed
+from pipeline.items import Document
+from pipeline.stages.clean import CleanStage
+from tests.conftest import PAGES, text_doc
+
+PARA_DE = ("Der Gemeinderat hat am Dienstagabend nach langer Debatte beschlossen, die alte Schule "
+           "am Marktplatz zu sanieren und dort ein Bürgerzentrum einzurichten.")
+PARA_DE2 = ("Die Arbeiten sollen im kommenden Frühjahr beginnen und rund zwei Jahre dauern, teilte "
+            "die Verwaltung mit, die Kosten trägt zum großen Teil das Land.")
+PARA_EN = ("The city council voted on Tuesday night to renovate the old school on the market square "
+           "and turn it into a community centre after a long debate.")
+PARA_EN2 = ("Work is due to start next spring and take about two years, the administration said, "
+            "with most of the cost covered by the state government.")
+
+
+def clean(ctx: RunContext, text: str) -> Document:
+    return CleanStage(ctx).process(text_doc(text))
+
+
+def verdict(doc: Document, startswith: str) -> str:
+    return next(v.reason for v in doc.verdicts if v.text.startswith(startswith))
+
+
+def test_title_is_first_headline_and_menu_lines_before_it_drop(ctx: RunContext) -> None:
+    doc = clean(ctx, f"Home\nPolitik\n\nGemeinderat saniert die alte Schule am Marktplatz\n\n{PARA_DE}\n{PARA_DE2}")
+    assert doc.title == "Gemeinderat saniert die alte Schule am Marktplatz"
+    assert verdict(doc, "Home") == "before-title"
+    assert verdict(doc, "Politik") == "before-title"
+    assert doc.body == [PARA_DE, PARA_DE2]
+
+
+def test_repeated_title_is_dropped_and_body_does_not_start_with_it(ctx: RunContext) -> None:
+    title = "Council renovates the old school on the square"
+    doc = clean(ctx, f"{title}\n\n{title}\n{PARA_EN}\n{PARA_EN2}")
+    assert doc.body[0] == PARA_EN
+    assert verdict(doc, title) == "title"
+    assert [v.reason for v in doc.verdicts].count("title-repeat") == 1
+
+
+@pytest.mark.parametrize("line,reason", [
+    ("Anzeige", "ad"), ("Advertisement", "ad"), ("Publicité", "ad"),
+    ("Lesen Sie auch: Neue Radwege bis 2025", "read_also"),
+    ("Read more: Port strike ends after two weeks", "read_also"),
+    ("Lire aussi : La sécheresse menace les cultures", "read_also"),
+    ("Teilen", "share"), ("Share this article", "share"), ("Partager", "share"),
+    ("Jetzt Newsletter abonnieren und nichts verpassen", "newsletter"),
+    ("Subscribe to our newsletter for daily updates", "newsletter"),
+    ("Wir verwenden Cookies, um Ihnen das beste Erlebnis zu bieten", "cookie"),
+    ("Alle Rechte vorbehalten", "copyright"),
+    ("Photo: Jane Doe/Getty Images", "image_credit"),
+    ("Crédit photo : Jean Martin", "image_credit"),
+    ("Follow us on Facebook, Instagram and TikTok for more", "share"),
+    ("Replies (3)", "comments"),
+])
+def test_lexicon_phrases_drop_lines_in_each_language(ctx: RunContext, line: str, reason: str) -> None:
+    doc = clean(ctx, f"Council renovates the old school on the square\n{PARA_EN}\n{line}\n{PARA_EN2}")
+    assert verdict(doc, line) == reason
+    assert line not in doc.body
+
+
+def test_comments_header_cuts_the_rest_once_the_article_has_begun(ctx: RunContext) -> None:
+    comment = "I really think the council should have spent this money on the roads instead of a school."
+    doc = clean(ctx, f"Council renovates the old school on the square\n{PARA_EN}\n{PARA_EN2}\nComments\n{comment}")
+    assert doc.body == [PARA_EN, PARA_EN2]
+    assert verdict(doc, comment) == "after-comments"
+
+
+def test_comment_count_above_the_article_does_not_cut_it(ctx: RunContext) -> None:
+    doc = clean(ctx, f"Council renovates the old school on the square\nComments\n{PARA_EN}\n{PARA_EN2}")
+    assert doc.body == [PARA_EN, PARA_EN2]
+
+
+def test_related_box_drops_its_link_lines_but_not_the_paragraph_after(ctx: RunContext) -> None:
+    doc = clean(ctx, "Gemeinderat saniert die alte Schule am Marktplatz\n"
+                     f"{PARA_DE}\nMehr zum Thema\nNeue Buslinie im Norden\nBaustelle dauert länger\n{PARA_DE2}")
+    assert verdict(doc, "Neue Buslinie") == "in-related"
+    assert doc.body == [PARA_DE, PARA_DE2]
+
+
+def test_teaser_shown_in_full_later_is_kept_once(ctx: RunContext) -> None:
+    teaser = PARA_EN[:70].rstrip() + " […]"
+    doc = clean(ctx, f"Council renovates the old school on the square\n{teaser}\n\n{PARA_EN}\n{PARA_EN2}")
+    assert verdict(doc, teaser) == "repeat"
+    assert doc.body == [PARA_EN, PARA_EN2]
+
+
+def test_caption_repeated_with_its_photo_credit_is_dropped(ctx: RunContext) -> None:
+    caption = "Der Bürgermeister bei der Abstimmung im Rathaus."
+    doc = clean(ctx, f"Gemeinderat saniert die alte Schule am Marktplatz\n{PARA_DE}\n{caption}\n"
+                     f"{caption}Foto: Stadt/dpa\n{PARA_DE2}")
+    assert doc.body == [PARA_DE, PARA_DE2]
+
+
+def test_exact_repeat_of_a_paragraph_is_kept_once(ctx: RunContext) -> None:
+    doc = clean(ctx, f"Council renovates the old school on the square\n{PARA_EN}\n{PARA_EN2}\n{PARA_EN}")
+    assert doc.body == [PARA_EN, PARA_EN2]
+
+
+def test_shortcodes_and_counters_are_dropped(ctx: RunContext) -> None:
+    doc = clean(ctx, f"Council renovates the old school on the square\n[related_posts ids=\"12,13\"]\n"
+                     f"{PARA_EN}\n0\n{PARA_EN2}")
+    assert doc.body == [PARA_EN, PARA_EN2]
+
+
+def test_bylines_dates_and_credits_become_metadata_not_text(ctx: RunContext) -> None:
+    doc = clean(ctx, "Gemeinderat saniert die alte Schule am Marktplatz\nVon Petra Lang und Uwe Kern\n"
+                     f"Aktualisiert am 2. März 2024, 10:15 Uhr\nBonn (dpa) - {PARA_DE}\n{PARA_DE2} (epd)\nab/kna")
+    kinds = dict(doc.meta_lines)
+    assert ("author", "Petra Lang und Uwe Kern") in doc.meta_lines
+    assert "date" in kinds
+    assert {text for kind, text in doc.meta_lines if kind == "credit"} == {"dpa", "epd", "ab/kna"}
+    assert doc.body == [PARA_DE, PARA_DE2]
+
+
+def test_author_box_label_names_the_next_line_and_drops_name_echoes(ctx: RunContext) -> None:
+    doc = clean(ctx, f"Council renovates the old school on the square\n{PARA_EN}\n{PARA_EN2}\n"
+                     "Jane DoeJ\nAbout the author\nJane Doe")
+    assert ("author", "Jane Doe") in doc.meta_lines
+    assert verdict(doc, "Jane DoeJ") == "author-box"
+    assert doc.body == [PARA_EN, PARA_EN2]
+
+
+def test_short_lines_after_the_last_paragraph_are_footer(ctx: RunContext) -> None:
+    doc = clean(ctx, f"Council renovates the old school on the square\n{PARA_EN}\n{PARA_EN2}\nSport\nWeather")
+    assert verdict(doc, "Sport") == "after-body"
+
+
+def test_subheads_between_paragraphs_are_kept(ctx: RunContext) -> None:
+    doc = clean(ctx, f"Council renovates the old school on the square\n{PARA_EN}\nA long wait\n{PARA_EN2}")
+    assert doc.body == [PARA_EN, "A long wait", PARA_EN2]
+
+
+@pytest.mark.parametrize("line", [
+    "Von Berlin aus fuhr der Zug weiter nach Hamburg, wo er am Abend ankam.",
+    "By the end of the week, the council had still not published the figures.",
+    "Am 15.08.2022 starb er.",
+    "Par ailleurs, la mairie a promis une réunion publique avant l'été.",
+])
+def test_sentences_that_start_like_metadata_stay_text(ctx: RunContext, line: str) -> None:
+    doc = clean(ctx, f"Council renovates the old school on the square\n{PARA_EN}\n{line}\n{PARA_EN2}")
+    assert line in doc.body
+
+
+def test_too_little_text_fails(ctx: RunContext) -> None:
+    with pytest.raises(DocumentFailed) as info:
+        clean(ctx, "Home\nNews\nCouncil renovates the old school\nShare\nComments")
+    assert info.value.reason == "no-text"
+
+
+@pytest.mark.parametrize("name,noise", [
+    ("en_harbour.txt", ["Skip to main content", "Advertisement", "Read more:", "Port strike", "Leave a reply",
+                        "Photo:", "best news for the town"]),
+    ("fr_vignoble.txt", ["Accueil", "Publicité", "Lire aussi", "Crédit photo", "Articles liés",
+                         "Le prix du blé", "Répondre", "Tous droits"]),
+    ("de_stadtrat.txt", ["Startseite", "Anzeige", "Lesen Sie auch", "Foto:", "Das könnte", "Neue Buslinie",
+                         "Ein Leser schrieb", "jal/dpa"]),
+])
+def test_test_pages_lose_their_noise_and_keep_their_paragraphs(ctx: RunContext, name: str, noise: list[str]) -> None:
+    text = (PAGES / name).read_text(encoding="utf-8")
+    doc = clean(ctx, text)
+    body = doc.body_text
+    for phrase in noise:
+        assert phrase not in body, phrase
+    long_lines = [ln for ln in text.splitlines() if len(ln.split()) >= 25 and "best news" not in ln
+                  and "Endlich" not in ln]
+    for line in long_lines:  # every real paragraph survives (credits stripped at most)
+        assert line[:60].split(" - ")[-1][:40] in body

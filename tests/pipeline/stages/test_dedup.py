@@ -1,0 +1,77 @@
+"""fingerprint + dedup: exact copies, near copies, different stories, pinned parameters."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.context import RunContext
+from pipeline.errors import StorageError
+from pipeline.items import Document
+from pipeline.stages.dedup import DedupStage
+from pipeline.stages.fingerprint import FingerprintStage
+from pipeline.stages.store import StoreStage
+from tests.conftest import make_config
+
+STORY = (
+    "The harbour authority on Monday approved a long-delayed plan to expand the northern container "
+    "terminal, clearing the way for construction to begin next spring. The decision follows three years "
+    "of consultation with residents, who had raised concerns about noise and traffic on the coastal road. "
+    "Officials said the new design moves the main gate two kilometres inland and adds a rail link for most "
+    "of the cargo. The chair told reporters the project would create about 1,200 jobs during construction. "
+    "A residents' group said it would study the final documents before deciding whether to go to court."
+)
+OTHER = (
+    "The vineyards of the valley expect the smallest harvest in thirty years this autumn after a spring "
+    "of frost and a very dry summer, the chamber of agriculture said on Tuesday. Volumes could fall by "
+    "nearly forty percent compared with the average of the last five years, and some estates lost almost "
+    "all their grapes on the most exposed plots. Regional aid will cover only part of the losses."
+)
+
+
+def run(ctx: RunContext, text: str, uri: str) -> Document:
+    doc = Document(uri=uri, sha256=uri, title="t", body=[text])
+    doc = FingerprintStage(ctx).process(doc)
+    doc = ctx_dedup(ctx).process(doc)
+    return StoreStage(ctx).process(doc)
+
+
+def ctx_dedup(ctx: RunContext) -> DedupStage:
+    if not hasattr(ctx, "_dedup"):
+        ctx._dedup = DedupStage(ctx)  # type: ignore[attr-defined]
+    return ctx._dedup  # type: ignore[attr-defined]
+
+
+def test_exact_near_and_new(ctx: RunContext) -> None:
+    ctx.open()
+    first = run(ctx, STORY, "a")
+    assert first.relation == "original"
+    assert run(ctx, STORY, "b").relation == "exact"
+    edited = STORY.replace("Monday", "Tuesday").replace("1,200", "1,300").replace("court", "the courts")
+    near = run(ctx, edited, "c")
+    assert (near.relation, near.article_id) == ("near", first.article_id)
+    assert 0.7 <= near.similarity < 1.0
+    other = run(ctx, OTHER, "d")
+    assert other.relation == "original" and other.article_id != first.article_id
+
+
+def test_stored_signatures_are_reloaded_in_a_new_run(sqlite_url: str) -> None:
+    one = RunContext(make_config(sqlite_url))
+    one.open()
+    first = run(one, STORY, "a")
+    one.close()
+    two = RunContext(make_config(sqlite_url))
+    two.open()
+    again = run(two, STORY.replace("Monday", "Sunday"), "b")
+    two.close()
+    assert (again.relation, again.article_id) == ("near", first.article_id)
+
+
+def test_signatures_made_with_other_parameters_are_refused(sqlite_url: str) -> None:
+    one = RunContext(make_config(sqlite_url))
+    one.open()
+    run(one, STORY, "a")
+    one.close()
+    two = RunContext(make_config(sqlite_url, NEWSDEDUP_MINHASH_SEED=7))
+    with pytest.raises(StorageError, match="signature made with"):
+        DedupStage(two).load_index()
+    two.close()

@@ -1,0 +1,176 @@
+"""The real ``newsdedup`` command, end to end, on the seeds."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SEEDS, run_cli
+
+NOISE = [
+    "Articles liés", "Antworten (0 )", "Kurze Werbeeinblendung", "hanfland", "Lesen Sie auch",
+    "Bleiben Sie informiert", "Folgen Sie News.de", "etd-related", "Liebe Leser", "Kommentar-Bereich",
+    "Schreibe einen Kommentar", "Zurück zum Anfang", "Bild von", "Foto:", "Quelle/Referenz",
+    "GESCHRIEBEN VON", "Erstellt von", "15.08.2022", "Epoch Times13", "sba/loc", "(afp/red)",
+    "Epoch TV", "Ähnliche Artikel", "E-Mail-Adresse",
+]
+TITLES = {
+    "000": "Bedingungslose Unterstützung für Russland: Kim Jong Un erwartet Moskaus Sieg in der Ukraine",
+    "001": "Kim Jong-un sichert Russland volle Unterstützung im Ukraine-Krieg zu",
+    "002": "Kim Jong Un: „Bedingungslose“ Unterstützung im Ukraine-Krieg",
+    "003": "Nordkorea entsendet Bürger zur Unterstützung der russischen Armee in der Ukraine",
+    "004": "Wladimir Putin: Gefährliches Bündnis! Kim Jong-un und Russland machen gemeinsame Sache",
+}
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[dict]]:
+    db = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'news.db'}"
+    result = run_cli("ingest", "seeds/", "--db", db, check=True)
+    assert "5 documents seen: 5 new articles, 0 duplicates, 0 already ingested, 0 failed" in result.stdout
+    exported = run_cli("export", "--db", db, check=True).stdout
+    return db, [json.loads(line) for line in exported.splitlines()]
+
+
+def by_seed(records: list[dict]) -> dict[str, dict]:
+    return {Path(r["sources"][0]["uri"]).name[:3]: r for r in records}
+
+
+def test_five_clean_articles_from_the_seeds(seeded: tuple[str, list[dict]]) -> None:
+    _, records = seeded
+    articles = by_seed(records)
+    assert sorted(articles) == sorted(TITLES)
+    for key, record in articles.items():
+        assert record["title"] == TITLES[key]
+        assert not record["text"].startswith(record["title"][:30])
+        for phrase in NOISE:
+            assert phrase not in record["text"], (key, phrase)
+        assert record["language"] == "de"
+
+
+def test_teaser_is_not_a_second_copy(seeded: tuple[str, list[dict]]) -> None:
+    text = by_seed(seeded[1])["000"]["text"]
+    assert text.count("Der Führer Nordkoreas, Kim Jong Un") == 1
+    assert "[…]" not in text
+
+
+def test_metadata_is_extracted(seeded: tuple[str, list[dict]]) -> None:
+    a = by_seed(seeded[1])
+    assert a["004"]["authors"] == ["Sarah Baumann-Rüster"]
+    assert a["000"]["authors"] == ["Anne Herrmann"]
+    assert a["004"]["published"] == "2022-08-15T10:08:00"
+    assert a["002"]["published"] == "2025-07-13T00:00:00"
+    assert "sba/loc/news.de/dpa" in a["004"]["credits"]
+    assert "afp/red" in a["002"]["credits"]
+    assert a["002"]["outlet"] == "Epoch Times"
+
+
+def test_export_contract(seeded: tuple[str, list[dict]]) -> None:
+    for record in seeded[1]:
+        assert {"id", "title", "text", "authors", "published", "language", "sources"} <= set(record)
+        (source,) = record["sources"]
+        assert {"uri", "fetched_at", "relation", "similarity"} <= set(source)
+        assert source["uri"] == (SEEDS / Path(source["uri"]).name).absolute().as_uri()
+        assert source["relation"] == "original"
+
+
+def test_export_csv_and_to_file(seeded: tuple[str, list[dict]], tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    run_cli("export", "--db", seeded[0], "--format", "csv", "-o", str(out), check=True)
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert len(rows) == 5 and json.loads(rows[0]["sources"])[0]["uri"].startswith("file:///")
+
+
+def test_show_search_stats(seeded: tuple[str, list[dict]]) -> None:
+    db, records = seeded
+    target = by_seed(records)["002"]
+    shown = json.loads(run_cli("show", target["id"][:8], "--db", db, "--json", check=True).stdout)
+    assert shown["id"] == target["id"] and shown["sources"][0]["relation"] == "original"
+    assert target["title"] in run_cli("show", target["id"], "--db", db, check=True).stdout
+    found = json.loads(run_cli("search", "Lawrow Kursk", "--db", db, "--json", check=True).stdout)
+    assert [r["id"] for r in found] == [target["id"]]
+    assert "no articles found" in run_cli("search", "Zebrastreifen", "--db", db, check=True).stdout
+    stats = json.loads(run_cli("stats", "--db", db, "--json", check=True).stdout)
+    assert stats["articles"] == 5 and stats["documents"] == 5
+
+
+def test_clean_prints_what_ingest_keeps_without_a_database(seeded: tuple[str, list[dict]], tmp_path: Path) -> None:
+    result = run_cli("clean", "seeds/", check=True, cwd=ROOT)
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 5
+    stored = {r["sources"][0]["uri"]: r for r in seeded[1]}
+    for line in lines:
+        assert set(line) >= {"uri", "title", "text", "authors", "published", "language"}
+        assert line["text"] == stored[line["uri"]]["text"]
+    assert not list(tmp_path.glob("*.db"))
+    explained = run_cli("clean", "--explain", "seeds/003_5602f176bb30daa9.txt", check=True).stdout
+    assert "- before-title     Ukraine" in explained
+
+
+def test_fatal_errors_exit_non_zero_with_a_message(tmp_path: Path) -> None:
+    bad = run_cli("ingest", "seeds/", "--db", "nosuchdriver://x")
+    assert bad.returncode == 2 and "bad database URL" in bad.stderr and "Traceback" not in bad.stderr
+    missing = run_cli("ingest", str(tmp_path / "nope"), "--db", f"sqlite:///{tmp_path}/x.db")
+    assert missing.returncode == 2 and "no readable input" in missing.stderr
+    assert "no such file" in missing.stderr
+
+
+def test_help_explains(tmp_path: Path) -> None:
+    out = run_cli("ingest", "--help", check=True).stdout
+    assert "--db URL" in out and "Exit status" in out
+
+
+@pytest.mark.slow
+def test_ctrl_c_then_rerun_ends_complete(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    vocab = [f"wort{i}" for i in range(3000)]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    n_docs = 300
+    for i in range(n_docs):
+        title = f"Meldung Nummer {i} über den Stadtrat"
+        paras = [" ".join(rng.choices(vocab, k=40)) + "." for _ in range(4)]
+        (inbox / f"doc{i:04d}.txt").write_text(title + "\n" + "\n".join(paras), encoding="utf-8")
+    db_path = tmp_path / "news.db"
+    env = {"NEWSDEDUP_STORE_BATCH": "10"}
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "ingest", str(inbox), "--db",
+                             f"sqlite:///{db_path}", "--no-progress"], cwd=ROOT,
+                            env={**__import__("os").environ, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    stored = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        if db_path.exists():
+            try:
+                with sqlite3.connect(db_path) as conn:
+                    stored = conn.execute("select count(*) from provenance").fetchone()[0]
+            except sqlite3.OperationalError:
+                stored = 0
+            if stored >= 20:
+                break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in out
+    with sqlite3.connect(db_path) as conn:
+        partial = conn.execute("select count(*) from provenance").fetchone()[0]
+        assert 0 < partial < n_docs
+        assert conn.execute("select status from runs").fetchone()[0] == "interrupted"
+
+    run_cli("ingest", str(inbox), "--db", f"sqlite:///{db_path}", check=True)
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("select count(*) from provenance").fetchone()[0] == n_docs
+        assert conn.execute("select count(distinct uri) from provenance").fetchone()[0] == n_docs
+        assert conn.execute("select count(*) from articles").fetchone()[0] == n_docs

@@ -1,0 +1,108 @@
+"""Local ingestion through the runner, on SQLite and PostgreSQL: idempotence, joins, bad input."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from pipeline.errors import InputError
+from pipeline.runner import ingest
+from pipeline.storage import Article, Database, Failure, Provenance, Run
+from tests.conftest import SEEDS, make_config
+
+SEED = SEEDS / "002_2bb625ef10a0835c.txt"
+
+
+def counts(url: str) -> tuple[int, int]:
+    db = Database(url)
+    with db.session() as s:
+        result = (s.scalar(select(func.count(Article.id))), s.scalar(select(func.count(Provenance.id))))
+    db.dispose()
+    return result
+
+
+def republished(text: str) -> str:
+    """The seed as another outlet would carry it: its own boilerplate, a few words changed."""
+    lines = text.splitlines()
+    body = "\n".join(lines[1:]).replace("am Sonntag", "am Sonntagmorgen").replace("tausende", "Tausende")
+    body = body.replace("Handschlag", "Händedruck").replace("Granaten und Raketen", "Raketen und Granaten")
+    return ("Startseite\nPolitik\nAusland\n" + lines[0] + "\nVon Karl Weber\n14.07.2025, 09:12 Uhr\nTeilen\n"
+            + body.replace("Kommentare", "Anzeige\nMehr zum Thema\nKim trifft Putin\nKommentare") + "\n© Beispielzeitung")
+
+
+def test_seeds_twice_then_a_near_copy(db_url: str, tmp_path: Path) -> None:
+    config = make_config(db_url)
+    first = ingest([str(SEEDS)], config, progress=False)
+    assert (first.documents, first.new_articles, first.failures) == (5, 5, 0)
+    assert counts(db_url) == (5, 5)
+
+    again = ingest([str(SEEDS)], config, progress=False)
+    assert (again.new_articles, again.skipped) == (0, 5)
+    assert counts(db_url) == (5, 5)
+
+    copy = tmp_path / "elsewhere" / "kim-lawrow.txt"
+    copy.parent.mkdir()
+    copy.write_text(republished(SEED.read_text(encoding="utf-8")), encoding="utf-8")
+    third = ingest([str(copy)], config, progress=False)
+    assert (third.new_articles, third.duplicates) == (0, 1)
+    db = Database(db_url)
+    with db.session() as s:
+        row = s.scalars(select(Provenance).where(Provenance.uri == copy.as_uri())).one()
+        original = s.scalars(select(Provenance).where(Provenance.uri == SEED.absolute().as_uri())).one()
+        assert row.article_id == original.article_id
+        assert row.relation == "near" and 0.7 <= row.similarity < 1
+        runs = s.scalars(select(Run).order_by(Run.id)).all()
+        assert [(r.status, r.new_articles, r.skipped) for r in runs] == [
+            ("completed", 5, 0), ("completed", 0, 5), ("completed", 0, 0)]
+    db.dispose()
+
+
+def test_bad_inputs_are_recorded_and_the_run_goes_on(sqlite_url: str, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "empty.txt").write_bytes(b"")
+    (inbox / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    latin = "Stadtrat beschließt neue Gebühren für Märkte\n" + (
+        "Der Stadtrat hat am Donnerstag höhere Gebühren für die Wochenmärkte beschlossen, die Händler "
+        "kritisieren die Erhöhung als zu hoch und fordern eine Übergangszeit. ") * 3
+    (inbox / "latin1.txt").write_bytes(latin.encode("latin-1"))
+    with open(inbox / "huge.txt", "wb") as fh:  # 50 MB, sparse: never read
+        fh.truncate(50 * 1024 * 1024)
+    os.symlink(inbox / "vanished.txt", inbox / "unreadable.txt")
+    good = inbox / "zz-seed.txt"
+    good.write_bytes(SEED.read_bytes())
+
+    summary = ingest([str(inbox), str(tmp_path / "does-not-exist.txt")], make_config(sqlite_url), progress=False)
+    assert (summary.new_articles, summary.failures) == (2, 5)
+    db = Database(sqlite_url)
+    with db.session() as s:
+        failures = {Path(f.uri).name: (f.reason, f.message) for f in s.scalars(select(Failure))}
+        latin_article = s.scalars(select(Article).where(Article.canonical_uri.endswith("latin1.txt"))).one()
+    db.dispose()
+    assert {name: reason for name, (reason, _) in failures.items()} == {
+        "empty.txt": "empty", "binary.txt": "binary", "huge.txt": "too-large",
+        "unreadable.txt": "unreadable", "does-not-exist.txt": "missing"}
+    assert all(message for _, message in failures.values())
+    assert latin_article.title == "Stadtrat beschließt neue Gebühren für Märkte"
+    assert "Händler" in latin_article.text
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_permission_denied_is_recorded(sqlite_url: str, tmp_path: Path) -> None:
+    locked = tmp_path / "locked.txt"
+    locked.write_bytes(SEED.read_bytes())
+    locked.chmod(0)
+    with pytest.raises(InputError):
+        ingest([str(locked)], make_config(sqlite_url), progress=False)
+
+
+def test_no_readable_input_is_fatal(sqlite_url: str, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no readable input"):
+        ingest([str(tmp_path / "nothing-here")], make_config(sqlite_url), progress=False)
+    empty_dir = tmp_path / "empty"
+    empty_dir.mkdir()
+    with pytest.raises(InputError, match="no file with a suffix"):
+        ingest([str(empty_dir)], make_config(sqlite_url), progress=False)

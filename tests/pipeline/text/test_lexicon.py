@@ -1,0 +1,60 @@
+"""The boilerplate lexicon files and their format."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+
+from pipeline.errors import ConfigError
+from pipeline.text.lexicon import Lexicon
+
+LANGS = ("de", "en", "fr", "es", "it")
+CATEGORIES = {"comments", "related", "read_also", "ad", "newsletter", "share", "cookie", "copyright",
+              "image_credit", "byline", "author_label", "source_label", "date_label", "months"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_language_file_parses_and_covers_every_category(lang: str) -> None:
+    lex = Lexicon()
+    text = (resources.files("pipeline") / "data" / "boilerplate" / f"{lang}.txt").read_text("utf-8")
+    lex.add_file(text, lang)
+    found = {cat for cat, _ in [*lex.whole.values(), *lex.prefixes.values(), *lex.labels.values()]}
+    assert CATEGORIES - {"months"} <= found
+    assert len(lex.name_list("months")) >= 12
+
+
+def test_no_phrase_has_two_meanings_across_languages() -> None:
+    seen: dict[tuple[str, str], tuple[str, str]] = {}
+    for lang in LANGS:
+        lex = Lexicon()
+        lex.add_file((resources.files("pipeline") / "data" / "boilerplate" / f"{lang}.txt").read_text("utf-8"), lang)
+        for kind, table in (("whole", lex.whole), ("prefix", lex.prefixes), ("label", lex.labels)):
+            for phrase, meaning in table.items():
+                assert seen.setdefault((kind, phrase), meaning) == meaning, (lang, phrase)
+
+
+def test_whole_prefix_and_label_matching() -> None:
+    lex = Lexicon()
+    lex.add_file("[ad line]\nanzeige\nkurze werbeeinblendung …\n[image_credit line]\nfoto:\n", "t")
+    assert lex.match("ANZEIGE (1)").category == "ad"
+    assert lex.match("Anzeigenblatt") is None
+    assert lex.match("Kurze Werbeeinblendung https://example.org/x").rest == "https://example.org/x"
+    assert lex.match("Der Bürgermeister.Foto: Stadt/dpa").rest == "Stadt/dpa"
+    assert lex.match("Fotografen waren da") is None
+
+
+def test_prefix_and_label_phrases_ignore_long_lines() -> None:
+    lex = Lexicon(max_words=5)
+    lex.add_file("[read_also line]\nlesen sie auch …\n", "t")
+    assert lex.match("Lesen Sie auch: Neue Radwege") is not None
+    assert lex.match("Lesen Sie auch was der Minister dazu am Montag sagte") is None
+
+
+def test_bad_files_give_clear_errors() -> None:
+    with pytest.raises(ConfigError, match="before any"):
+        Lexicon().add_file("anzeige\n", "t.txt")
+    with pytest.raises(ConfigError, match="unknown action"):
+        Lexicon().add_file("[ad zap]\nanzeige\n", "t.txt")
+    with pytest.raises(ConfigError, match="no boilerplate lexicon"):
+        Lexicon.load(("xx",))
