@@ -119,6 +119,12 @@ def test_bylines_dates_and_credits_become_metadata_not_text(ctx: RunContext) -> 
     assert doc.body == [PARA_DE, PARA_DE2]
 
 
+def test_source_label_names_the_next_line_as_credit(ctx: RunContext) -> None:
+    doc = clean(ctx, f"Council renovates the old school on the square\n{PARA_EN}\n{PARA_EN2}\nSource\nexample.org")
+    assert ("credit", "example.org") in doc.meta_lines
+    assert doc.body == [PARA_EN, PARA_EN2]
+
+
 def test_author_box_label_names_the_next_line_and_drops_name_echoes(ctx: RunContext) -> None:
     doc = clean(ctx, f"Council renovates the old school on the square\n{PARA_EN}\n{PARA_EN2}\n"
                      "Jane DoeJ\nAbout the author\nJane Doe")
