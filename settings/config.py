@@ -23,12 +23,21 @@ class CleanOptions:
     title_search_lines: int = 15  # the title is looked for in the first N non-empty lines
     title_min_words: int = 3
     title_max_words: int = 30
+    title_context_words: int = 150  # the title is chosen by its overlap with this much of the article
+    title_distance_penalty: float = 0.05  # per candidate farther from the article's start
+    title_inside_penalty: float = 0.25  # a headline inside the best run must beat those above by this
     paragraph_min_words: int = 12  # a line this long is body text by its shape
     short_line_max_words: int = 6  # menu items, names, labels
     lexicon_max_words: int = 40  # "starts with"/"label" phrases only match lines this short
     min_repeat_words: int = 4  # shorter lines are never dropped as in-page repeats
-    cut_after_paragraphs: int = 2  # a comments header cuts the page only below this much body
+    cut_after_paragraphs: int = 2  # a comments header cuts the page only below this many paragraphs
     min_text_words: int = 20  # less article text than this is a failure, not an article
+    cut_min_share: float = 0.5  # ...and only when this share of the article's words is above it
+    min_stopword_share: float = 0.2  # a paragraph has at least this share of stop words
+    noise_line_penalty: float = 5.0  # score of a boilerplate line when finding the article
+    short_line_penalty: float = 2.0  # score of a short (menu-like) line
+    tail_meta_lines: int = 5  # credits this close below the article are kept as metadata
+    repeat_window_lines: int = 5  # the same line again within this many lines is a repeat
 
 
 @dataclass(frozen=True)
@@ -78,12 +87,21 @@ class Config:
                 title_search_lines=s.getint("NEWSDEDUP_TITLE_SEARCH_LINES"),
                 title_min_words=s.getint("NEWSDEDUP_TITLE_MIN_WORDS"),
                 title_max_words=s.getint("NEWSDEDUP_TITLE_MAX_WORDS"),
+                title_context_words=s.getint("NEWSDEDUP_TITLE_CONTEXT_WORDS"),
+                title_distance_penalty=s.getfloat("NEWSDEDUP_TITLE_DISTANCE_PENALTY"),
+                title_inside_penalty=s.getfloat("NEWSDEDUP_TITLE_INSIDE_PENALTY"),
                 paragraph_min_words=s.getint("NEWSDEDUP_PARAGRAPH_MIN_WORDS"),
                 short_line_max_words=s.getint("NEWSDEDUP_SHORT_LINE_MAX_WORDS"),
                 lexicon_max_words=s.getint("NEWSDEDUP_LEXICON_MAX_WORDS"),
                 min_repeat_words=s.getint("NEWSDEDUP_MIN_REPEAT_WORDS"),
                 cut_after_paragraphs=s.getint("NEWSDEDUP_CUT_AFTER_PARAGRAPHS"),
                 min_text_words=s.getint("NEWSDEDUP_MIN_TEXT_WORDS"),
+                cut_min_share=s.getfloat("NEWSDEDUP_CUT_MIN_SHARE"),
+                min_stopword_share=s.getfloat("NEWSDEDUP_MIN_STOPWORD_SHARE"),
+                noise_line_penalty=s.getfloat("NEWSDEDUP_NOISE_LINE_PENALTY"),
+                short_line_penalty=s.getfloat("NEWSDEDUP_SHORT_LINE_PENALTY"),
+                tail_meta_lines=s.getint("NEWSDEDUP_TAIL_META_LINES"),
+                repeat_window_lines=s.getint("NEWSDEDUP_REPEAT_WINDOW_LINES"),
             ),
             dedup=DedupOptions(
                 num_perm=s.getint("NEWSDEDUP_MINHASH_NUM_PERM"),

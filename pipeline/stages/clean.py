@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import py3langid
 
 from pipeline.context import RunContext
 from pipeline.items import Document, LineVerdict
@@ -12,7 +14,8 @@ from pipeline.stages.base import Stage
 from pipeline.text.bylines import split_authors
 from pipeline.text.dates import DateFinder
 from pipeline.text.lexicon import Lexicon, LexiconMatch
-from pipeline.text.normalize import clean_line, fold, letters_key, word_count
+from pipeline.text.normalize import clean_line, fold, letters_key, word_count, words
+from pipeline.text.stopwords import stopwords
 
 _SHORTCODE = re.compile(r"^\[/?[a-z][\w-]*(?:\s[^\]]*)?\]$", re.IGNORECASE)
 _TEASER_END = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\)|…|\.\.\.)\s*$")
@@ -24,6 +27,15 @@ _LEADING_DATELINE = re.compile(
     r"^(?P<place>[A-ZÄÖÜÀ-Þ][\w.'-]*(?:\s[A-ZÄÖÜÀ-Þ][\w.'-]*){0,2})\s*"
     r"(?:\((?P<agency>[^()]{2,30})\))?\s*[-–—]\s+(?=\S)"
 )
+_NOT_A_TITLE_END = re.compile(r"(?:[.,;:]|…|\.\.\.|\[…\])\s*$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+LANGUAGE_SAMPLE_CHARS = 5000
+
+
+def _length(text: str) -> int:
+    """Words, counting two CJK characters as one word (those scripts do not separate words)."""
+    cjk = len(_CJK.findall(text))
+    return word_count(text) + cjk // 2 if cjk else word_count(text)
 
 
 @dataclass
@@ -33,29 +45,40 @@ class _Line:
     key: str
     match: LexiconMatch | None
     verdict: str | None = None  # None: not decided yet; "body" at the end when kept
+    meta: list[tuple[str, str]] = field(default_factory=list)  # what this line says as metadata
 
-    @property
-    def paragraph_like(self) -> bool:
-        return self.verdict in (None, "body") and self.words > 0
+
+def _content_stems(tokens: list[str], stops: frozenset[str]) -> set[str]:
+    """Five-letter stems of the words that carry content (not stop words, not short)."""
+    out = set()
+    for tok in tokens:
+        for w in words(tok.lower()):
+            if len(w) >= 4 and w not in stops and not w.isdigit():
+                out.add(w[:5])
+    return out
 
 
 class CleanStage(Stage):
     """Decides, for each line of a page, whether it is article text, metadata or noise.
 
-    Keeps: the title (the first headline-shaped line, or the HTML title) and the
-    body paragraphs, subheads included.
+    Keeps: the title and the body paragraphs, subheads included. On a text page
+    the article is the contiguous run of lines with the best score: paragraph-
+    shaped lines (long, rich in the language's stop words) count for it, short
+    menu-like lines and boilerplate count against it; the title is the headline-
+    shaped line just above that run. On HTML, trafilatura already chose the
+    main content and the HTML title is used.
 
-    Takes out as metadata (``meta_lines``, parsed by the metadata stage):
-    bylines and author boxes, date lines, agency credits ("(dpa)",
-    "sba/loc/news.de/dpa", "Quelle: …").
+    Takes out as metadata (``meta_lines``, parsed by the metadata stage), from
+    the article and the lines just around it: bylines and author boxes, date
+    lines, agency credits ("(dpa)", "sba/loc/news.de/dpa", "Quelle: …").
 
-    Drops, with a reason per line: lines before the title (menus, category
-    labels); boilerplate phrases from the per-language lexicon (comments, ads,
-    related lists, read-also, newsletter, share, cookie, copyright, image
-    credits); everything below a comments header once the article has begun;
-    CMS shortcodes; bare counters; share lines naming social platforms; teasers
-    and captions repeated in full elsewhere on the page; the title repeated;
-    short non-sentence lines after the last paragraph (footers).
+    Drops, with a reason per line: lines outside the article (menus, related
+    lists, footers); boilerplate phrases from the per-language lexicon
+    (comments, ads, related lists, read-also, newsletter, share, cookie,
+    copyright, image credits); everything below a comments header once most of
+    the article is above it; CMS shortcodes; bare counters; share lines naming
+    social platforms; teasers and captions repeated in full nearby; the title
+    repeated.
 
     Fails: ``no-text``, when fewer than ``NEWSDEDUP_MIN_TEXT_WORDS`` words remain.
     """
@@ -71,17 +94,25 @@ class CleanStage(Stage):
         self.platforms = list(self.lexicon.name_list("platforms"))
 
     def process(self, doc: Document) -> Document:
-        lines = [_Line(t, word_count(t), letters_key(t), None) for t in map(clean_line, doc.lines)]
+        lines = [_Line(t, _length(t), letters_key(t), None) for t in map(clean_line, doc.lines)]
         lines = [ln for ln in lines if ln.text]
         for ln in lines:
             ln.match = self.lexicon.match(ln.text)
-        meta: list[tuple[str, str]] = []
-        self._classify(lines, meta)
-        title = self._find_title(lines, doc.html_meta.get("title"))
-        self._scan_body(lines, title)
+        self._classify(lines)
+        cut = self._cut_comments(lines)
+        if doc.html_meta:  # trafilatura chose the main content from the DOM
+            title = clean_line(doc.html_meta.get("title") or "")
+            start, end = 0, cut
+        else:
+            sample = " ".join(ln.text for ln in lines[:cut] if ln.verdict is None)[:LANGUAGE_SAMPLE_CHARS]
+            stops = stopwords(py3langid.classify(sample)[0]) if sample.strip() else frozenset()
+            start, end = self._main_region(lines[:cut], stops)
+            title, start = self._find_title(lines, start, end, stops)
+            self._mark_outside(lines, start, end)
+        self._scan_body(lines, title, start, end)
         self._drop_repeats(lines)
+        meta = [m for ln in lines if not (ln.verdict or "").startswith("outside") for m in ln.meta]
         self._drop_author_lines(lines, meta)
-        self._drop_footer(lines)
         body = self._finish_body(lines, meta)
 
         doc.title = title
@@ -97,18 +128,17 @@ class CleanStage(Stage):
         return doc
 
     # --- pass 1: what each line is on its own -----------------------------------
-    def _classify(self, lines: list[_Line], meta: list[tuple[str, str]]) -> None:
+    def _classify(self, lines: list[_Line]) -> None:
         awaiting: str | None = None  # a label line announces the next short line
         for ln in lines:
             if awaiting and ln.words <= self.opts.short_line_max_words:
-                kind = awaiting
-                awaiting = None
+                kind, awaiting = awaiting, None
                 if kind == "author" and split_authors(ln.text):
-                    meta.append(("author", ln.text))
+                    ln.meta.append(("author", ln.text))
                     ln.verdict = "meta:author"
                     continue
                 if kind == "credit":
-                    meta.append(("credit", ln.text))
+                    ln.meta.append(("credit", ln.text))
                     ln.verdict = "meta:credit"
                     continue
             awaiting = None
@@ -116,42 +146,42 @@ class CleanStage(Stage):
             if _SHORTCODE.match(ln.text):
                 ln.verdict = "shortcode"
             elif m is not None and m.action == "meta":
-                ln.verdict, awaiting = self._meta_line(ln, m, meta)
-            elif self._is_date_line(ln, meta):
+                ln.verdict, awaiting = self._meta_line(ln, m)
+            elif self._is_date_line(ln):
                 ln.verdict = "meta:date"
             elif not ln.key:
                 ln.verdict = "counter"
             elif self._is_credit_line(ln.text):
-                meta.append(("credit", ln.text.strip("()")))
+                ln.meta.append(("credit", ln.text.strip("()")))
                 ln.verdict = "meta:credit"
             elif m is not None:
                 ln.verdict = m.category
             elif self._is_share_line(ln):
                 ln.verdict = "share"
 
-    def _meta_line(self, ln: _Line, m: LexiconMatch, meta: list[tuple[str, str]]) -> tuple[str | None, str | None]:
+    def _meta_line(self, ln: _Line, m: LexiconMatch) -> tuple[str | None, str | None]:
         """(verdict, what the next line is) for a line the lexicon marks as metadata."""
         if m.category == "byline":
             found = self.dates.find(m.rest)
             names = (m.rest[:found.start] + m.rest[found.end:]).strip(" ,|·-–—") if found else m.rest
             if split_authors(names):
                 if found:
-                    meta.append(("date", m.rest[found.start:found.end]))
-                meta.append(("author", names))
+                    ln.meta.append(("date", m.rest[found.start:found.end]))
+                ln.meta.append(("author", names))
                 return "meta:author", None
             return None, None  # "Von Berlin aus …" is not a byline
         if m.category == "author_label":
             return ("meta:author", "author") if not m.rest else (None, None)
         if m.category == "source_label":
             if m.rest:
-                meta.append(("credit", m.rest))
+                ln.meta.append(("credit", m.rest))
                 return "meta:credit", None
             return "meta:credit", "credit"
         if m.category == "date_label":
             return "meta:date", None
         return None, None
 
-    def _is_date_line(self, ln: _Line, meta: list[tuple[str, str]]) -> bool:
+    def _is_date_line(self, ln: _Line) -> bool:
         if ln.words > self.opts.short_line_max_words + 4:
             return False
         found = self.dates.find(ln.text)
@@ -165,9 +195,9 @@ class CleanStage(Stage):
             return False
         if any(w[0].islower() for w in rest.split()):
             return False
-        meta.append(("date", ln.text))
+        ln.meta.append(("date", ln.text))
         if rest and rest[0].isupper() and not self.dates.find(rest):
-            meta.append(("outlet", rest))
+            ln.meta.append(("outlet", rest))
         return True
 
     def _is_credit_line(self, text: str) -> bool:
@@ -185,53 +215,127 @@ class CleanStage(Stage):
         low = fold(ln.text)
         return sum(1 for p in self.platforms if re.search(rf"\b{re.escape(p)}\b", low)) >= 2
 
-    # --- pass 2: the title ----------------------------------------------------
-    def _find_title(self, lines: list[_Line], given: str | None) -> str:
+    # --- pass 2: the comments section -------------------------------------------
+    def _cut_comments(self, lines: list[_Line]) -> int:
+        """Drop everything below a comments header that has most of the article above it."""
         opts = self.opts
-        if given:
-            return clean_line(given)
-        candidates = [ln for ln in lines if ln.verdict is None][: opts.title_search_lines]
-        for ln in candidates:
-            if opts.title_min_words <= ln.words <= opts.title_max_words:
-                for before in lines[: lines.index(ln)]:
-                    if before.verdict is None:
-                        before.verdict = "before-title"
-                ln.verdict = "title"
-                return ln.text
-        for ln in candidates:  # no headline shape: take the first undecided line
-            ln.verdict = "title"
-            return ln.text
-        return ""
+        paragraphs = [(i, ln.words) for i, ln in enumerate(lines)
+                      if ln.verdict is None and self._is_paragraph(ln)]
+        total = sum(w for _, w in paragraphs)
+        for i, ln in enumerate(lines):
+            m = ln.match
+            if m is None or m.action != "cut" or ln.verdict != m.category:
+                continue
+            above = [w for j, w in paragraphs if j < i]
+            if len(above) >= opts.cut_after_paragraphs and sum(above) >= opts.cut_min_share * total:
+                for rest in lines[i + 1:]:
+                    rest.verdict = f"after-{m.category}"
+                return i
+        return len(lines)
 
-    # --- pass 3: comments cut, related boxes, repeated title ------------------
-    def _scan_body(self, lines: list[_Line], title: str) -> None:
+    # --- pass 3: where the article is (text pages) ------------------------------
+    def _main_region(self, lines: list[_Line], stops: frozenset[str]) -> tuple[int, int]:
+        """[start, end) of the best-scoring run of lines (maximum subarray)."""
+        best, best_span = 0.0, (0, len(lines))
+        run, run_start = 0.0, 0
+        for i, ln in enumerate(lines):
+            run += self._line_score(ln, stops)
+            if run <= 0:
+                run, run_start = 0.0, i + 1
+            elif run > best:
+                best, best_span = run, (run_start, i + 1)
+        return best_span
+
+    def _line_score(self, ln: _Line, stops: frozenset[str]) -> float:
+        opts = self.opts
+        if ln.verdict is not None:
+            return 0.0 if ln.verdict.startswith("meta") else -opts.noise_line_penalty
+        rich = True
+        if stops:
+            toks = words(ln.text.lower())
+            rich = bool(toks) and sum(t in stops for t in toks) / len(toks) >= opts.min_stopword_share
+        sentence = bool(_SENTENCE_END.search(ln.text))
+        if ln.words >= opts.paragraph_min_words and rich:
+            return float(ln.words)
+        if ln.words > opts.short_line_max_words and rich and sentence:
+            return ln.words / 2
+        if ln.words > opts.short_line_max_words:
+            return -1.0
+        return -opts.short_line_penalty
+
+    def _find_title(self, lines: list[_Line], start: int, end: int, stops: frozenset[str]) -> tuple[str, int]:
+        """The headline of the article, and where the article then starts.
+
+        Candidates are headline-shaped lines just above the article, or at its
+        very top (below a kicker or teaser of at most two paragraphs' length).
+        The one sharing most words with the article's opening wins; nearer wins
+        a tie. A headline inside the run moves the start of the article below it.
+        """
+        opts = self.opts
+        above = [i for i in range(start - 1, -1, -1) if lines[i].verdict is None][: opts.title_search_lines]
+        inside, words_before = [], 0
+        for i in range(start, end):
+            if lines[i].verdict is not None:
+                continue
+            if words_before > 2 * opts.paragraph_min_words:
+                break
+            inside.append(i)
+            words_before += lines[i].words
+        undecided = [i for i in range(start, end) if lines[i].verdict is None]
+        best: tuple[float, int] | None = None
+        for rank, i in enumerate(sorted(above + inside, key=lambda j: abs(j - start))):
+            ln = lines[i]
+            if not (opts.title_min_words <= ln.words <= opts.title_max_words) or _NOT_A_TITLE_END.search(ln.text):
+                continue
+            stems = _content_stems(ln.text.split(), stops)
+            after = " ".join(lines[j].text for j in undecided if j > i).split(" ", opts.title_context_words)
+            overlap = len(stems & _content_stems(after[: opts.title_context_words], stops)) / len(stems) if stems else 0.0
+            score = overlap - opts.title_distance_penalty * rank - (opts.title_inside_penalty if i >= start else 0)
+            if best is None or score > best[0]:
+                best = (score, i)
+        if best is None:
+            return "", start
+        i = best[1]
+        lines[i].verdict = "title"
+        if i >= start:
+            for ln in lines[start:i]:
+                if ln.verdict is None:
+                    ln.verdict = "before-title"
+            start = i + 1
+        return lines[i].text, start
+
+    def _mark_outside(self, lines: list[_Line], start: int, end: int) -> None:
+        """Drop what lies outside the article; keep metadata lines close around it."""
+        title_at = next((i for i, ln in enumerate(lines) if ln.verdict == "title"), start)
+        header_from = max(0, min(title_at, start) - self.opts.title_search_lines)
+        tail_to = end + self.opts.tail_meta_lines
+        for i, ln in enumerate(lines):
+            if start <= i < end or ln.verdict == "title":
+                continue
+            if ln.meta and header_from <= i < tail_to:
+                continue  # a byline, date or credit next to the article
+            if ln.verdict is None and ln.key == lines[title_at].key and title_at != start:
+                ln.verdict = "title-repeat"
+            elif ln.meta or ln.verdict is None:
+                ln.verdict = "before-title" if i < title_at else "outside-article"
+
+    # --- pass 4: related boxes, repeated title ----------------------------------
+    def _scan_body(self, lines: list[_Line], title: str, start: int, end: int) -> None:
         opts = self.opts
         title_key = letters_key(title)
-        started = title_key == "" or not any(ln.verdict == "title" for ln in lines)
-        paragraphs = 0
-        i = 0
-        while i < len(lines):
+        i = start
+        while i < end:
             ln = lines[i]
-            if ln.verdict == "title":
-                started = True
-            elif not started:
-                pass
-            elif ln.match is not None and ln.match.action == "cut" and ln.verdict == ln.match.category:
-                if paragraphs >= opts.cut_after_paragraphs:
-                    for rest in lines[i + 1:]:
-                        rest.verdict = f"after-{ln.match.category}"
-                    return
-            elif ln.match is not None and ln.match.action == "box" and ln.verdict == ln.match.category:
+            m = ln.match
+            if m is not None and m.action == "box" and ln.verdict == m.category:
                 j = i + 1
-                while j < len(lines) and lines[j].verdict is None and lines[j].words < opts.paragraph_min_words:
-                    lines[j].verdict = f"in-{ln.match.category}"
+                while j < end and lines[j].verdict is None and lines[j].words < opts.paragraph_min_words:
+                    lines[j].verdict = f"in-{m.category}"
                     j += 1
                 i = j
                 continue
             elif ln.verdict is None and title_key and ln.key == title_key:
                 ln.verdict = "title-repeat"
-            elif ln.verdict is None and self._is_paragraph(ln):
-                paragraphs += 1
             i += 1
 
     def _is_paragraph(self, ln: _Line) -> bool:
@@ -239,25 +343,25 @@ class CleanStage(Stage):
             ln.words >= self.opts.short_line_max_words and bool(_SENTENCE_END.search(ln.text))
         )
 
-    # --- pass 4: teasers and captions shown twice -----------------------------
+    # --- pass 5: teasers and captions shown twice -----------------------------
     def _drop_repeats(self, lines: list[_Line]) -> None:
         # Lines in comment sections and link boxes may quote the article: not evidence.
         keys = sorted({ln.key for ln in lines
                        if ln.key and not (ln.verdict or "").startswith(("after-", "in-"))})
-        seen: set[str] = set()
-        for ln in lines:
+        last_seen: dict[str, int] = {}
+        for i, ln in enumerate(lines):
             if ln.verdict is not None or ln.words < self.opts.min_repeat_words:
                 continue
             stem = letters_key(_TEASER_END.sub("", ln.text))
             k = bisect.bisect_left(keys, stem)
             longer = [keys[j] for j in (k, k + 1) if j < len(keys) and keys[j] != stem]
             if any(other.startswith(stem + " ") for other in longer):
-                ln.verdict = "repeat"
-            elif ln.key in seen:
-                ln.verdict = "repeat"
-            seen.add(ln.key)
+                ln.verdict = "repeat"  # a teaser or caption of a longer line
+            elif ln.key in last_seen and i - last_seen[ln.key] <= self.opts.repeat_window_lines:
+                ln.verdict = "repeat"  # the same line again, close by
+            last_seen[ln.key] = i
 
-    # --- pass 5: author boxes -------------------------------------------------
+    # --- pass 6: author boxes -------------------------------------------------
     def _drop_author_lines(self, lines: list[_Line], meta: list[tuple[str, str]]) -> None:
         names = [letters_key(n) for kind, text in meta if kind == "author"
                  for n in split_authors(text)]
@@ -268,16 +372,6 @@ class CleanStage(Stage):
                 n in ln.key for n in names
             ):
                 ln.verdict = "author-box"
-
-    # --- pass 6: footers ------------------------------------------------------
-    def _drop_footer(self, lines: list[_Line]) -> None:
-        last = max((i for i, ln in enumerate(lines) if ln.verdict is None and self._is_paragraph(ln)),
-                   default=None)
-        if last is None:
-            return
-        for ln in lines[last + 1:]:
-            if ln.verdict is None and ln.words < self.opts.paragraph_min_words and not _SENTENCE_END.search(ln.text):
-                ln.verdict = "after-body"
 
     # --- pass 7: inline credits, then the body ----------------------------------
     def _finish_body(self, lines: list[_Line], meta: list[tuple[str, str]]) -> list[str]:

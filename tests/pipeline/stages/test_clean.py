@@ -40,8 +40,8 @@ def test_repeated_title_is_dropped_and_body_does_not_start_with_it(ctx: RunConte
     title = "Council renovates the old school on the square"
     doc = clean(ctx, f"{title}\n\n{title}\n{PARA_EN}\n{PARA_EN2}")
     assert doc.body[0] == PARA_EN
-    assert verdict(doc, title) == "title"
-    assert [v.reason for v in doc.verdicts].count("title-repeat") == 1
+    reasons = [v.reason for v in doc.verdicts]
+    assert doc.title == title and reasons.count("title") == 1 and reasons.count("title-repeat") == 1
 
 
 @pytest.mark.parametrize("line,reason", [
@@ -126,16 +126,30 @@ def test_source_label_names_the_next_line_as_credit(ctx: RunContext) -> None:
 
 
 def test_author_box_label_names_the_next_line_and_drops_name_echoes(ctx: RunContext) -> None:
-    doc = clean(ctx, f"Council renovates the old school on the square\n{PARA_EN}\n{PARA_EN2}\n"
-                     "Jane DoeJ\nAbout the author\nJane Doe")
+    doc = clean(ctx, f"Council renovates the old school on the square\n{PARA_EN}\n"
+                     f"Jane DoeJ\nAbout the author\nJane Doe\n{PARA_EN2}")
     assert ("author", "Jane Doe") in doc.meta_lines
     assert verdict(doc, "Jane DoeJ") == "author-box"
     assert doc.body == [PARA_EN, PARA_EN2]
 
 
-def test_short_lines_after_the_last_paragraph_are_footer(ctx: RunContext) -> None:
-    doc = clean(ctx, f"Council renovates the old school on the square\n{PARA_EN}\n{PARA_EN2}\nSport\nWeather")
-    assert verdict(doc, "Sport") == "after-body"
+def test_short_lines_around_the_article_are_outside_it(ctx: RunContext) -> None:
+    doc = clean(ctx, f"Home\nSport\nCouncil renovates the old school on the square\n{PARA_EN}\n{PARA_EN2}\n"
+                     "Sport\nWeather\nContact\nA headline of another story on the site\nJobs")
+    assert verdict(doc, "Home") == "before-title"
+    assert verdict(doc, "Weather") == "outside-article"
+    assert verdict(doc, "A headline of another") == "outside-article"
+    assert doc.body == [PARA_EN, PARA_EN2]
+
+
+def test_the_article_is_the_best_run_of_paragraphs_not_the_first_long_line(ctx: RunContext) -> None:
+    menu = "\n".join(["News", "Got a news tip for our reporters?", "Press releases", "Advertise with us",
+                      "About", "Newsletters", "Jobs"])
+    teaser = "Another story: the mayor opens the new bridge across the river after three years of works."
+    doc = clean(ctx, f"{menu}\n{teaser}\nSport\nMore\nCulture\nCouncil renovates the old school on the square\n"
+                     f"{PARA_EN}\n{PARA_EN2}\nMost read\nTrending\nVideo")
+    assert doc.title == "Council renovates the old school on the square"
+    assert doc.body == [PARA_EN, PARA_EN2]
 
 
 def test_subheads_between_paragraphs_are_kept(ctx: RunContext) -> None:

@@ -1,0 +1,137 @@
+"""Extraction quality and speed: newsdedup next to trafilatura, in one run.
+
+    python -m benchmarks.extraction [--corpus aeb|eval|all] [--limit N] [--workers N]
+
+Corpora (read from ``shared/bench-data``, never copied):
+
+1. article-extraction-benchmark (AEB, 181 English pages): F1/P/R with its 4-gram scorer.
+2. trafilatura's evaluation corpus (990 pages, 668 German): with/without snippets, all and German.
+3. Pasted text: each page rendered as a browser's select-all-copy gives it (``benchmarks.render``),
+   cleaned by newsdedup's text path, scored against the same gold as trafilatura on the HTML.
+
+Systems, all on the same pages in the same run:
+
+- ``trafilatura (HTML)``: ``trafilatura.extract`` with the corpus' baseline options;
+- ``trafilatura (pasted text)``: the rendered text, one ``<p>`` per line, through trafilatura;
+- ``newsdedup (HTML)``: the HTML path (trafilatura, then newsdedup's post-cleaning);
+- ``newsdedup (pasted text)``: the text path, no DOM.
+
+newsdedup's output is the stored article: title, a blank line, the body (the body alone is
+what ``export`` calls ``text``; the title is counted too because the gold of both corpora
+contains headline text where the page shows it in the article).
+Throughput is documents per second of CPU time per process, per system.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html as htmlmod
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from multiprocessing import Pool
+from typing import Any
+
+import trafilatura
+
+from benchmarks.data import Page, aeb_pages, bench_data, eval_pages, load_module
+from benchmarks.render import render_text
+from pipeline.context import RunContext
+from pipeline.errors import DocumentDropped
+from pipeline.items import Document
+from pipeline.runner import build_stages, run_stages
+from pipeline.stages.base import Stage
+from settings.config import load_config
+
+SYSTEMS = ["trafilatura (HTML)", "trafilatura (pasted text)", "newsdedup (HTML)", "newsdedup (pasted text)"]
+_stages: list[Stage] = []
+
+
+def _init() -> None:
+    global _stages
+    _stages = build_stages(RunContext(load_config({"NEWSDEDUP_DB": "sqlite://"})), offline=True)
+
+
+def newsdedup_text(content: str, uri: str) -> str:
+    """What newsdedup stores for a page: title and body."""
+    doc = Document(uri=uri, raw=content.encode("utf-8"))
+    try:
+        doc = run_stages(_stages, doc)
+    except DocumentDropped:
+        return ""
+    return (doc.title + "\n\n" + doc.body_text).strip()
+
+
+def _timed(fn: Callable[[], str | None]) -> tuple[str, float]:
+    start = time.process_time()
+    out = fn()
+    return out or "", time.process_time() - start
+
+
+def run_page(page: Page) -> tuple[str, dict[str, tuple[str, float]]]:
+    pasted = render_text(page.html)
+    wrapped = "<html><body>" + "".join(f"<p>{htmlmod.escape(ln)}</p>" for ln in pasted.splitlines()
+                                       if ln.strip()) + "</body></html>"
+    results = {
+        "trafilatura (HTML)": _timed(lambda: trafilatura.extract(
+            page.html, url=page.url or None, fast=False, include_comments=False, include_tables=True,
+            include_formatting=False)),
+        "trafilatura (pasted text)": _timed(lambda: trafilatura.extract(
+            wrapped, fast=False, include_comments=False, include_tables=True)),
+        "newsdedup (HTML)": _timed(lambda: newsdedup_text(page.html, "file:///bench/page.html")),
+        "newsdedup (pasted text)": _timed(lambda: newsdedup_text(pasted, "file:///bench/page.txt")),
+    }
+    return page.key, results
+
+
+def run_corpus(pages: list[Page], workers: int) -> tuple[dict[str, dict[str, str]], dict[str, float]]:
+    outputs: dict[str, dict[str, str]] = defaultdict(dict)
+    seconds: dict[str, float] = defaultdict(float)
+    with Pool(workers, initializer=_init) as pool:
+        for key, results in pool.imap_unordered(run_page, pages, chunksize=4):
+            for system, (text, secs) in results.items():
+                outputs[system][key] = text
+                seconds[system] += secs
+    return outputs, seconds
+
+
+def report(title: str, rows: list[tuple[str, dict[str, Any]]], docs: int, seconds: dict[str, float]) -> None:
+    print(f"\n{title}")
+    print(f"  {'system':<28} {'F1':>6} {'P':>6} {'R':>6}   docs/s (1 core)")
+    for system, score in rows:
+        speed = docs / seconds[system] if seconds.get(system) else float("nan")
+        print(f"  {system:<28} {score['f1']:6.3f} {score['precision']:6.3f} {score['recall']:6.3f}   {speed:8.1f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", choices=["aeb", "eval", "all"], default="all")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N pages of each corpus (for a quick look)")
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    base = bench_data()
+    print(f"bench-data: {base}; trafilatura {trafilatura.__version__}")
+
+    if args.corpus in ("aeb", "all"):
+        scorer = load_module(base / "aeb" / "score_aeb.py")
+        pages = aeb_pages()[: args.limit or None]
+        outputs, seconds = run_corpus(pages, args.workers)
+        gold = {p.key: p.gold for p in pages}
+        rows = [(s, scorer.score(gold, {k: {"articleBody": v} for k, v in outputs[s].items()})) for s in SYSTEMS]
+        report(f"1. article-extraction-benchmark: {len(pages)} pages (published trafilatura 0.958)",
+               rows, len(pages), seconds)
+
+    if args.corpus in ("eval", "all"):
+        scorer = load_module(base / "trafilatura-eval" / "score_trafilatura_eval.py")
+        pages = eval_pages()[: args.limit or None]
+        outputs, seconds = run_corpus(pages, args.workers)
+        for label, subset in (("all", pages), ("German", [p for p in pages if p.german])):
+            rows = [(s, scorer.aggregate([scorer.counts(p.gold, outputs[s].get(p.key)) for p in subset]))
+                    for s in SYSTEMS]
+            report(f"2. trafilatura evaluation corpus, {label}: {len(subset)} pages (trafilatura 2.3.1: 0.926)",
+                   rows, len(pages), seconds)
+    print("\n3. Pasted text = the rows 'newsdedup (pasted text)' above, against 'trafilatura (HTML)'.")
+
+
+if __name__ == "__main__":
+    main()
