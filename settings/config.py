@@ -26,8 +26,10 @@ class CleanOptions:
     title_context_words: int = 150  # the title is chosen by its overlap with this much of the article
     title_distance_penalty: float = 0.05  # per candidate farther from the article's start
     title_inside_penalty: float = 0.25  # a headline inside the best run must beat those above by this
+    title_inside_min_overlap: float = 0.5  # ...and share at least this much of its words with the article
     paragraph_min_words: int = 12  # a line this long is body text by its shape
     short_line_max_words: int = 6  # menu items, names, labels
+    menu_line_max_words: int = 3  # a line this short counts against being article text
     lexicon_max_words: int = 40  # "starts with"/"label" phrases only match lines this short
     min_repeat_words: int = 4  # shorter lines are never dropped as in-page repeats
     cut_after_paragraphs: int = 2  # a comments header cuts the page only below this many paragraphs
@@ -90,8 +92,10 @@ class Config:
                 title_context_words=s.getint("NEWSDEDUP_TITLE_CONTEXT_WORDS"),
                 title_distance_penalty=s.getfloat("NEWSDEDUP_TITLE_DISTANCE_PENALTY"),
                 title_inside_penalty=s.getfloat("NEWSDEDUP_TITLE_INSIDE_PENALTY"),
+                title_inside_min_overlap=s.getfloat("NEWSDEDUP_TITLE_INSIDE_MIN_OVERLAP"),
                 paragraph_min_words=s.getint("NEWSDEDUP_PARAGRAPH_MIN_WORDS"),
                 short_line_max_words=s.getint("NEWSDEDUP_SHORT_LINE_MAX_WORDS"),
+                menu_line_max_words=s.getint("NEWSDEDUP_MENU_LINE_MAX_WORDS"),
                 lexicon_max_words=s.getint("NEWSDEDUP_LEXICON_MAX_WORDS"),
                 min_repeat_words=s.getint("NEWSDEDUP_MIN_REPEAT_WORDS"),
                 cut_after_paragraphs=s.getint("NEWSDEDUP_CUT_AFTER_PARAGRAPHS"),

@@ -27,6 +27,7 @@ _LEADING_DATELINE = re.compile(
     r"^(?P<place>[A-ZÄÖÜÀ-Þ][\w.'-]*(?:\s[A-ZÄÖÜÀ-Þ][\w.'-]*){0,2})\s*"
     r"(?:\((?P<agency>[^()]{2,30})\))?\s*[-–—]\s+(?=\S)"
 )
+_SEPARATORS = re.compile(r"\s[|·•»›]\s")
 _NOT_A_TITLE_END = re.compile(r"(?:[.,;:]|…|\.\.\.|\[…\])\s*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 LANGUAGE_SAMPLE_CHARS = 5000
@@ -247,21 +248,22 @@ class CleanStage(Stage):
         return best_span
 
     def _line_score(self, ln: _Line, stops: frozenset[str]) -> float:
+        """How much a line speaks for being inside the article (positive) or outside it."""
         opts = self.opts
         if ln.verdict is not None:
             return 0.0 if ln.verdict.startswith("meta") else -opts.noise_line_penalty
+        if ln.words <= opts.menu_line_max_words or len(_SEPARATORS.findall(ln.text)) >= 3:
+            return -opts.short_line_penalty  # menu items, breadcrumbs, "Home | About | Contact"
         rich = True
         if stops:
             toks = words(ln.text.lower())
             rich = bool(toks) and sum(t in stops for t in toks) / len(toks) >= opts.min_stopword_share
         sentence = bool(_SENTENCE_END.search(ln.text))
-        if ln.words >= opts.paragraph_min_words and rich:
-            return float(ln.words)
-        if ln.words > opts.short_line_max_words and rich and sentence:
+        if ln.words >= opts.paragraph_min_words:
+            return float(ln.words) if rich else ln.words / 4  # prose, or a table row or list
+        if rich and sentence:
             return ln.words / 2
-        if ln.words > opts.short_line_max_words:
-            return -1.0
-        return -opts.short_line_penalty
+        return 0.0 if rich else -0.5  # a subhead or list item; or a headline link elsewhere
 
     def _find_title(self, lines: list[_Line], start: int, end: int, stops: frozenset[str]) -> tuple[str, int]:
         """The headline of the article, and where the article then starts.
@@ -274,7 +276,7 @@ class CleanStage(Stage):
         opts = self.opts
         above = [i for i in range(start - 1, -1, -1) if lines[i].verdict is None][: opts.title_search_lines]
         inside, words_before = [], 0
-        for i in range(start, end):
+        for i in range(start, end):  # a kicker or teaser of up to two paragraphs' length may stand above it
             if lines[i].verdict is not None:
                 continue
             if words_before > 2 * opts.paragraph_min_words:
@@ -290,6 +292,8 @@ class CleanStage(Stage):
             stems = _content_stems(ln.text.split(), stops)
             after = " ".join(lines[j].text for j in undecided if j > i).split(" ", opts.title_context_words)
             overlap = len(stems & _content_stems(after[: opts.title_context_words], stops)) / len(stems) if stems else 0.0
+            if i >= start and overlap < opts.title_inside_min_overlap:
+                continue
             score = overlap - opts.title_distance_penalty * rank - (opts.title_inside_penalty if i >= start else 0)
             if best is None or score > best[0]:
                 best = (score, i)
