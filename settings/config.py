@@ -27,6 +27,7 @@ class CleanOptions:
     title_distance_penalty: float = 0.05  # per candidate farther from the article's start
     title_inside_penalty: float = 0.25  # a headline inside the best run must beat those above by this
     title_inside_min_overlap: float = 0.5  # ...and share at least this much of its words with the article
+    title_min_overlap: float = 0.2  # a headline above it shares at least this much
     paragraph_min_words: int = 12  # a line this long is body text by its shape
     short_line_max_words: int = 6  # menu items, names, labels
     menu_line_max_words: int = 3  # a line this short counts against being article text
@@ -37,9 +38,10 @@ class CleanOptions:
     cut_min_share: float = 0.5  # ...and only when this share of the article's words is above it
     min_stopword_share: float = 0.2  # a paragraph has at least this share of stop words
     noise_line_penalty: float = 5.0  # score of a boilerplate line when finding the article
+    boundary_line_penalty: float = 12.0  # score of a "Related" or "Comments" header
     short_line_penalty: float = 2.0  # score of a short (menu-like) line
     tail_meta_lines: int = 5  # credits this close below the article are kept as metadata
-    repeat_window_lines: int = 5  # the same line again within this many lines is a repeat
+    repeat_window_lines: int = 10  # the same line again within this many lines is a repeat
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class Config:
                 title_distance_penalty=s.getfloat("NEWSDEDUP_TITLE_DISTANCE_PENALTY"),
                 title_inside_penalty=s.getfloat("NEWSDEDUP_TITLE_INSIDE_PENALTY"),
                 title_inside_min_overlap=s.getfloat("NEWSDEDUP_TITLE_INSIDE_MIN_OVERLAP"),
+                title_min_overlap=s.getfloat("NEWSDEDUP_TITLE_MIN_OVERLAP"),
                 paragraph_min_words=s.getint("NEWSDEDUP_PARAGRAPH_MIN_WORDS"),
                 short_line_max_words=s.getint("NEWSDEDUP_SHORT_LINE_MAX_WORDS"),
                 menu_line_max_words=s.getint("NEWSDEDUP_MENU_LINE_MAX_WORDS"),
@@ -103,6 +106,7 @@ class Config:
                 cut_min_share=s.getfloat("NEWSDEDUP_CUT_MIN_SHARE"),
                 min_stopword_share=s.getfloat("NEWSDEDUP_MIN_STOPWORD_SHARE"),
                 noise_line_penalty=s.getfloat("NEWSDEDUP_NOISE_LINE_PENALTY"),
+                boundary_line_penalty=s.getfloat("NEWSDEDUP_BOUNDARY_LINE_PENALTY"),
                 short_line_penalty=s.getfloat("NEWSDEDUP_SHORT_LINE_PENALTY"),
                 tail_meta_lines=s.getint("NEWSDEDUP_TAIL_META_LINES"),
                 repeat_window_lines=s.getint("NEWSDEDUP_REPEAT_WINDOW_LINES"),

@@ -28,6 +28,10 @@ _LEADING_DATELINE = re.compile(
     r"(?:\((?P<agency>[^()]{2,30})\))?\s*[-–—]\s+(?=\S)"
 )
 _SEPARATORS = re.compile(r"\s[|·•»›]\s")
+_BYLINE_END = re.compile(r"\s(?:[|·•]|[-–—]\s)")
+_DATE_REST_SPLIT = re.compile(r"\s*(?:[|·•,]|\s[-–—]\s)\s*")
+_CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?|uhr|h)?(?:\s+[A-Z]{2,4}\b)?", re.IGNORECASE)
+_STAFF = re.compile(r"^[\w .&'-]{2,40}\s(?:staff|team|redaktion|rédaction|desk|reporters?|newsroom)$", re.IGNORECASE)
 _NOT_A_TITLE_END = re.compile(r"(?:[.,;:]|…|\.\.\.|\[…\])\s*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 LANGUAGE_SAMPLE_CHARS = 5000
@@ -47,6 +51,11 @@ class _Line:
     match: LexiconMatch | None
     verdict: str | None = None  # None: not decided yet; "body" at the end when kept
     meta: list[tuple[str, str]] = field(default_factory=list)  # what this line says as metadata
+
+
+def _is_staff_credit(text: str) -> bool:
+    """'Jerusalem Post Staff', 'HNN Staff'-like bylines of a newsroom rather than a person."""
+    return bool(_STAFF.match(text.strip()))
 
 
 def _content_stems(tokens: list[str], stops: frozenset[str]) -> set[str]:
@@ -164,10 +173,10 @@ class CleanStage(Stage):
         """(verdict, what the next line is) for a line the lexicon marks as metadata."""
         if m.category == "byline":
             found = self.dates.find(m.rest)
-            names = (m.rest[:found.start] + m.rest[found.end:]).strip(" ,|·-–—") if found else m.rest
-            if split_authors(names):
+            names = _BYLINE_END.split(m.rest[:found.start] if found else m.rest, maxsplit=1)[0].strip(" ,")
+            if split_authors(names) or _is_staff_credit(names):
                 if found:
-                    ln.meta.append(("date", m.rest[found.start:found.end]))
+                    ln.meta.append(("date", m.rest[found.start:]))
                 ln.meta.append(("author", names))
                 return "meta:author", None
             return None, None  # "Von Berlin aus …" is not a byline
@@ -183,15 +192,17 @@ class CleanStage(Stage):
         return None, None
 
     def _is_date_line(self, ln: _Line) -> bool:
-        if ln.words > self.opts.short_line_max_words + 4:
+        if ln.words > self.opts.lexicon_max_words // 2:
             return False
         found = self.dates.find(ln.text)
         if found is None:
             return False
-        rest = (ln.text[:found.start] + " " + ln.text[found.end:]).strip(" |·,-–—")
-        label = self.lexicon.match(rest) if rest else None
-        if label is not None and label.category == "date_label":
-            rest = label.rest
+        rest = ln.text
+        while found is not None:
+            rest = rest[:found.start] + " | " + rest[found.end:]
+            found = self.dates.find(rest)
+        parts = [p.strip() for p in _DATE_REST_SPLIT.split(_CLOCK.sub(" ", rest))]
+        rest = " ".join(p for p in parts if p and not self._is_date_label(p))
         if word_count(rest) > self.opts.short_line_max_words // 2 + 1 or _SENTENCE_END.search(rest):
             return False
         if any(w[0].islower() for w in rest.split()):
@@ -200,6 +211,10 @@ class CleanStage(Stage):
         if rest and rest[0].isupper() and not self.dates.find(rest):
             ln.meta.append(("outlet", rest))
         return True
+
+    def _is_date_label(self, text: str) -> bool:
+        m = self.lexicon.match(text)
+        return m is not None and m.category == "date_label" and not m.rest
 
     def _is_credit_line(self, text: str) -> bool:
         """'sba/loc/news.de/dpa', '(dpa)', 'AFP/Reuters': short tokens, one an agency."""
@@ -251,7 +266,11 @@ class CleanStage(Stage):
         """How much a line speaks for being inside the article (positive) or outside it."""
         opts = self.opts
         if ln.verdict is not None:
-            return 0.0 if ln.verdict.startswith("meta") else -opts.noise_line_penalty
+            if ln.verdict.startswith("meta"):
+                return 0.0
+            if ln.match is not None and ln.match.action in ("box", "cut"):
+                return -opts.boundary_line_penalty  # "Related", "Comments": the article usually ends here
+            return -opts.noise_line_penalty
         if ln.words <= opts.menu_line_max_words or len(_SEPARATORS.findall(ln.text)) >= 3:
             return -opts.short_line_penalty  # menu items, breadcrumbs, "Home | About | Contact"
         rich = True
@@ -292,7 +311,7 @@ class CleanStage(Stage):
             stems = _content_stems(ln.text.split(), stops)
             after = " ".join(lines[j].text for j in undecided if j > i).split(" ", opts.title_context_words)
             overlap = len(stems & _content_stems(after[: opts.title_context_words], stops)) / len(stems) if stems else 0.0
-            if i >= start and overlap < opts.title_inside_min_overlap:
+            if overlap < (opts.title_inside_min_overlap if i >= start else opts.title_min_overlap):
                 continue
             score = overlap - opts.title_distance_penalty * rank - (opts.title_inside_penalty if i >= start else 0)
             if best is None or score > best[0]:

@@ -157,6 +157,29 @@ def test_subheads_between_paragraphs_are_kept(ctx: RunContext) -> None:
     assert doc.body == [PARA_EN, "A long wait", PARA_EN2]
 
 
+@pytest.mark.parametrize("line,meta", [
+    ("PUBLISHED: 10:48, Tue, Nov 19, 2019 | UPDATED: 11:05, Tue, Nov 19, 2019", ("date", None)),
+    ("By HNN Staff | November 18, 2019 at 2:26 PM HST - Updated November 18 at 4:46 PM", ("author", "HNN Staff")),
+    ("Von Petra Lang | 3. Mai 2024, 14:20 Uhr", ("author", "Petra Lang")),
+    ("Mis à jour le 3 mai 2024 à 14h20", ("date", None)),
+])
+def test_busy_byline_and_date_lines_are_metadata(ctx: RunContext, line: str, meta: tuple) -> None:
+    doc = clean(ctx, f"Council renovates the old school on the square\n{line}\n{PARA_EN}\n{PARA_EN2}")
+    assert line not in doc.body
+    kind, value = meta
+    assert any(k == kind and (value is None or v == value) for k, v in doc.meta_lines), doc.meta_lines
+
+
+@pytest.mark.parametrize("line", [
+    "Click to share on Facebook (Opens in new window)", "You must be logged in to post a comment.",
+    "This slideshow requires JavaScript.", "Related: Port strike ends after two weeks",
+    "Cliquez pour partager sur Twitter", "Die Kommentarfunktion ist geschlossen.",
+])
+def test_generic_site_furniture_is_dropped(ctx: RunContext, line: str) -> None:
+    doc = clean(ctx, f"Council renovates the old school on the square\n{PARA_EN}\n{line}\n{PARA_EN2}")
+    assert line not in doc.body
+
+
 @pytest.mark.parametrize("line", [
     "Von Berlin aus fuhr der Zug weiter nach Hamburg, wo er am Abend ankam.",
     "By the end of the week, the council had still not published the figures.",
