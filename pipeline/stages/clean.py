@@ -17,7 +17,8 @@ from pipeline.text.lexicon import Lexicon, LexiconMatch
 from pipeline.text.normalize import clean_line, fold, letters_key, word_count, words
 from pipeline.text.stopwords import stopwords
 
-_SHORTCODE = re.compile(r"^\[/?[a-z][\w-]*(?:\s[^\]]*)?\]$", re.IGNORECASE)
+_SHORTCODE = re.compile(r"^\[/?[a-z][\w-]*(?:\s[^\]]*)?\](?:.*\[/[a-z][\w-]*\])?$", re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _TEASER_END = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\)|…|\.\.\.)\s*$")
 _SENTENCE_END = re.compile(r"[.!?…:;\"'“”»«)]\s*$")
 _URL_OR_DOMAIN = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?$", re.IGNORECASE)
@@ -120,10 +121,11 @@ class CleanStage(Stage):
             title, start = self._find_title(lines, start, end, stops)
             self._mark_outside(lines, start, end)
         self._scan_body(lines, title, start, end)
-        self._drop_repeats(lines)
+        # On HTML the DOM already told captions apart; lines repeated there are meant.
+        self._drop_repeats(lines, exact=not doc.html_meta)
         meta = [m for ln in lines if not (ln.verdict or "").startswith("outside") for m in ln.meta]
         self._drop_author_lines(lines, meta)
-        body = self._finish_body(lines, meta)
+        body = self._finish_body(lines, meta, drop_links=not doc.html_meta)
 
         doc.title = title
         doc.body = body
@@ -161,6 +163,8 @@ class CleanStage(Stage):
                 ln.verdict = "meta:date"
             elif not ln.key:
                 ln.verdict = "counter"
+            elif _EMAIL.search(ln.text) and ln.words <= 2 * self.opts.short_line_max_words:
+                ln.verdict = "contact"  # "Write to Al Root at al.root@example.com"
             elif self._is_credit_line(ln.text):
                 ln.meta.append(("credit", ln.text.strip("()")))
                 ln.verdict = "meta:credit"
@@ -367,7 +371,8 @@ class CleanStage(Stage):
         )
 
     # --- pass 5: teasers and captions shown twice -----------------------------
-    def _drop_repeats(self, lines: list[_Line]) -> None:
+    def _drop_repeats(self, lines: list[_Line], exact: bool = True) -> None:
+        """Teasers and captions repeated in full nearby; with ``exact``, also lines shown twice."""
         # Lines in comment sections and link boxes may quote the article: not evidence.
         keys = sorted({ln.key for ln in lines
                        if ln.key and not (ln.verdict or "").startswith(("after-", "in-"))})
@@ -375,12 +380,14 @@ class CleanStage(Stage):
         for i, ln in enumerate(lines):
             if ln.verdict is not None or ln.words < self.opts.min_repeat_words:
                 continue
+            if not exact and not _TEASER_END.search(ln.text):
+                continue  # on HTML, only explicit teasers ("…", "[…]") are checked
             stem = letters_key(_TEASER_END.sub("", ln.text))
             k = bisect.bisect_left(keys, stem)
             longer = [keys[j] for j in (k, k + 1) if j < len(keys) and keys[j] != stem]
             if any(other.startswith(stem + " ") for other in longer):
                 ln.verdict = "repeat"  # a teaser or caption of a longer line
-            elif ln.key in last_seen and i - last_seen[ln.key] <= self.opts.repeat_window_lines:
+            elif exact and ln.key in last_seen and i - last_seen[ln.key] <= self.opts.repeat_window_lines:
                 ln.verdict = "repeat"  # the same line again, close by
             last_seen[ln.key] = i
 
@@ -397,7 +404,7 @@ class CleanStage(Stage):
                 ln.verdict = "author-box"
 
     # --- pass 7: inline credits, then the body ----------------------------------
-    def _finish_body(self, lines: list[_Line], meta: list[tuple[str, str]]) -> list[str]:
+    def _finish_body(self, lines: list[_Line], meta: list[tuple[str, str]], drop_links: bool) -> list[str]:
         body: list[str] = []
         for ln in lines:
             if ln.verdict is not None:
@@ -417,7 +424,7 @@ class CleanStage(Stage):
                 elif not agency and self._is_credit_line(place):
                     meta.append(("credit", place))
                     text = text[leading.end():]
-            if _URL_OR_DOMAIN.match(text):
+            if drop_links and _URL_OR_DOMAIN.match(text):  # a bare link line of a text page
                 ln.verdict = "link"
                 continue
             ln.verdict = "body"
