@@ -65,6 +65,7 @@ class RunContext:
         kind: str = "ingest",
         args: Sequence[str] = (),
         database: Database | None = None,
+        offline: bool = False,
     ) -> None:
         self.config = config
         self.stats: StatsSink = stats if stats is not None else Stats()
@@ -76,6 +77,7 @@ class RunContext:
         self.run: Run | None = None
         self._pending = 0
         self.closed = False
+        self.has_database = not offline  # False for `newsdedup clean`: nothing is read or stored
 
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> RunContext:

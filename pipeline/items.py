@@ -43,6 +43,9 @@ class Document:
     lines: list[str] = field(default_factory=list)
     html_meta: dict[str, Any] = field(default_factory=dict)
 
+    # recurring: keys (normalize.letters_key) of lines the source repeats across documents
+    recurring: set[str] = field(default_factory=set)
+
     # clean
     title: str = ""
     body: list[str] = field(default_factory=list)  # paragraphs of article text

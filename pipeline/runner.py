@@ -110,7 +110,11 @@ def ingest(paths: Sequence[str], config: Config, *, progress: bool | None = None
     except KeyboardInterrupt:
         status = "interrupted"
     finally:
-        summary = ctx.close(status)
+        try:
+            for stage in stages:
+                stage.close_spider()
+        finally:
+            summary = ctx.close(status)
     if status == "completed" and readable == 0:
         raise InputError("no readable input: " + (
             "no file with a suffix in NEWSDEDUP_FILE_SUFFIXES was found" if not files
@@ -138,7 +142,7 @@ def _process(stages: Sequence[Stage], ctx: RunContext, doc: Document) -> None:
 
 def clean_files(paths: Sequence[str], config: Config) -> Iterator[tuple[Document, DocumentDropped | None]]:
     """The offline stages (decode to metadata) over local files: what ingest would keep."""
-    ctx = RunContext(config, kind="clean")
+    ctx = RunContext(config, kind="clean", offline=True)
     stages = build_stages(ctx, offline=True)
     for path, error in iter_files(paths, config.file_suffixes):
         doc = read_document(path, config.max_bytes, error)

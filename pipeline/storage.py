@@ -5,7 +5,8 @@ Tables:
 - ``articles``: one canonical article per story, with its MinHash signature;
 - ``provenance``: one row per ingested document (page or file) that carried a story;
 - ``runs``: one row per run, with its counts;
-- ``failures``: the documents a run could not ingest, with the reason.
+- ``failures``: the documents a run could not ingest, with the reason;
+- ``recurring_lines``: per source, how many documents carried each line (page furniture).
 
 SQLite is the default; any SQLAlchemy URL works (PostgreSQL in production).
 """
@@ -17,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    PrimaryKeyConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -119,6 +121,38 @@ class Failure(Base):
     reason: Mapped[str] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RecurringLine(Base):
+    """How many documents of a source carried a line (by hash): page furniture is learnt here."""
+
+    __tablename__ = "recurring_lines"
+    __table_args__ = (PrimaryKeyConstraint("source", "line_hash"),)
+
+    source: Mapped[str] = mapped_column(Text)
+    line_hash: Mapped[str] = mapped_column(String(16))
+    documents: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+def upsert_recurring_lines(session: Session, rows: list[tuple[str, str, int]]) -> None:
+    """Add document counts to ``recurring_lines`` (insert, or add to the stored count)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        raise StorageError(f"recurring-line counts need SQLite or PostgreSQL, not {dialect}")
+    now = utcnow()
+    for i in range(0, len(rows), 1000):
+        stmt = insert(RecurringLine).values([
+            {"source": src, "line_hash": h, "documents": n, "updated_at": now} for src, h, n in rows[i:i + 1000]])
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=["source", "line_hash"],
+            set_={"documents": RecurringLine.documents + stmt.excluded.documents, "updated_at": now}))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -31,6 +31,7 @@ ITEM_PIPELINES = {
     "pipeline.stages.seen.SeenStage": 100,
     "pipeline.stages.decode.DecodeStage": 200,
     "pipeline.stages.extract.ExtractStage": 300,
+    "pipeline.stages.recurring.RecurringLinesStage": 350,
     "pipeline.stages.clean.CleanStage": 400,
     "pipeline.stages.metadata.MetadataStage": 500,
     "pipeline.stages.fingerprint.FingerprintStage": 600,
@@ -75,6 +76,8 @@ NEWSDEDUP_NOISE_LINE_PENALTY = 5.0
 NEWSDEDUP_BOUNDARY_LINE_PENALTY = 12.0
 NEWSDEDUP_SHORT_LINE_PENALTY = 2.0
 NEWSDEDUP_TAIL_META_LINES = 5
+NEWSDEDUP_RECURRING_MIN_DOCS = 3
+NEWSDEDUP_RECURRING_MAX_SHARE = 0.5
 NEWSDEDUP_REPEAT_WINDOW_LINES = 10
 
 # --- Near-duplicate detection (see settings.config.DedupOptions) -----------

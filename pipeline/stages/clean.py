@@ -84,7 +84,8 @@ class CleanStage(Stage):
     lines, agency credits ("(dpa)", "sba/loc/news.de/dpa", "Quelle: …").
 
     Drops, with a reason per line: lines outside the article (menus, related
-    lists, footers); boilerplate phrases from the per-language lexicon
+    lists, footers); lines the source repeats on many pages (the recurring
+    stage marks them); boilerplate phrases from the per-language lexicon
     (comments, ads, related lists, read-also, newsletter, share, cookie,
     copyright, image credits); everything below a comments header once most of
     the article is above it; CMS shortcodes; bare counters; share lines naming
@@ -109,7 +110,7 @@ class CleanStage(Stage):
         lines = [ln for ln in lines if ln.text]
         for ln in lines:
             ln.match = self.lexicon.match(ln.text)
-        self._classify(lines)
+        self._classify(lines, doc.recurring)
         cut = self._cut_comments(lines)
         if doc.html_meta:  # trafilatura chose the main content from the DOM
             title = clean_line(doc.html_meta.get("title") or "")
@@ -140,7 +141,7 @@ class CleanStage(Stage):
         return doc
 
     # --- pass 1: what each line is on its own -----------------------------------
-    def _classify(self, lines: list[_Line]) -> None:
+    def _classify(self, lines: list[_Line], recurring: set[str]) -> None:
         awaiting: str | None = None  # a label line announces the next short line
         for ln in lines:
             if awaiting and ln.words <= self.opts.short_line_max_words:
@@ -170,6 +171,8 @@ class CleanStage(Stage):
                 ln.verdict = "meta:credit"
             elif m is not None:
                 ln.verdict = m.category
+            elif ln.key in recurring:
+                ln.verdict = "recurring"  # the source prints this line on many pages
             elif self._is_share_line(ln):
                 ln.verdict = "share"
 

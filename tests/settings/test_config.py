@@ -18,7 +18,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_config()
     order = sorted(config.item_pipelines, key=config.item_pipelines.__getitem__)
     assert [path.rsplit(".", 1)[1] for path in order] == [
-        "SeenStage", "DecodeStage", "ExtractStage", "CleanStage", "MetadataStage",
+        "SeenStage", "DecodeStage", "ExtractStage", "RecurringLinesStage", "CleanStage", "MetadataStage",
         "FingerprintStage", "DedupStage", "StoreStage"]
     assert config.dedup.num_perm == 128
 
