@@ -16,20 +16,26 @@ Systems, all on the same pages in the same run:
 - ``newsdedup (HTML)``: the HTML path (trafilatura, then newsdedup's post-cleaning);
 - ``newsdedup (pasted text)``: the text path, no DOM.
 
-newsdedup's output is the stored article body, what ``export`` calls ``text``: without the
-title, which newsdedup keeps in its own field (AEB's gold ``articleBody`` has no title either).
+newsdedup's output is scored as each corpus defines main text: on AEB, the stored body (what
+``export`` calls ``text``), since the gold ``articleBody`` has no headline; on trafilatura's
+corpus, the title and the body, since its gold counts a headline shown with the article as main
+text (and trafilatura's own output includes it).
 Throughput is documents per second of CPU time per process, per system.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import html as htmlmod
+import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from multiprocessing import Pool
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import trafilatura
 
@@ -44,6 +50,7 @@ from settings.config import load_config
 
 SYSTEMS = ["trafilatura (HTML)", "trafilatura (pasted text)", "newsdedup (HTML)", "newsdedup (pasted text)"]
 _stages: list[Stage] = []
+TITLE_SEP = "\x00"
 
 
 def _init() -> None:
@@ -52,13 +59,28 @@ def _init() -> None:
 
 
 def newsdedup_text(content: str, uri: str) -> str:
-    """What newsdedup stores as a page's article text."""
+    """What newsdedup stores for a page: the title if the page shows it, a NUL, the body."""
     doc = Document(uri=uri, raw=content.encode("utf-8"))
     try:
         doc = run_stages(_stages, doc)
     except DocumentDropped:
         return ""
-    return doc.body_text
+    shown = any(v.reason in ("title", "title-repeat") for v in doc.verdicts)  # a line of the page
+    return (doc.title if shown else "") + TITLE_SEP + doc.body_text
+
+
+def as_scored(system: str, text: str, with_title: bool) -> str:
+    if not system.startswith("newsdedup"):
+        return text
+    title, _, body = text.partition(TITLE_SEP)
+    return f"{title}\n\n{body}".strip() if with_title else body
+
+
+def page_uri(page: Page, suffix: str) -> str:
+    """A file URI in a folder named after the page's site, so that the recurring-lines stage
+    learns from pages of the same site only, as it would for a user's files."""
+    host = urlsplit(page.url).hostname or hashlib.sha1(page.key.encode()).hexdigest()[:12]
+    return f"file:///bench/{host}/{hashlib.sha1(page.key.encode()).hexdigest()[:12]}{suffix}"
 
 
 def _timed(fn: Callable[[], str | None]) -> tuple[str, float]:
@@ -77,8 +99,8 @@ def run_page(page: Page) -> tuple[str, dict[str, tuple[str, float]]]:
             include_formatting=False)),
         "trafilatura (pasted text)": _timed(lambda: trafilatura.extract(
             wrapped, fast=False, include_comments=False, include_tables=True)),
-        "newsdedup (HTML)": _timed(lambda: newsdedup_text(page.html, "file:///bench/page.html")),
-        "newsdedup (pasted text)": _timed(lambda: newsdedup_text(pasted, "file:///bench/page.txt")),
+        "newsdedup (HTML)": _timed(lambda: newsdedup_text(page.html, page_uri(page, ".html"))),
+        "newsdedup (pasted text)": _timed(lambda: newsdedup_text(pasted, page_uri(page, ".txt"))),
     }
     return page.key, results
 
@@ -102,11 +124,18 @@ def report(title: str, rows: list[tuple[str, dict[str, Any]]], docs: int, second
         print(f"  {system:<28} {score['f1']:6.3f} {score['precision']:6.3f} {score['recall']:6.3f}   {speed:8.1f}")
 
 
+def dump(folder: str | None, corpus: str, outputs: dict[str, dict[str, str]]) -> None:
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / f"{corpus}.json").write_text(json.dumps(outputs, ensure_ascii=False), encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", choices=["aeb", "eval", "all"], default="all")
     ap.add_argument("--limit", type=int, default=0, help="only the first N pages of each corpus (for a quick look)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--dump", metavar="DIR", help="write each system's outputs as JSON here, for analysis")
     args = ap.parse_args()
     base = bench_data()
     print(f"bench-data: {base}; trafilatura {trafilatura.__version__}")
@@ -115,8 +144,10 @@ def main() -> None:
         scorer = load_module(base / "aeb" / "score_aeb.py")
         pages = aeb_pages()[: args.limit or None]
         outputs, seconds = run_corpus(pages, args.workers)
+        dump(args.dump, "aeb", outputs)
         gold = {p.key: p.gold for p in pages}
-        rows = [(s, scorer.score(gold, {k: {"articleBody": v} for k, v in outputs[s].items()})) for s in SYSTEMS]
+        rows = [(s, scorer.score(gold, {k: {"articleBody": as_scored(s, v, False)} for k, v in outputs[s].items()}))
+                for s in SYSTEMS]
         report(f"1. article-extraction-benchmark: {len(pages)} pages (published trafilatura 0.958)",
                rows, len(pages), seconds)
 
@@ -124,9 +155,10 @@ def main() -> None:
         scorer = load_module(base / "trafilatura-eval" / "score_trafilatura_eval.py")
         pages = eval_pages()[: args.limit or None]
         outputs, seconds = run_corpus(pages, args.workers)
+        dump(args.dump, "eval", outputs)
         for label, subset in (("all", pages), ("German", [p for p in pages if p.german])):
-            rows = [(s, scorer.aggregate([scorer.counts(p.gold, outputs[s].get(p.key)) for p in subset]))
-                    for s in SYSTEMS]
+            rows = [(s, scorer.aggregate([scorer.counts(p.gold, as_scored(s, outputs[s].get(p.key, ""), True))
+                                          for p in subset])) for s in SYSTEMS]
             report(f"2. trafilatura evaluation corpus, {label}: {len(subset)} pages (trafilatura 2.3.1: 0.926)",
                    rows, len(pages), seconds)
     print("\n3. Pasted text = the rows 'newsdedup (pasted text)' above, against 'trafilatura (HTML)'.")

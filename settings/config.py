@@ -41,6 +41,7 @@ class CleanOptions:
     boundary_line_penalty: float = 12.0  # score of a "Related" or "Comments" header
     short_line_penalty: float = 2.0  # score of a short (menu-like) line
     recurring_min_docs: int = 3  # a line in this many documents of one source is page furniture
+    recurring_min_share: float = 0.5  # ...and in at least this share of the source's documents
     recurring_max_share: float = 0.5  # ...unless such lines are most of the document (a copy)
     tail_meta_lines: int = 5  # credits this close below the article are kept as metadata
     repeat_window_lines: int = 10  # the same line again within this many lines is a repeat
@@ -113,6 +114,7 @@ class Config:
                 tail_meta_lines=s.getint("NEWSDEDUP_TAIL_META_LINES"),
                 recurring_min_docs=s.getint("NEWSDEDUP_RECURRING_MIN_DOCS"),
                 recurring_max_share=s.getfloat("NEWSDEDUP_RECURRING_MAX_SHARE"),
+                recurring_min_share=s.getfloat("NEWSDEDUP_RECURRING_MIN_SHARE"),
                 repeat_window_lines=s.getint("NEWSDEDUP_REPEAT_WINDOW_LINES"),
             ),
             dedup=DedupOptions(

@@ -110,7 +110,7 @@ class CleanStage(Stage):
         lines = [ln for ln in lines if ln.text]
         for ln in lines:
             ln.match = self.lexicon.match(ln.text)
-        self._classify(lines, doc.recurring)
+        self._classify(lines, doc.recurring, dom=bool(doc.html_meta))
         cut = self._cut_comments(lines)
         if doc.html_meta:  # trafilatura chose the main content from the DOM
             title = clean_line(doc.html_meta.get("title") or "")
@@ -135,13 +135,15 @@ class CleanStage(Stage):
                         for ln in lines]
         for ln in lines:
             self.count(f"lines/{ln.verdict}")
-        if sum(word_count(p) for p in body) < self.opts.min_text_words:
+        if sum(_length(p) for p in body) < self.opts.min_text_words:
             self.fail("no-text", f"fewer than {self.opts.min_text_words} words of article text "
                                  "are left after cleaning")
         return doc
 
     # --- pass 1: what each line is on its own -----------------------------------
-    def _classify(self, lines: list[_Line], recurring: set[str]) -> None:
+    def _classify(self, lines: list[_Line], recurring: set[str], dom: bool) -> None:
+        """Verdicts a line earns on its own. With ``dom`` (HTML), shape-only rules that the DOM
+        already settled (bare numbers, lines naming social networks) are left out."""
         awaiting: str | None = None  # a label line announces the next short line
         for ln in lines:
             if awaiting and ln.words <= self.opts.short_line_max_words:
@@ -162,7 +164,7 @@ class CleanStage(Stage):
                 ln.verdict, awaiting = self._meta_line(ln, m)
             elif self._is_date_line(ln):
                 ln.verdict = "meta:date"
-            elif not ln.key:
+            elif not ln.key and not dom:
                 ln.verdict = "counter"
             elif _EMAIL.search(ln.text) and ln.words <= 2 * self.opts.short_line_max_words:
                 ln.verdict = "contact"  # "Write to Al Root at al.root@example.com"
@@ -173,7 +175,7 @@ class CleanStage(Stage):
                 ln.verdict = m.category
             elif ln.key in recurring:
                 ln.verdict = "recurring"  # the source prints this line on many pages
-            elif self._is_share_line(ln):
+            elif not dom and self._is_share_line(ln):
                 ln.verdict = "share"
 
     def _meta_line(self, ln: _Line, m: LexiconMatch) -> tuple[str | None, str | None]:

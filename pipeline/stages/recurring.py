@@ -16,6 +16,9 @@ from pipeline.storage import RecurringLine, upsert_recurring_lines
 from pipeline.text.normalize import clean_line, letters_key, word_count
 
 
+DOCS = "documents"  # the row that counts a source's documents
+
+
 def source_key(uri: str) -> str:
     """The source a document belongs to: the web host (without ``www.``), or a local file's folder."""
     parts = urlsplit(uri)
@@ -33,7 +36,9 @@ class RecurringLinesStage(Stage):
     """Sets ``recurring``: the lines of this document that its source repeats elsewhere.
 
     A line counts as recurring once it has been seen in at least
-    ``NEWSDEDUP_RECURRING_MIN_DOCS`` documents of the same source: in this run
+    ``NEWSDEDUP_RECURRING_MIN_DOCS`` documents of the same source, and in at least
+    ``NEWSDEDUP_RECURRING_MIN_SHARE`` of them (a subhead some articles share, such as
+    "Conclusion", is not page furniture): in this run
     (learnt as documents arrive) or in earlier runs (counts stored per source
     in the ``recurring_lines`` table). When recurring lines would make up most
     of a document's words, the document is taken to be a copy of another one
@@ -55,8 +60,9 @@ class RecurringLinesStage(Stage):
         keys = {letters_key(t): t for t in map(clean_line, doc.lines) if t}
         keys.pop("", None)
         hashes = {key: line_hash(key) for key in keys}
-        recurring = {key for key, h in hashes.items()
-                     if counts[h] + self.seen[source][h] >= self.opts.recurring_min_docs - 1}
+        docs = counts[DOCS] + self.seen[source][DOCS]  # documents of this source before this one
+        needed = max(self.opts.recurring_min_docs - 1, self.opts.recurring_min_share * docs)
+        recurring = {key for key, h in hashes.items() if counts[h] + self.seen[source][h] >= needed}
         marked_words = sum(word_count(keys[k]) for k in recurring)
         total_words = sum(word_count(t) for t in keys.values()) or 1
         if marked_words > self.opts.recurring_max_share * total_words:
@@ -64,7 +70,7 @@ class RecurringLinesStage(Stage):
             recurring = set()
         doc.recurring = recurring
         self.count("lines-marked", len(recurring))
-        self.seen[source].update(set(hashes.values()))
+        self.seen[source].update({*hashes.values(), DOCS})
         return doc
 
     def _counts(self, source: str) -> Counter[str]:

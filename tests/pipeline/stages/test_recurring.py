@@ -69,3 +69,16 @@ def test_counts_are_stored_and_reused_by_the_next_run(sqlite_url: str) -> None:
     doc = RecurringLinesStage(second).process(page(*STORIES[2], 7))
     second.close()
     assert any("stadtzeitung ist ein unabhängiges" in key for key in doc.recurring)
+
+
+def test_a_subhead_some_articles_share_is_not_page_furniture(ctx: RunContext) -> None:
+    stage = RecurringLinesStage(ctx)
+    docs = []
+    for n in range(12):
+        title, para = STORIES[n % 4]
+        doc = page(f"{title} ({n})", para.replace("Stadt", f"Stadt {n}"), n)
+        if n % 4 == 0:
+            doc.lines.insert(2, "Fazit")
+        docs.append(stage.process(doc))
+    assert all("fazit" not in d.recurring for d in docs)
+    assert any(any("stadtzeitung" in k for k in d.recurring) for d in docs)
