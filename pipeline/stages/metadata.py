@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import htmldate
 import py3langid
 
 from pipeline.context import RunContext
@@ -21,7 +22,7 @@ class MetadataStage(Stage):
 
     Sources, first wins: the page's own lines (bylines, author boxes, date
     lines, agency credits) as set aside by the clean stage; then, for HTML,
-    trafilatura's metadata. Language is identified from the title and body
+    trafilatura's metadata, and htmldate's extensive search for a date it missed. Language is identified from the title and body
     (py3langid). Drops nothing.
     """
 
@@ -50,6 +51,11 @@ class MetadataStage(Stage):
         doc.authors = authors
         if doc.published is None and html.get("date"):
             doc.published = _parse_iso(str(html["date"]))
+        if doc.published is None and doc.is_html and doc.text:
+            found = htmldate.find_date(doc.text, url=_web_url(doc.uri), original_date=True,
+                                       extensive_search=True)
+            doc.published = _parse_iso(found) if found else None
+            self.count("htmldate-fallback")
         if doc.outlet is None and html.get("sitename"):
             doc.outlet = str(html["sitename"])
         sample = (doc.title + "\n" + doc.body_text)[:LANGUAGE_SAMPLE_CHARS]
@@ -58,6 +64,10 @@ class MetadataStage(Stage):
             if getattr(doc, field_name):
                 self.count(f"found/{field_name}")
         return doc
+
+
+def _web_url(uri: str) -> str | None:
+    return uri if uri.startswith(("http://", "https://")) else None
 
 
 def _parse_iso(value: str) -> datetime | None:

@@ -202,6 +202,10 @@ def test_too_little_text_fails(ctx: RunContext) -> None:
                         "Photo:", "best news for the town"]),
     ("fr_vignoble.txt", ["Accueil", "Publicité", "Lire aussi", "Crédit photo", "Articles liés",
                          "Le prix du blé", "Répondre", "Tous droits"]),
+    ("es_puerto.txt", ["Inicio", "Publicidad", "Lee también", "Noticias relacionadas", "Termina la huelga",
+                       "Deja un comentario", "correo electrónico", "(EFE)"]),
+    ("it_porto.txt", ["Home", "Pubblicità", "Leggi anche", "Articoli correlati", "Finisce lo sciopero",
+                      "Lascia un commento", "indirizzo email", "(ANSA)"]),
     ("de_stadtrat.txt", ["Startseite", "Anzeige", "Lesen Sie auch", "Foto:", "Das könnte", "Neue Buslinie",
                          "Ein Leser schrieb", "jal/dpa"]),
 ])
