@@ -28,6 +28,8 @@ _LEADING_DATELINE = re.compile(
     r"^(?P<place>[A-ZÄÖÜÀ-Þ][\w.'-]*(?:\s[A-ZÄÖÜÀ-Þ][\w.'-]*){0,2})\s*"
     r"(?:\((?P<agency>[^()]{2,30})\))?\s*[-–—]\s+(?=\S)"
 )
+_TIME_AGO = re.compile(r"^\W*\d+\s*\w{1,8}\s+ago\W*$|^\W*(?:vor|il y a|hace|fa)\s+\d+\s+\w+\W*$|^\W*\d+\s*\w{1,8}\s+fa\W*$",
+                       re.IGNORECASE)
 _SEPARATORS = re.compile(r"\s[|·•»›]\s")
 _BYLINE_END = re.compile(r"\s(?:[|·•]|[-–—]\s)")
 _DATE_REST_SPLIT = re.compile(r"\s*(?:[|·•,]|\s[-–—]\s)\s*")
@@ -238,6 +240,8 @@ class CleanStage(Stage):
         if ln.words > self.opts.lexicon_max_words:
             return False
         low = fold(ln.text)
+        if low in self.platforms:
+            return True  # a share button: "Facebook", "WhatsApp"
         return sum(1 for p in self.platforms if re.search(rf"\b{re.escape(p)}\b", low)) >= 2
 
     # --- pass 2: the comments section -------------------------------------------
@@ -282,13 +286,17 @@ class CleanStage(Stage):
             return -opts.noise_line_penalty
         if ln.words <= opts.menu_line_max_words or len(_SEPARATORS.findall(ln.text)) >= 3:
             return -opts.short_line_penalty  # menu items, breadcrumbs, "Home | About | Contact"
+        if _TEASER_END.search(ln.text) or _TIME_AGO.search(ln.text):
+            return -opts.short_line_penalty  # a cut-off teaser or "3 hours ago": a list of other stories
         rich = True
         if stops:
             toks = words(ln.text.lower())
             rich = bool(toks) and sum(t in stops for t in toks) / len(toks) >= opts.min_stopword_share
         sentence = bool(_SENTENCE_END.search(ln.text))
         if ln.words >= opts.paragraph_min_words:
-            return float(ln.words) if rich else ln.words / 4  # prose, or a table row or list
+            if rich and sentence:
+                return float(ln.words)  # prose
+            return ln.words * opts.unfinished_line_weight  # a headline link, a table row, a list item
         if rich and sentence:
             return ln.words / 2
         return 0.0 if rich else -0.5  # a subhead or list item; or a headline link elsewhere

@@ -11,7 +11,7 @@ from pipeline.text.lexicon import Lexicon
 
 LANGS = ("de", "en", "fr", "es", "it")
 CATEGORIES = {"comments", "related", "read_also", "ad", "newsletter", "share", "cookie", "copyright",
-              "image_credit", "byline", "author_label", "source_label", "date_label", "months"}
+              "image_credit", "tags", "byline", "author_label", "source_label", "date_label", "months"}
 
 
 @pytest.mark.parametrize("lang", LANGS)
