@@ -31,6 +31,8 @@ _LEADING_DATELINE = re.compile(
 _TIME_AGO = re.compile(r"^\W*\d+\s*\w{1,8}\s+ago\W*$|^\W*(?:vor|il y a|hace|fa)\s+\d+\s+\w+\W*$|^\W*\d+\s*\w{1,8}\s+fa\W*$",
                        re.IGNORECASE)
 _SEPARATORS = re.compile(r"\s[|·•»›]\s")
+_BYLINE_CONNECTOR = re.compile(r"\s(?:on|am|um|le|el|il|at|à)\s")
+_WEEKDAY_LIKE = re.compile(r"^[A-Z][a-zäéû]{1,2}\.?$|^(?:mon|tue|wed|thu|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\w*\.?$", re.IGNORECASE)
 _BYLINE_END = re.compile(r"\s(?:[|·•]|[-–—]\s)")
 _DATE_REST_SPLIT = re.compile(r"\s*(?:[|·•,]|\s[-–—]\s)\s*")
 _CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?|uhr|h)?(?:\s+[A-Z]{2,4}\b)?", re.IGNORECASE)
@@ -183,14 +185,11 @@ class CleanStage(Stage):
     def _meta_line(self, ln: _Line, m: LexiconMatch) -> tuple[str | None, str | None]:
         """(verdict, what the next line is) for a line the lexicon marks as metadata."""
         if m.category == "byline":
-            found = self.dates.find(m.rest)
-            names = _BYLINE_END.split(m.rest[:found.start] if found else m.rest, maxsplit=1)[0].strip(" ,")
-            if split_authors(names) or _is_staff_credit(names):
-                if found:
-                    ln.meta.append(("date", m.rest[found.start:]))
-                ln.meta.append(("author", names))
-                return "meta:author", None
-            return None, None  # "Von Berlin aus …" is not a byline
+            parsed = self._parse_byline(m.rest)
+            if parsed is None:
+                return None, None  # "Von Berlin aus …" is not a byline
+            ln.meta.extend(parsed)
+            return "meta:author", None
         if m.category == "author_label":
             return ("meta:author", "author") if not m.rest else (None, None)
         if m.category == "source_label":
@@ -202,7 +201,34 @@ class CleanStage(Stage):
             return "meta:date", None
         return None, None
 
+    def _parse_byline(self, text: str) -> list[tuple[str, str]] | None:
+        """The metadata in what follows "By": names, then maybe an outlet, a date, a contact.
+
+        "Sandee LaMotte, CNN" -> author and credit; "Matthew Digby, Minh Do on Monday,
+        November 18th, 2019" -> authors and date; None when it is not a list of names.
+        """
+        meta: list[tuple[str, str]] = []
+        found = self.dates.find(text)
+        if found is not None:
+            meta.append(("date", text[found.start:found.end]))
+            text = text[:found.start]
+        text = _EMAIL.split(text, maxsplit=1)[0]
+        text = _BYLINE_CONNECTOR.split(_BYLINE_END.split(text, maxsplit=1)[0], maxsplit=1)[0]
+        names = []
+        for part in (p.strip(" ,;") for p in text.split(",")):
+            if not part:
+                continue
+            if self._is_credit_line(part) or (part.isupper() and len(part) <= 6):
+                meta.append(("credit", part))
+            else:
+                names.append(part)
+        joined = ", ".join(names)
+        if not names or not (split_authors(joined) or _is_staff_credit(joined)):
+            return None
+        return [("author", joined), *meta]
+
     def _is_date_line(self, ln: _Line) -> bool:
+        """A short line that is a date, with at most labels, an outlet's name or a byline beside it."""
         if ln.words > self.opts.lexicon_max_words // 2:
             return False
         found = self.dates.find(ln.text)
@@ -212,14 +238,26 @@ class CleanStage(Stage):
         while found is not None:
             rest = rest[:found.start] + " | " + rest[found.end:]
             found = self.dates.find(rest)
-        parts = [p.strip() for p in _DATE_REST_SPLIT.split(_CLOCK.sub(" ", rest))]
-        rest = " ".join(p for p in parts if p and not self._is_date_label(p))
-        if word_count(rest) > self.opts.short_line_max_words // 2 + 1 or _SENTENCE_END.search(rest):
+        meta: list[tuple[str, str]] = [("date", ln.text)]
+        outlet = []
+        for part in (p.strip() for p in _DATE_REST_SPLIT.split(_CLOCK.sub(" ", rest))):
+            m = self.lexicon.match(part) if part else None
+            if not part or (m is not None and m.category == "date_label" and not m.rest):
+                continue
+            if m is not None and m.category == "byline":
+                parsed = self._parse_byline(m.rest)
+                if parsed is None:
+                    return False
+                meta.extend(parsed)
+                continue
+            if _SENTENCE_END.search(part) and not part.endswith(".") or any(w[0].islower() for w in part.split()):
+                return False
+            outlet.append(part)
+        rest = " ".join(outlet)
+        if word_count(rest) > self.opts.short_line_max_words // 2 + 1:
             return False
-        if any(w[0].islower() for w in rest.split()):
-            return False
-        ln.meta.append(("date", ln.text))
-        if rest and rest[0].isupper() and not self.dates.find(rest):
+        ln.meta.extend(meta)
+        if rest and rest[0].isupper() and not _WEEKDAY_LIKE.match(rest):
             ln.meta.append(("outlet", rest))
         return True
 

@@ -12,7 +12,9 @@ from datetime import datetime
 
 from pipeline.text.lexicon import Lexicon
 
-_TIME = r"(?:,?\s*(?:um|at|à|a las|alle|-)?\s*(\d{1,2})[.:h](\d{2})(?:\s*uhr)?)?"
+_TIME = (r"(?:,?\s*(?:um|at|à|a las|alle|-)?\s*(\d{1,2})[.:h](\d{2})(?::\d{2})?"
+         r"\s*(?:([ap])\.?\s?m\b\.?)?(?:\s*uhr)?(?:\s+\(?[A-Z]{2,5}\)?(?!\w))?)?")
+_YEAR_END = r"(?:(?!\d)|(?=\d{1,2}[:.]\d{2}))"  # "2019" alone, or glued to a time ("20195:45")
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,12 @@ class DateFinder:
         names = "|".join(sorted((re.escape(m) for m in self.months), key=len, reverse=True))
         day = r"(?<!\d)(\d{1,2})(?:\.|er|st|nd|rd|th|º)?"
         self.patterns: list[tuple[str, re.Pattern[str]]] = [
-            ("iso", re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2}):(\d{2}))?")),
-            ("dmy", re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)" + _TIME, re.IGNORECASE)),
-            ("d_month_y", re.compile(day + r"\s*(?:de\s+)?(" + names + r")\.?,?\s+(?:de\s+)?(\d{4})(?!\d)" + _TIME, re.IGNORECASE)),
-            ("month_d_y", re.compile(r"(?<![^\W\d_])(" + names + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)" + _TIME, re.IGNORECASE)),
+            ("iso", re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2}):(\d{2})())?")),
+            ("dmy", re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})" + _YEAR_END + _TIME, re.IGNORECASE)),
+            ("d_month_y", re.compile(day + r"\s*(?:de\s+)?(" + names + r")\.?,?\s+(?:de\s+)?(\d{4})" + _YEAR_END + _TIME,
+                                     re.IGNORECASE)),
+            ("month_d_y", re.compile(r"(?<![^\W\d_])(" + names + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})"
+                                     + _YEAR_END + _TIME, re.IGNORECASE)),
         ]
 
     def find(self, text: str) -> DateMatch | None:
@@ -50,15 +54,20 @@ class DateFinder:
     def _build(self, kind: str, g: tuple[str | None, ...]) -> datetime | None:
         try:
             if kind == "iso":
-                y, mo, d, hh, mm = g
+                y, mo, d, hh, mm, ampm = g
             elif kind == "dmy":
-                d, mo, y, hh, mm = g
+                d, mo, y, hh, mm, ampm = g
             elif kind == "d_month_y":
-                d, name, y, hh, mm = g
+                d, name, y, hh, mm, ampm = g
                 mo = str(self.months[name.lower()])
             else:
-                name, d, y, hh, mm = g
+                name, d, y, hh, mm, ampm = g
                 mo = str(self.months[name.lower()])
-            return datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0))  # type: ignore[arg-type]
+            hour = int(hh or 0)
+            if ampm and ampm.lower() == "p" and hour < 12:
+                hour += 12
+            elif ampm and ampm.lower() == "a" and hour == 12:
+                hour = 0
+            return datetime(int(y), int(mo), int(d), hour, int(mm or 0))  # type: ignore[arg-type]
         except (ValueError, KeyError, TypeError):
             return None

@@ -168,12 +168,27 @@ def test_subheads_between_paragraphs_are_kept(ctx: RunContext) -> None:
     ("By HNN Staff | November 18, 2019 at 2:26 PM HST - Updated November 18 at 4:46 PM", ("author", "HNN Staff")),
     ("Von Petra Lang | 3. Mai 2024, 14:20 Uhr", ("author", "Petra Lang")),
     ("Mis à jour le 3 mai 2024 à 14h20", ("date", None)),
+    ("Monday November 18, 2019 7:45 am PST by Joe Rossignol", ("author", "Joe Rossignol")),
+    ("UPDATED: Tue., Nov. 19, 2019", ("date", None)),
+    ("Nov. 18, 2019 7:04 pm ET", ("date", None)),
+    ("Nov 15, 20195:45 AM", ("date", None)),
+    ("By Matthew Digby , Minh Do on Monday, November 18th, 2019 at 11:08 a.m.", ("author", "Matthew Digby, Minh Do")),
+    ("Posted by Michael David Smith on November 19, 2019, 6:21 AM EST", ("author", "Michael David Smith")),
+    ("By Sandee LaMotte, CNN", ("author", "Sandee LaMotte")),
+    ("By Megan Rowe meganr@example.com (509) 459-5382", ("author", "Megan Rowe")),
+    ("Von Petra Lang, dpa", ("credit", "dpa")),
 ])
 def test_busy_byline_and_date_lines_are_metadata(ctx: RunContext, line: str, meta: tuple) -> None:
     doc = clean(ctx, f"Council renovates the old school on the square\n{line}\n{PARA_EN}\n{PARA_EN2}")
     assert line not in doc.body
     kind, value = meta
     assert any(k == kind and (value is None or v == value) for k, v in doc.meta_lines), doc.meta_lines
+
+
+def test_a_lone_by_names_the_next_line(ctx: RunContext) -> None:
+    doc = clean(ctx, f"Council renovates the old school on the square\nBy\nRandy Maniloff\n{PARA_EN}\n{PARA_EN2}")
+    assert ("author", "Randy Maniloff") in doc.meta_lines
+    assert doc.body == [PARA_EN, PARA_EN2]
 
 
 @pytest.mark.parametrize("line", [
