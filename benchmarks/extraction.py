@@ -50,6 +50,7 @@ from settings.config import load_config
 
 SYSTEMS = ["trafilatura (HTML)", "trafilatura (pasted text)", "newsdedup (HTML)", "newsdedup (pasted text)"]
 _stages: list[Stage] = []
+_systems: list[str] = list(SYSTEMS)
 TITLE_SEP = "\x00"
 
 
@@ -93,26 +94,37 @@ def run_page(page: Page) -> tuple[str, dict[str, tuple[str, float]]]:
     pasted = render_text(page.html)
     wrapped = "<html><body>" + "".join(f"<p>{htmlmod.escape(ln)}</p>" for ln in pasted.splitlines()
                                        if ln.strip()) + "</body></html>"
-    results = {
-        "trafilatura (HTML)": _timed(lambda: trafilatura.extract(
+    runs = {
+        "trafilatura (HTML)": lambda: trafilatura.extract(
             page.html, url=page.url or None, fast=False, include_comments=False, include_tables=True,
-            include_formatting=False)),
-        "trafilatura (pasted text)": _timed(lambda: trafilatura.extract(
-            wrapped, fast=False, include_comments=False, include_tables=True)),
-        "newsdedup (HTML)": _timed(lambda: newsdedup_text(page.html, page_uri(page, ".html"))),
-        "newsdedup (pasted text)": _timed(lambda: newsdedup_text(pasted, page_uri(page, ".txt"))),
+            include_formatting=False),
+        "trafilatura (pasted text)": lambda: trafilatura.extract(
+            wrapped, fast=False, include_comments=False, include_tables=True),
+        "newsdedup (HTML)": lambda: newsdedup_text(page.html, page_uri(page, ".html")),
+        "newsdedup (pasted text)": lambda: newsdedup_text(pasted, page_uri(page, ".txt")),
     }
-    return page.key, results
+    return page.key, {system: _timed(run) for system, run in runs.items() if system in _systems}
+
+
+def run_site(pages: list[Page]) -> list[tuple[str, dict[str, tuple[str, float]]]]:
+    """One site's pages in a fixed order, on fresh stages: the recurring-lines stage then
+    learns the same thing in every run, whichever worker gets the site."""
+    _init()
+    return [run_page(page) for page in pages]
 
 
 def run_corpus(pages: list[Page], workers: int) -> tuple[dict[str, dict[str, str]], dict[str, float]]:
     outputs: dict[str, dict[str, str]] = defaultdict(dict)
     seconds: dict[str, float] = defaultdict(float)
-    with Pool(workers, initializer=_init) as pool:
-        for key, results in pool.imap_unordered(run_page, pages, chunksize=4):
-            for system, (text, secs) in results.items():
-                outputs[system][key] = text
-                seconds[system] += secs
+    sites: dict[str, list[Page]] = defaultdict(list)
+    for page in pages:
+        sites[page_uri(page, "").rsplit("/", 1)[0]].append(page)
+    with Pool(workers) as pool:
+        for results in pool.imap_unordered(run_site, sorted(sites.values(), key=len, reverse=True)):
+            for key, per_system in results:
+                for system, (text, secs) in per_system.items():
+                    outputs[system][key] = text
+                    seconds[system] += secs
     return outputs, seconds
 
 
@@ -136,7 +148,10 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="only the first N pages of each corpus (for a quick look)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--dump", metavar="DIR", help="write each system's outputs as JSON here, for analysis")
+    ap.add_argument("--systems", default=",".join(SYSTEMS),
+                    help="comma-separated subset of: " + ", ".join(SYSTEMS))
     args = ap.parse_args()
+    _systems[:] = [s.strip() for s in args.systems.split(",") if s.strip() in SYSTEMS]
     base = bench_data()
     print(f"bench-data: {base}; trafilatura {trafilatura.__version__}")
 
@@ -147,7 +162,7 @@ def main() -> None:
         dump(args.dump, "aeb", outputs)
         gold = {p.key: p.gold for p in pages}
         rows = [(s, scorer.score(gold, {k: {"articleBody": as_scored(s, v, False)} for k, v in outputs[s].items()}))
-                for s in SYSTEMS]
+                for s in _systems]
         report(f"1. article-extraction-benchmark: {len(pages)} pages (published trafilatura 0.958)",
                rows, len(pages), seconds)
 
@@ -158,7 +173,7 @@ def main() -> None:
         dump(args.dump, "eval", outputs)
         for label, subset in (("all", pages), ("German", [p for p in pages if p.german])):
             rows = [(s, scorer.aggregate([scorer.counts(p.gold, as_scored(s, outputs[s].get(p.key, ""), True))
-                                          for p in subset])) for s in SYSTEMS]
+                                          for p in subset])) for s in _systems]
             report(f"2. trafilatura evaluation corpus, {label}: {len(subset)} pages (trafilatura 2.3.1: 0.926)",
                    rows, len(pages), seconds)
     print("\n3. Pasted text = the rows 'newsdedup (pasted text)' above, against 'trafilatura (HTML)'.")
