@@ -40,7 +40,7 @@ class CleanOptions:
     noise_line_penalty: float = 5.0  # score of a boilerplate line when finding the article
     boundary_line_penalty: float = 12.0  # score of a "Related" or "Comments" header
     short_line_penalty: float = 2.0  # score of a short (menu-like) line
-    unfinished_line_weight: float = 0.25  # a long line that is not a sentence counts this much per word
+    unfinished_line_weight: float = 0.5  # a long line that is not a sentence counts this much per word
     recurring_min_docs: int = 3  # a line in this many documents of one source is page furniture
     recurring_min_share: float = 0.5  # ...and in at least this share of the source's documents
     recurring_max_share: float = 0.5  # ...unless such lines are most of the document (a copy)
