@@ -11,7 +11,7 @@ import py3langid
 from pipeline.context import RunContext
 from pipeline.items import Document, LineVerdict
 from pipeline.stages.base import Stage
-from pipeline.text.bylines import split_authors
+from pipeline.text.bylines import NameParser
 from pipeline.text.dates import DateFinder
 from pipeline.text.lexicon import Lexicon, LexiconMatch
 from pipeline.text.normalize import clean_line, fold, letters_key, word_count, words
@@ -28,15 +28,10 @@ _LEADING_DATELINE = re.compile(
     r"^(?P<place>[A-ZÄÖÜÀ-Þ][\w.'-]*(?:\s[A-ZÄÖÜÀ-Þ][\w.'-]*){0,2})\s*"
     r"(?:\((?P<agency>[^()]{2,30})\))?\s*[-–—]\s+(?=\S)"
 )
-_TIME_AGO = re.compile(r"^\W*\d+\s*\w{1,8}\s+ago\W*$|^\W*(?:vor|il y a|hace|fa)\s+\d+\s+\w+\W*$|^\W*\d+\s*\w{1,8}\s+fa\W*$",
-                       re.IGNORECASE)
 _SEPARATORS = re.compile(r"\s[|·•»›]\s")
-_BYLINE_CONNECTOR = re.compile(r"\s(?:on|am|um|le|el|il|at|à)\s")
-_WEEKDAY_LIKE = re.compile(r"^[A-Z][a-zäéû]{1,2}\.?$|^(?:mon|tue|wed|thu|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\w*\.?$", re.IGNORECASE)
 _BYLINE_END = re.compile(r"\s(?:[|·•]|[-–—]\s)")
 _DATE_REST_SPLIT = re.compile(r"\s*(?:[|·•,]|\s[-–—]\s)\s*")
 _CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?|uhr|h)?(?:\s+[A-Z]{2,4}\b)?", re.IGNORECASE)
-_STAFF = re.compile(r"^[\w .&'-]{2,40}\s(?:staff|team|redaktion|rédaction|desk|reporters?|newsroom)$", re.IGNORECASE)
 _NOT_A_TITLE_END = re.compile(r"(?:[.,;:]|…|\.\.\.|\[…\])\s*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 LANGUAGE_SAMPLE_CHARS = 5000
@@ -58,9 +53,9 @@ class _Line:
     meta: list[tuple[str, str]] = field(default_factory=list)  # what this line says as metadata
 
 
-def _is_staff_credit(text: str) -> bool:
-    """'Jerusalem Post Staff', 'HNN Staff'-like bylines of a newsroom rather than a person."""
-    return bool(_STAFF.match(text.strip()))
+def _alternatives(names: dict[str, str]) -> str:
+    """A regex alternation of lexicon names, longest first ("(?!)" matches nothing when empty)."""
+    return "|".join(sorted(map(re.escape, names), key=len, reverse=True)) or "(?!)"
 
 
 def _content_stems(tokens: list[str], stops: frozenset[str]) -> set[str]:
@@ -106,8 +101,16 @@ class CleanStage(Stage):
         self.opts = ctx.config.clean
         self.lexicon = Lexicon.load(self.opts.lexicon_languages, self.opts.lexicon_max_words)
         self.dates = DateFinder(self.lexicon)
+        self.names = NameParser(self.lexicon)
         self.agencies = set(self.lexicon.name_list("agencies"))
         self.platforms = list(self.lexicon.name_list("platforms"))
+        self.weekdays = set(self.lexicon.name_list("weekdays"))
+        self.byline_connector = re.compile(r"\s(?:" + _alternatives(self.lexicon.name_list("byline_connectors")) + r")\s")
+        self.newsroom = re.compile(r"^[\w .&'-]{2,40}\s(?:" + _alternatives(self.lexicon.name_list("newsroom"))
+                                   + r")$", re.IGNORECASE)
+        before = _alternatives(self.lexicon.name_list("time_ago_before"))
+        after = _alternatives(self.lexicon.name_list("time_ago_after"))
+        self.time_ago = re.compile(rf"^\W*(?:(?:{before})\s+\d+\s+\w+|\d+\s*\w{{1,8}}\s+(?:{after}))\W*$", re.IGNORECASE)
 
     def process(self, doc: Document) -> Document:
         lines = [_Line(t, _length(t), letters_key(t), None) for t in map(clean_line, doc.lines)]
@@ -152,7 +155,7 @@ class CleanStage(Stage):
         for ln in lines:
             if awaiting and ln.words <= self.opts.short_line_max_words:
                 kind, awaiting = awaiting, None
-                if kind == "author" and split_authors(ln.text):
+                if kind == "author" and self.names.split(ln.text):
                     ln.meta.append(("author", ln.text))
                     ln.verdict = "meta:author"
                     continue
@@ -213,7 +216,7 @@ class CleanStage(Stage):
             meta.append(("date", text[found.start:found.end]))
             text = text[:found.start]
         text = _EMAIL.split(text, maxsplit=1)[0]
-        text = _BYLINE_CONNECTOR.split(_BYLINE_END.split(text, maxsplit=1)[0], maxsplit=1)[0]
+        text = self.byline_connector.split(_BYLINE_END.split(text, maxsplit=1)[0], maxsplit=1)[0]
         names = []
         for part in (p.strip(" ,;") for p in text.split(",")):
             if not part:
@@ -223,7 +226,7 @@ class CleanStage(Stage):
             else:
                 names.append(part)
         joined = ", ".join(names)
-        if not names or not (split_authors(joined) or _is_staff_credit(joined)):
+        if not names or not (self.names.split(joined) or self.newsroom.match(joined)):
             return None
         return [("author", joined), *meta]
 
@@ -257,7 +260,7 @@ class CleanStage(Stage):
         if word_count(rest) > self.opts.short_line_max_words // 2 + 1:
             return False
         ln.meta.extend(meta)
-        if rest and rest[0].isupper() and not _WEEKDAY_LIKE.match(rest):
+        if rest and rest[0].isupper() and fold(rest).rstrip(".") not in self.weekdays:
             ln.meta.append(("outlet", rest))
         return True
 
@@ -324,7 +327,7 @@ class CleanStage(Stage):
             return -opts.noise_line_penalty
         if ln.words <= opts.menu_line_max_words or len(_SEPARATORS.findall(ln.text)) >= 3:
             return -opts.short_line_penalty  # menu items, breadcrumbs, "Home | About | Contact"
-        if _TEASER_END.search(ln.text) or _TIME_AGO.search(ln.text):
+        if _TEASER_END.search(ln.text) or self.time_ago.search(ln.text):
             return -opts.short_line_penalty  # a cut-off teaser or "3 hours ago": a list of other stories
         rich = True
         if stops:
@@ -445,7 +448,7 @@ class CleanStage(Stage):
     # --- pass 6: author boxes -------------------------------------------------
     def _drop_author_lines(self, lines: list[_Line], meta: list[tuple[str, str]]) -> None:
         names = [letters_key(n) for kind, text in meta if kind == "author"
-                 for n in split_authors(text)]
+                 for n in self.names.split(text)]
         if not names:
             return
         for ln in lines:

@@ -10,7 +10,7 @@ import py3langid
 from pipeline.context import RunContext
 from pipeline.items import Document
 from pipeline.stages.base import Stage
-from pipeline.text.bylines import split_authors
+from pipeline.text.bylines import NameParser
 from pipeline.text.dates import DateFinder
 from pipeline.text.lexicon import Lexicon
 
@@ -32,13 +32,14 @@ class MetadataStage(Stage):
         super().__init__(ctx)
         lexicon = Lexicon.load(ctx.config.clean.lexicon_languages, ctx.config.clean.lexicon_max_words)
         self.dates = DateFinder(lexicon)
+        self.names = NameParser(lexicon)
 
     def process(self, doc: Document) -> Document:
         html = doc.html_meta
         authors: list[str] = []
         for kind, text in doc.meta_lines:
             if kind == "author":
-                authors.extend(n for n in split_authors(text) if n not in authors)
+                authors.extend(n for n in self.names.split(text) if n not in authors)
             elif kind == "credit" and text not in doc.credits:
                 doc.credits.append(text)
             elif kind == "date" and doc.published is None:

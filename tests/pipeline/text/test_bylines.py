@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.text.bylines import split_authors
+from pipeline.text.bylines import NameParser
+from pipeline.text.lexicon import Lexicon
+
+split_authors = NameParser(Lexicon.load(("de", "en", "fr", "es", "it"))).split
 
 
 @pytest.mark.parametrize("text,names", [
