@@ -35,6 +35,7 @@ class CleanOptions:
     min_repeat_words: int = 4  # shorter lines are never dropped as in-page repeats
     cut_after_paragraphs: int = 2  # a comments header cuts the page only below this many paragraphs
     min_text_words: int = 20  # less article text than this is a failure, not an article
+    box_cut_min_share: float = 0.75  # a "Related" header ends the article with this share above it
     cut_min_share: float = 0.5  # ...and only when this share of the article's words is above it
     min_stopword_share: float = 0.2  # a paragraph has at least this share of stop words
     noise_line_penalty: float = 5.0  # score of a boilerplate line when finding the article
@@ -108,6 +109,7 @@ class Config:
                 cut_after_paragraphs=s.getint("NEWSDEDUP_CUT_AFTER_PARAGRAPHS"),
                 min_text_words=s.getint("NEWSDEDUP_MIN_TEXT_WORDS"),
                 cut_min_share=s.getfloat("NEWSDEDUP_CUT_MIN_SHARE"),
+                box_cut_min_share=s.getfloat("NEWSDEDUP_BOX_CUT_MIN_SHARE"),
                 min_stopword_share=s.getfloat("NEWSDEDUP_MIN_STOPWORD_SHARE"),
                 noise_line_penalty=s.getfloat("NEWSDEDUP_NOISE_LINE_PENALTY"),
                 boundary_line_penalty=s.getfloat("NEWSDEDUP_BOUNDARY_LINE_PENALTY"),

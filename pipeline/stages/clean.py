@@ -287,17 +287,19 @@ class CleanStage(Stage):
 
     # --- pass 2: the comments section -------------------------------------------
     def _cut_comments(self, lines: list[_Line]) -> int:
-        """Drop everything below a comments header that has most of the article above it."""
+        """Drop everything below a comments header that has most of the article above it,
+        or below a "Related"/"Most read" header that has nearly all of it above."""
         opts = self.opts
         paragraphs = [(i, ln.words) for i, ln in enumerate(lines)
                       if ln.verdict is None and self._is_paragraph(ln)]
         total = sum(w for _, w in paragraphs)
         for i, ln in enumerate(lines):
             m = ln.match
-            if m is None or m.action != "cut" or ln.verdict != m.category:
+            if m is None or m.action not in ("cut", "box") or ln.verdict != m.category:
                 continue
+            share = opts.cut_min_share if m.action == "cut" else opts.box_cut_min_share
             above = [w for j, w in paragraphs if j < i]
-            if len(above) >= opts.cut_after_paragraphs and sum(above) >= opts.cut_min_share * total:
+            if len(above) >= opts.cut_after_paragraphs and sum(above) >= share * total:
                 for rest in lines[i + 1:]:
                     rest.verdict = f"after-{m.category}"
                 return i

@@ -84,6 +84,15 @@ def test_related_box_drops_its_link_lines_but_not_the_paragraph_after(ctx: RunCo
     assert doc.body == [PARA_DE, PARA_DE2]
 
 
+def test_a_related_header_below_nearly_all_the_article_ends_it(ctx: RunContext) -> None:
+    other = "Another story entirely: the regional airport reports record passenger numbers for the summer season."
+    more = [PARA_EN.replace("Tuesday", day) for day in ("Monday", "Wednesday", "Friday")]
+    doc = clean(ctx, f"Council renovates the old school on the square\n{PARA_EN}\n{PARA_EN2}\n" + "\n".join(more)
+                + f"\nMore from the city desk\n{other}\n{other.replace('airport', 'harbour')}")
+    assert other not in doc.body
+    assert doc.body[:2] == [PARA_EN, PARA_EN2]
+
+
 def test_teaser_shown_in_full_later_is_kept_once(ctx: RunContext) -> None:
     teaser = PARA_EN[:70].rstrip() + " […]"
     doc = clean(ctx, f"Council renovates the old school on the square\n{teaser}\n\n{PARA_EN}\n{PARA_EN2}")
