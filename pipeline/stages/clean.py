@@ -103,7 +103,8 @@ class CleanStage(Stage):
         self.dates = DateFinder(self.lexicon)
         self.names = NameParser(self.lexicon)
         self.agencies = set(self.lexicon.name_list("agencies"))
-        self.platforms = list(self.lexicon.name_list("platforms"))
+        self.platforms = set(self.lexicon.name_list("platforms"))
+        self.platform_re = re.compile(rf"\b(?:{_alternatives(self.lexicon.name_list('platforms'))})\b")
         self.weekdays = set(self.lexicon.name_list("weekdays"))
         self.byline_connector = re.compile(r"\s(?:" + _alternatives(self.lexicon.name_list("byline_connectors")) + r")\s")
         self.newsroom = re.compile(r"^[\w .&'-]{2,40}\s(?:" + _alternatives(self.lexicon.name_list("newsroom"))
@@ -118,7 +119,7 @@ class CleanStage(Stage):
         for ln in lines:
             ln.match = self.lexicon.match(ln.text)
         self._classify(lines, doc.recurring, dom=bool(doc.html_meta))
-        cut = self._cut_comments(lines)
+        cut = self._cut_tail(lines)
         if doc.html_meta:  # trafilatura chose the main content from the DOM
             title = clean_line(doc.html_meta.get("title") or "")
             start, end = 0, cut
@@ -253,7 +254,7 @@ class CleanStage(Stage):
                     return False
                 meta.extend(parsed)
                 continue
-            if _SENTENCE_END.search(part) and not part.endswith(".") or any(w[0].islower() for w in part.split()):
+            if (_SENTENCE_END.search(part) and not part.endswith(".")) or any(w[0].islower() for w in part.split()):
                 return False
             outlet.append(part)
         rest = " ".join(outlet)
@@ -263,10 +264,6 @@ class CleanStage(Stage):
         if rest and rest[0].isupper() and fold(rest).rstrip(".") not in self.weekdays:
             ln.meta.append(("outlet", rest))
         return True
-
-    def _is_date_label(self, text: str) -> bool:
-        m = self.lexicon.match(text)
-        return m is not None and m.category == "date_label" and not m.rest
 
     def _is_credit_line(self, text: str) -> bool:
         """'sba/loc/news.de/dpa', '(dpa)', 'AFP/Reuters': short tokens, one an agency."""
@@ -283,10 +280,10 @@ class CleanStage(Stage):
         low = fold(ln.text)
         if low in self.platforms:
             return True  # a share button: "Facebook", "WhatsApp"
-        return sum(1 for p in self.platforms if re.search(rf"\b{re.escape(p)}\b", low)) >= 2
+        return len(set(self.platform_re.findall(low))) >= 2
 
-    # --- pass 2: the comments section -------------------------------------------
-    def _cut_comments(self, lines: list[_Line]) -> int:
+    # --- pass 2: comments and related stories below the article -----------------
+    def _cut_tail(self, lines: list[_Line]) -> int:
         """Drop everything below a comments header that has most of the article above it,
         or below a "Related"/"Most read" header that has nearly all of it above."""
         opts = self.opts
