@@ -66,8 +66,9 @@ class Document:
 
     # dedup
     article_id: str | None = None
-    relation: str | None = None  # original / exact / near
+    relation: str | None = None  # original / exact / near / update / contained
     similarity: float | None = None
+    replaces_canonical: bool = False  # this document becomes its story's canonical text
 
     def __repr__(self) -> str:  # Scrapy logs items; never dump the raw bytes
         size = f"{len(self.raw)} bytes" if self.raw is not None else "no bytes"

@@ -98,6 +98,12 @@ NEWSDEDUP_NEAR_THRESHOLD = 0.7
 # Within this distance of the threshold, the estimate is replaced by the
 # exact shingle Jaccard.
 NEWSDEDUP_VERIFY_MARGIN = 0.1
+# A document holding this share of a canonical text's shingles (or held in it) is an update
+# (or a teaser, excerpt or trimmed copy) of that story.
+NEWSDEDUP_CONTAIN_THRESHOLD = 0.8
+# Teasers are found by the first words of a story's first paragraphs.
+NEWSDEDUP_OPENING_WORDS = 8
+NEWSDEDUP_OPENING_PARAGRAPHS = 3
 
 from settings.environment import apply_environment  # noqa: E402
 

@@ -61,6 +61,9 @@ class DedupOptions:
     lsh_threshold: float = 0.5
     near_threshold: float = 0.7
     verify_margin: float = 0.1
+    contain_threshold: float = 0.8  # share of one text's shingles found in the other: teaser or update
+    opening_words: int = 8  # paragraphs are also indexed by their first words (teasers quote them)
+    opening_paragraphs: int = 3
 
     @property
     def signature_params(self) -> str:
@@ -130,6 +133,9 @@ class Config:
                 lsh_threshold=s.getfloat("NEWSDEDUP_LSH_THRESHOLD"),
                 near_threshold=s.getfloat("NEWSDEDUP_NEAR_THRESHOLD"),
                 verify_margin=s.getfloat("NEWSDEDUP_VERIFY_MARGIN"),
+                contain_threshold=s.getfloat("NEWSDEDUP_CONTAIN_THRESHOLD"),
+                opening_words=s.getint("NEWSDEDUP_OPENING_WORDS"),
+                opening_paragraphs=s.getint("NEWSDEDUP_OPENING_PARAGRAPHS"),
             ),
         )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
 
 from datasketch import MinHash, MinHashLSH
 from sqlalchemy import select
@@ -13,21 +15,40 @@ from pipeline.items import Document
 from pipeline.signatures import from_bytes, jaccard
 from pipeline.stages.base import Stage
 from pipeline.storage import Article
-from pipeline.text.normalize import shingles
+from pipeline.text.normalize import fold, shingles, words
+
+
+@dataclass
+class Match:
+    """How a document relates to one candidate story's canonical text."""
+
+    article_id: str
+    jaccard: float
+    doc_in_canonical: float  # share of the document's shingles found in the canonical text
+    canonical_in_doc: float  # share of the canonical's shingles found in the document
 
 
 class DedupStage(Stage):
-    """Sets ``article_id``, ``relation`` and ``similarity``.
+    """Sets ``article_id``, ``relation``, ``similarity`` and ``replaces_canonical``.
 
-    - ``exact``: the cleaned text is identical to a canonical article's;
-    - ``near``: MinHashLSH (indexed at ``NEWSDEDUP_LSH_THRESHOLD``) proposes
-      candidates; each is scored by the signature estimate, replaced by the
-      exact shingle Jaccard when within ``NEWSDEDUP_VERIFY_MARGIN`` of
-      ``NEWSDEDUP_NEAR_THRESHOLD``; the best one at or above the threshold wins;
+    Candidates come from MinHashLSH (indexed at ``NEWSDEDUP_LSH_THRESHOLD``) and
+    from an index of the openings of each canonical's first paragraphs (a teaser
+    is too short for Jaccard-based LSH to find). Each candidate is verified
+    against the canonical text; the relation is, in this order:
+
+    - ``exact``: the cleaned text is identical to a canonical text of the story;
+    - ``near``: Jaccard ≥ ``NEWSDEDUP_NEAR_THRESHOLD`` (the signature estimate,
+      replaced by the exact shingle Jaccard within ``NEWSDEDUP_VERIFY_MARGIN``);
+    - ``update``: the document holds the canonical text (≥ ``NEWSDEDUP_CONTAIN_THRESHOLD``
+      of its shingles) and more, such as an update paragraph on top;
+    - ``contained``: the document is held in the canonical text: a teaser,
+      an excerpt, a copy trimmed by a paragraph or two;
     - ``original``: nothing matched; the document founds a new article.
 
-    Only canonical articles are indexed, so a document joins a story by its
+    Only canonical texts are indexed, so a document joins a story by its
     similarity to the story's canonical text, never through a chain of copies.
+    When a joining document is more complete (more words) than the canonical, it
+    takes the canonical place (``replaces_canonical``); every provenance row stays.
     The index is rebuilt from the signatures stored in the database when the
     stage opens; signatures made with other MinHash parameters are refused.
     Drops nothing.
@@ -42,6 +63,8 @@ class DedupStage(Stage):
         self.lsh: MinHashLSH | None = None
         self.by_hash: dict[str, str] = {}
         self.signatures: dict[str, MinHash] = {}
+        self.words: dict[str, int] = {}
+        self.openings: dict[str, set[str]] = defaultdict(set)
 
     def open_spider(self) -> None:
         super().open_spider()
@@ -51,17 +74,20 @@ class DedupStage(Stage):
         self.lsh = None
         self.by_hash.clear()
         self.signatures.clear()
+        self.words.clear()
+        self.openings.clear()
 
     def load_index(self) -> None:
-        """Build the LSH index from every stored signature (once per run)."""
+        """Build the indexes from every stored canonical article (once per run)."""
         if self.lsh is not None:
             return
         self.lsh = MinHashLSH(threshold=self.opts.lsh_threshold, num_perm=self.opts.num_perm)
         rows = self.ctx.session.execute(
-            select(Article.id, Article.text_hash, Article.signature, Article.signature_params)
+            select(Article.id, Article.text_hash, Article.signature, Article.signature_params,
+                   Article.word_count, Article.text)
         )
         with self.lsh.insertion_session() as session:
-            for article_id, text_hash, sig_bytes, params in rows:
+            for article_id, text_hash, sig_bytes, params, n_words, text in rows:
                 if params != self.opts.signature_params:
                     raise StorageError(
                         f"article {article_id} has a signature made with {params!r}, but the "
@@ -71,7 +97,9 @@ class DedupStage(Stage):
                 sig = from_bytes(sig_bytes, self.opts)
                 session.insert(article_id, sig)
                 self.signatures[article_id] = sig
+                self.words[article_id] = n_words
                 self.by_hash.setdefault(text_hash, article_id)
+                self._index_openings(article_id, text.split("\n\n"))
         self.count("index/loaded", len(self.signatures))
 
     def process(self, doc: Document) -> Document:
@@ -80,34 +108,86 @@ class DedupStage(Stage):
         exact = self.by_hash.get(doc.text_hash)
         if exact is not None:
             return self._join(doc, exact, "exact", 1.0)
-        best_id, best_sim = self._best_candidate(doc)
-        if best_id is not None and best_sim >= self.opts.near_threshold:
-            return self._join(doc, best_id, "near", best_sim)
+        best = self._best_match(doc)
+        if best is not None:
+            opts = self.opts
+            if best.jaccard >= opts.near_threshold:
+                return self._join(doc, best.article_id, "near", best.jaccard)
+            if best.canonical_in_doc >= opts.contain_threshold and doc.word_count > self.words[best.article_id]:
+                return self._join(doc, best.article_id, "update", best.canonical_in_doc)
+            if best.doc_in_canonical >= opts.contain_threshold:
+                return self._join(doc, best.article_id, "contained", best.doc_in_canonical)
         article_id = hashlib.sha256(f"{doc.uri}\0{doc.sha256 or doc.text_hash}".encode()).hexdigest()[:16]
-        self.lsh.insert(article_id, doc.signature)
-        self.signatures[article_id] = doc.signature
-        self.by_hash[doc.text_hash] = article_id
+        self._index(article_id, doc)
         return self._join(doc, article_id, "original", 1.0)
 
-    def _best_candidate(self, doc: Document) -> tuple[str | None, float]:
+    def _candidates(self, doc: Document) -> list[str]:
         assert self.lsh is not None
-        best: tuple[float, str] | None = None
+        found = set(self.lsh.query(doc.signature))
+        for key in _openings(doc.body, self.opts.opening_words, self.opts.opening_paragraphs):
+            found |= self.openings.get(key, set())
+        self.count("candidates", len(found))
+        return sorted(found)
+
+    def _best_match(self, doc: Document) -> Match | None:
+        """The candidate story this document is closest to (ties: the lowest id, for determinism)."""
+        best: Match | None = None
         doc_shingles: set[str] | None = None
-        for cand in sorted(self.lsh.query(doc.signature)):
-            sim = float(doc.signature.jaccard(self.signatures[cand]))
-            self.count("candidates")
-            if abs(sim - self.opts.near_threshold) <= self.opts.verify_margin:
+        for cand in self._candidates(doc):
+            estimate = float(doc.signature.jaccard(self.signatures[cand]))
+            close = abs(estimate - self.opts.near_threshold) <= self.opts.verify_margin
+            if estimate >= self.opts.near_threshold and not close:
+                match = Match(cand, estimate, estimate, estimate)
+            else:  # verify with the exact shingles: close calls, and containment either way
                 article = self.ctx.session.get(Article, cand)
-                if article is not None:
-                    if doc_shingles is None:
-                        doc_shingles = shingles(doc.body_text, self.opts.shingle_words)
-                    sim = jaccard(doc_shingles, shingles(article.text, self.opts.shingle_words))
-                    self.count("verified-exactly")
-            if best is None or sim > best[0]:
-                best = (sim, cand)
-        return (best[1], best[0]) if best else (None, 0.0)
+                if article is None:
+                    continue
+                if doc_shingles is None:
+                    doc_shingles = shingles(doc.body_text, self.opts.shingle_words)
+                canon = shingles(article.text, self.opts.shingle_words)
+                common = len(doc_shingles & canon)
+                match = Match(cand, jaccard(doc_shingles, canon), common / max(1, len(doc_shingles)),
+                              common / max(1, len(canon)))
+                self.count("verified-exactly")
+            if best is None or _strength(match) > _strength(best):
+                best = match
+        return best
+
+    def _index(self, article_id: str, doc: Document) -> None:
+        assert self.lsh is not None
+        self.lsh.insert(article_id, doc.signature)
+        self.signatures[article_id] = doc.signature
+        self.words[article_id] = doc.word_count
+        self.by_hash[doc.text_hash or ""] = article_id
+        self._index_openings(article_id, doc.body)
+
+    def _index_openings(self, article_id: str, paragraphs: list[str]) -> None:
+        for key in _openings(paragraphs, self.opts.opening_words, self.opts.opening_paragraphs):
+            self.openings[key].add(article_id)
 
     def _join(self, doc: Document, article_id: str, relation: str, similarity: float) -> Document:
         doc.article_id, doc.relation, doc.similarity = article_id, relation, round(similarity, 4)
+        if relation in ("near", "update") and doc.word_count > self.words.get(article_id, 0):
+            doc.replaces_canonical = True  # the more complete version becomes canonical
+            assert self.lsh is not None
+            self.lsh.remove(article_id)
+            self._index(article_id, doc)
+            self.count("canonical-replaced")
         self.count(f"relation/{relation}")
         return doc
+
+
+def _strength(m: Match) -> tuple[float, float, str]:
+    return (m.jaccard, max(m.doc_in_canonical, m.canonical_in_doc), m.article_id)
+
+
+def _openings(paragraphs: list[str], n_words: int, n_paragraphs: int) -> list[str]:
+    """Keys for the first words of the first paragraphs long enough to carry ``n_words``."""
+    keys = []
+    for para in paragraphs:
+        toks = words(fold(para))
+        if len(toks) >= n_words:
+            keys.append(hashlib.blake2b(" ".join(toks[:n_words]).encode(), digest_size=8).hexdigest())
+            if len(keys) >= n_paragraphs:
+                break
+    return keys

@@ -33,9 +33,10 @@ def line_hash(key: str) -> str:
 
 
 class RecurringLinesStage(Stage):
-    """Sets ``recurring``: the lines of this document that its source repeats elsewhere.
+    """Sets ``recurring``: the short lines of this document that its source repeats elsewhere.
 
-    A line counts as recurring once it has been seen in at least
+    Only lines shorter than a paragraph (``NEWSDEDUP_PARAGRAPH_MIN_WORDS``) are
+    considered. A line counts as recurring once it has been seen in at least
     ``NEWSDEDUP_RECURRING_MIN_DOCS`` documents of the same source, and in at least
     ``NEWSDEDUP_RECURRING_MIN_SHARE`` of them (a subhead some articles share, such as
     "Conclusion", is not page furniture): in this run
@@ -57,7 +58,10 @@ class RecurringLinesStage(Stage):
     def process(self, doc: Document) -> Document:
         source = source_key(doc.uri)
         counts = self._counts(source)
-        keys = {letters_key(t): t for t in map(clean_line, doc.lines) if t}
+        # Prose is never furniture: paragraphs shared by documents of one source are copies of
+        # one story, which is the dedup stage's business, not page furniture.
+        keys = {letters_key(t): t for t in map(clean_line, doc.lines)
+                if t and word_count(t) < self.opts.paragraph_min_words}
         keys.pop("", None)
         hashes = {key: line_hash(key) for key in keys}
         docs = counts[DOCS] + self.seen[source][DOCS]  # documents of this source before this one

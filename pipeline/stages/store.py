@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import select
+
 from pipeline.items import Document
-from pipeline.signatures import to_bytes
+from pipeline.signatures import jaccard, to_bytes
 from pipeline.stages.base import Stage
 from pipeline.storage import Article, Provenance, utcnow
+from pipeline.text.normalize import shingles
 
 
 class StoreStage(Stage):
     """Adds a ``provenance`` row for every document that reached it, and an
-    ``articles`` row for each ``original``. Rows are flushed at once (so later
+    ``articles`` row for each ``original``. A document that ``replaces_canonical``
+    overwrites its story's canonical text and metadata (the earliest published date
+    is kept); the founding document's row is re-measured against the new text. Rows are flushed at once (so later
     documents of the run see them) and committed every ``NEWSDEDUP_STORE_BATCH``
     documents; an interrupted run loses at most the uncommitted batch, which
     the next run redoes. Drops nothing.
@@ -18,6 +25,29 @@ class StoreStage(Stage):
 
     name = "store"
     uses_database = True
+
+    def _replace_canonical(self, doc: Document, now: datetime) -> None:
+        """Make ``doc`` the canonical text of its story; re-measure the story's founding row."""
+        session = self.ctx.session
+        article = session.get(Article, doc.article_id)
+        assert article is not None
+        opts = self.config.dedup
+        old, new = shingles(article.text, opts.shingle_words), shingles(doc.body_text, opts.shingle_words)
+        similarity = jaccard(old, new)
+        relation = "near" if similarity >= opts.near_threshold else "contained"
+        if relation == "contained":
+            similarity = len(old & new) / max(1, len(old))
+        for row in session.scalars(select(Provenance).where(
+                Provenance.article_id == article.id, Provenance.relation == "original")):
+            row.relation, row.similarity = relation, round(similarity, 4)
+        article.title, article.text = doc.title, doc.body_text
+        article.authors = doc.authors or article.authors
+        article.published = article.published or doc.published
+        article.language, article.credits = doc.language, doc.credits
+        article.outlet, article.canonical_uri = doc.outlet, doc.uri
+        article.text_hash, article.word_count = doc.text_hash or "", doc.word_count
+        article.signature, article.updated_at = to_bytes(doc.signature), now
+        self.ctx.count("canonical-replaced")
 
     def process(self, doc: Document) -> Document:
         session = self.ctx.session
@@ -32,6 +62,8 @@ class StoreStage(Stage):
                 signature_params=self.config.dedup.signature_params,
                 first_seen=fetched_at, updated_at=now,
             ))
+        elif doc.replaces_canonical:
+            self._replace_canonical(doc, now)
         session.add(Provenance(
             article_id=doc.article_id, run_id=self.ctx.run.id if self.ctx.run else None,
             uri=doc.uri, fetched_at=fetched_at, content_sha256=doc.sha256 or doc.text_hash,

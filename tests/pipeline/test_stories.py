@@ -1,0 +1,92 @@
+"""Stories through the real pipeline: what joins, what stays apart, in any order."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from pipeline.runner import ingest
+from pipeline.storage import Article, Database, Provenance
+from tests.conftest import SEEDS, make_config
+
+FULL = (SEEDS / "003_5602f176bb30daa9.txt").read_text(encoding="utf-8")
+OTHER = (SEEDS / "002_2bb625ef10a0835c.txt").read_text(encoding="utf-8")
+TITLE = "Nordkorea entsendet Bürger zur Unterstützung der russischen Armee in der Ukraine"
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p for p in text.split("\n") if len(p.split()) >= 25]
+
+
+def market(index: str, move: str, points: str, leader: str, laggard: str) -> str:
+    return (f"Börse: {index} schließt {move}\n"
+            f"Der {index} hat am Dienstag {move} geschlossen und stand zum Handelsschluss bei {points} Punkten. "
+            f"Gefragt waren vor allem die Aktien von {leader}, die nach Zahlen für das dritte Quartal deutlich zulegten.\n"
+            f"Schwächer zeigten sich dagegen die Papiere von {laggard}, nachdem das Unternehmen seine Prognose für das "
+            f"laufende Jahr gesenkt hatte. Händler sprachen von einem ruhigen Handel ohne große Impulse.\n"
+            f"Der Euro kostete am Abend 1,08 Dollar. Die Europäische Zentralbank hatte den Referenzkurs zuvor auf "
+            f"1,0812 Dollar festgesetzt, am Vortag lag er bei 1,0795 Dollar.")
+
+
+def write_world(folder: Path) -> dict[str, str]:
+    """The copies of one story as other outlets carry them, and the stories that must stay apart."""
+    paras = paragraphs(FULL)
+    pages = {
+        "full.txt": FULL,
+        "teaser.txt": f"Startseite\n{TITLE}\n{paras[0]}\n{paras[1]} […]\nWeiterlesen",
+        "update.txt": (f"Politik\n{TITLE}\nUpdate, 18 Uhr: Inzwischen hat auch das Außenministerium in Seoul die Berichte "
+                       "bestätigt und den nordkoreanischen Botschafter zu einem Gespräch einbestellt, teilte ein Sprecher mit.\n"
+                       + FULL.split(TITLE, 1)[1] + "\nTeilen"),
+        "trimmed.txt": f"{TITLE}\n" + "\n".join(paras[:-2]) + "\nMehr zum Thema\nAnzeige",
+        "followup.txt": OTHER.replace("Lawrow hatte den", paras[2] + "\n" + paras[3] + "\nLawrow hatte den"),
+        "dax.txt": market("DAX", "fester", "15.432", "Siemens", "BASF"),
+        "mdax.txt": market("MDax", "leichter", "26.118", "Zalando", "Lufthansa"),
+    }
+    for name, text in pages.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return pages
+
+
+def stories(url: str) -> tuple[set[frozenset[str]], dict[str, str]]:
+    db = Database(url)
+    with db.session() as s:
+        rows = s.execute(select(Provenance.article_id, Provenance.uri, Provenance.relation)).all()
+        canon = {a.id: Path(a.canonical_uri).name for a in s.scalars(select(Article))}
+    db.dispose()
+    groups: dict[str, set[str]] = {}
+    for article_id, uri, _ in rows:
+        groups.setdefault(article_id, set()).add(Path(uri).name)
+    relations = {Path(uri).name: relation for _, uri, relation in rows}
+    canonical_of = {name: canon[aid] for aid, names in groups.items() for name in names}
+    return {frozenset(g) for g in groups.values()}, relations | {f"canonical:{k}": v for k, v in canonical_of.items()}
+
+
+def test_copies_join_and_lookalikes_stay_apart(tmp_path: Path) -> None:
+    folder = tmp_path / "world"
+    folder.mkdir()
+    write_world(folder)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    ingest([str(folder)], make_config(url), progress=False)
+    groups, info = stories(url)
+    assert frozenset({"full.txt", "teaser.txt", "update.txt", "trimmed.txt"}) in groups
+    assert {frozenset({"followup.txt"}), frozenset({"dax.txt"}), frozenset({"mdax.txt"})} <= groups
+    assert info["canonical:full.txt"] == "update.txt"  # the most complete version is canonical
+    assert info["teaser.txt"] == "contained"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_any_order_gives_the_same_stories(tmp_path: Path, seed: int) -> None:
+    folder = tmp_path / "world"
+    folder.mkdir()
+    pages = write_world(folder)
+    reference_url = f"sqlite:///{tmp_path / 'ref.db'}"
+    ingest([str(folder)], make_config(reference_url), progress=False)
+    order = sorted(pages)
+    random.Random(seed).shuffle(order)
+    url = f"sqlite:///{tmp_path / 'shuffled.db'}"
+    ingest([str(folder / name) for name in order], make_config(url), progress=False)
+    assert stories(url)[0] == stories(reference_url)[0]
+    assert stories(url)[1]["canonical:full.txt"] == "update.txt"
