@@ -215,6 +215,31 @@ def search(query: str, limit: int, db_url: str | None, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--min-sources", default=2, show_default=True, help="Only stories with at least this many sources.")
+@click.option("--limit", default=50, show_default=True, help="At most this many stories.")
+@db_option
+@json_option
+@fatal_errors
+def clusters(min_sources: int, limit: int, db_url: str | None, as_json: bool) -> None:
+    """List the stories carried by several documents, most sources first, with how each
+    copy relates to the canonical text (exact, near, update, contained)."""
+    from pipeline.query import clusters as run_clusters
+
+    db = Database(_config(db_url).db_url)
+    with db.session() as session:
+        results = run_clusters(session, min_sources, limit)
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        return
+    if not results:
+        click.echo(f"no story has {min_sources} or more sources")
+    for r in results:
+        rel = ", ".join(f"{n} {k}" for k, n in sorted(r["relations"].items()))
+        click.secho(f"{r['id']}  {r['sources']} sources ({rel})", bold=True)
+        click.echo(f"    {r['title']}")
+
+
+@main.command()
 @db_option
 @json_option
 @fatal_errors

@@ -83,6 +83,24 @@ def _snippet(text: str, query: str, width: int = 160) -> str:
     return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
 
 
+def clusters(session: Session, min_sources: int = 2, limit: int = 50) -> list[dict[str, Any]]:
+    """Stories carried by at least ``min_sources`` documents, most sources first."""
+    n = func.count(Provenance.id).label("n")
+    rows = session.execute(
+        select(Article, n).join(Provenance, Provenance.article_id == Article.id)
+        .group_by(Article.id).having(n >= min_sources)
+        .order_by(n.desc(), Article.first_seen, Article.id).limit(limit)
+    ).all()
+    out = []
+    for article, count in rows:
+        relations = dict(session.execute(
+            select(Provenance.relation, func.count()).where(Provenance.article_id == article.id)
+            .group_by(Provenance.relation)).all())
+        out.append({"id": article.id, "title": article.title, "sources": count, "relations": relations,
+                    "first_seen": _iso(article.first_seen), "canonical_uri": article.canonical_uri})
+    return out
+
+
 def stats(session: Session) -> dict[str, Any]:
     articles = session.scalar(select(func.count(Article.id))) or 0
     documents = session.scalar(select(func.count(Provenance.id))) or 0

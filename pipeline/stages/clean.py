@@ -350,10 +350,12 @@ class CleanStage(Stage):
         a tie. A headline inside the run moves the start of the article below it.
         """
         opts = self.opts
-        above = [i for i in range(start - 1, -1, -1) if lines[i].verdict is None][: opts.title_search_lines]
+        # Copies of one story in one source share their headline: "recurring" does not rule it out.
+        free = (None, "recurring")
+        above = [i for i in range(start - 1, -1, -1) if lines[i].verdict in free][: opts.title_search_lines]
         inside, words_before = [], 0
         for i in range(start, end):  # a kicker or teaser of up to two paragraphs' length may stand above it
-            if lines[i].verdict is not None:
+            if lines[i].verdict not in free:
                 continue
             if words_before > 2 * opts.paragraph_min_words:
                 break

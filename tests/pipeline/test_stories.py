@@ -75,6 +75,10 @@ def test_copies_join_and_lookalikes_stay_apart(tmp_path: Path) -> None:
     assert {frozenset({"followup.txt"}), frozenset({"dax.txt"}), frozenset({"mdax.txt"})} <= groups
     assert info["canonical:full.txt"] == "update.txt"  # the most complete version is canonical
     assert info["teaser.txt"] == "contained"
+    db = Database(url)
+    with db.session() as session:
+        assert {a.title for a in session.scalars(select(Article))} >= {TITLE, "Börse: DAX schließt fester"}
+    db.dispose()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -90,3 +94,22 @@ def test_any_order_gives_the_same_stories(tmp_path: Path, seed: int) -> None:
     ingest([str(folder / name) for name in order], make_config(url), progress=False)
     assert stories(url)[0] == stories(reference_url)[0]
     assert stories(url)[1]["canonical:full.txt"] == "update.txt"
+
+
+def test_clusters_and_show_list_every_source(tmp_path: Path) -> None:
+    import json
+
+    from tests.conftest import run_cli
+
+    folder = tmp_path / "world"
+    folder.mkdir()
+    write_world(folder)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    run_cli("ingest", str(folder), "--db", url, check=True)
+    (story,) = json.loads(run_cli("clusters", "--db", url, "--json", check=True).stdout)
+    assert story["sources"] == 4 and story["title"] == TITLE
+    assert story["relations"] == {"near": 1, "contained": 2, "update": 1} or sum(story["relations"].values()) == 4
+    shown = json.loads(run_cli("show", story["id"], "--db", url, "--json", check=True).stdout)
+    assert sorted(Path(s["uri"]).name for s in shown["sources"]) == ["full.txt", "teaser.txt", "trimmed.txt", "update.txt"]
+    assert all(0 < s["similarity"] <= 1 for s in shown["sources"])
+    assert "4 sources" in run_cli("clusters", "--db", url, check=True).stdout
