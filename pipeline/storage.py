@@ -85,7 +85,7 @@ class Provenance(Base):
     encoding: Mapped[str | None] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(Text)
     similarity: Mapped[float] = mapped_column(Float)
-    relation: Mapped[str] = mapped_column(String(16))  # original / exact / near
+    relation: Mapped[str] = mapped_column(String(16))  # original / exact / near / update / contained
     credits: Mapped[list[str]] = mapped_column(JSON, default=list)
     outlet: Mapped[str | None] = mapped_column(Text)
 

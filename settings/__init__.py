@@ -95,12 +95,11 @@ NEWSDEDUP_SHINGLE_WORDS = 5
 # every candidate is then verified.
 NEWSDEDUP_LSH_THRESHOLD = 0.5
 NEWSDEDUP_NEAR_THRESHOLD = 0.7
-# Within this distance of the threshold, the estimate is replaced by the
-# exact shingle Jaccard.
-NEWSDEDUP_VERIFY_MARGIN = 0.1
+# Every LSH or opening-index candidate is verified on the exact shingles.
 # A document holding this share of a canonical text's shingles (or held in it) is an update
 # (or a teaser, excerpt or trimmed copy) of that story.
 NEWSDEDUP_CONTAIN_THRESHOLD = 0.8
+NEWSDEDUP_WHOLE_SHARE = 0.95
 # Teasers are found by the first words of a story's first paragraphs.
 NEWSDEDUP_OPENING_WORDS = 8
 NEWSDEDUP_OPENING_PARAGRAPHS = 3

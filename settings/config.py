@@ -60,7 +60,7 @@ class DedupOptions:
     shingle_words: int = 5
     lsh_threshold: float = 0.5
     near_threshold: float = 0.7
-    verify_margin: float = 0.1
+    whole_share: float = 0.95  # "all of the other text": update and contained are checked first at this share
     contain_threshold: float = 0.8  # share of one text's shingles found in the other: teaser or update
     opening_words: int = 8  # paragraphs are also indexed by their first words (teasers quote them)
     opening_paragraphs: int = 3
@@ -132,8 +132,8 @@ class Config:
                 shingle_words=s.getint("NEWSDEDUP_SHINGLE_WORDS"),
                 lsh_threshold=s.getfloat("NEWSDEDUP_LSH_THRESHOLD"),
                 near_threshold=s.getfloat("NEWSDEDUP_NEAR_THRESHOLD"),
-                verify_margin=s.getfloat("NEWSDEDUP_VERIFY_MARGIN"),
                 contain_threshold=s.getfloat("NEWSDEDUP_CONTAIN_THRESHOLD"),
+                whole_share=s.getfloat("NEWSDEDUP_WHOLE_SHARE"),
                 opening_words=s.getint("NEWSDEDUP_OPENING_WORDS"),
                 opening_paragraphs=s.getint("NEWSDEDUP_OPENING_PARAGRAPHS"),
             ),

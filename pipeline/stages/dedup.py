@@ -12,7 +12,9 @@ from sqlalchemy import select
 from pipeline.context import RunContext
 from pipeline.errors import StorageError
 from pipeline.items import Document
-from pipeline.signatures import from_bytes, jaccard
+from pipeline.relations import Overlap
+from pipeline.relations import relation as relation_of
+from pipeline.signatures import from_bytes
 from pipeline.stages.base import Stage
 from pipeline.storage import Article
 from pipeline.text.normalize import fold, shingles, words
@@ -20,12 +22,10 @@ from pipeline.text.normalize import fold, shingles, words
 
 @dataclass
 class Match:
-    """How a document relates to one candidate story's canonical text."""
+    """A candidate story and how the document overlaps its canonical text."""
 
     article_id: str
-    jaccard: float
-    doc_in_canonical: float  # share of the document's shingles found in the canonical text
-    canonical_in_doc: float  # share of the canonical's shingles found in the document
+    overlap: Overlap
 
 
 class DedupStage(Stage):
@@ -37,12 +37,7 @@ class DedupStage(Stage):
     against the canonical text; the relation is, in this order:
 
     - ``exact``: the cleaned text is identical to a canonical text of the story;
-    - ``near``: Jaccard ≥ ``NEWSDEDUP_NEAR_THRESHOLD`` (the signature estimate,
-      replaced by the exact shingle Jaccard within ``NEWSDEDUP_VERIFY_MARGIN``);
-    - ``update``: the document holds the canonical text (≥ ``NEWSDEDUP_CONTAIN_THRESHOLD``
-      of its shingles) and more, such as an update paragraph on top;
-    - ``contained``: the document is held in the canonical text: a teaser,
-      an excerpt, a copy trimmed by a paragraph or two;
+    - ``update``, ``contained`` or ``near``: see :func:`pipeline.relations.relation`;
     - ``original``: nothing matched; the document founds a new article.
 
     Only canonical texts are indexed, so a document joins a story by its
@@ -110,13 +105,10 @@ class DedupStage(Stage):
             return self._join(doc, exact, "exact", 1.0)
         best = self._best_match(doc)
         if best is not None:
-            opts = self.opts
-            if best.jaccard >= opts.near_threshold:
-                return self._join(doc, best.article_id, "near", best.jaccard)
-            if best.canonical_in_doc >= opts.contain_threshold and doc.word_count > self.words[best.article_id]:
-                return self._join(doc, best.article_id, "update", best.canonical_in_doc)
-            if best.doc_in_canonical >= opts.contain_threshold:
-                return self._join(doc, best.article_id, "contained", best.doc_in_canonical)
+            relation, similarity = relation_of(best.overlap, doc.word_count - self.words[best.article_id],
+                                               self.config.clean.paragraph_min_words, self.opts)
+            if relation is not None:
+                return self._join(doc, best.article_id, relation, similarity)
         article_id = hashlib.sha256(f"{doc.uri}\0{doc.sha256 or doc.text_hash}".encode()).hexdigest()[:16]
         self._index(article_id, doc)
         return self._join(doc, article_id, "original", 1.0)
@@ -134,21 +126,15 @@ class DedupStage(Stage):
         best: Match | None = None
         doc_shingles: set[str] | None = None
         for cand in self._candidates(doc):
-            estimate = float(doc.signature.jaccard(self.signatures[cand]))
-            close = abs(estimate - self.opts.near_threshold) <= self.opts.verify_margin
-            if estimate >= self.opts.near_threshold and not close:
-                match = Match(cand, estimate, estimate, estimate)
-            else:  # verify with the exact shingles: close calls, and containment either way
-                article = self.ctx.session.get(Article, cand)
-                if article is None:
-                    continue
-                if doc_shingles is None:
-                    doc_shingles = shingles(doc.body_text, self.opts.shingle_words)
-                canon = shingles(article.text, self.opts.shingle_words)
-                common = len(doc_shingles & canon)
-                match = Match(cand, jaccard(doc_shingles, canon), common / max(1, len(doc_shingles)),
-                              common / max(1, len(canon)))
-                self.count("verified-exactly")
+            # Every candidate is verified on the exact shingles: the signature estimate
+            # cannot tell containment (teaser, update) and is loose near the threshold.
+            article = self.ctx.session.get(Article, cand)
+            if article is None:
+                continue
+            if doc_shingles is None:
+                doc_shingles = shingles(doc.body_text, self.opts.shingle_words)
+            match = Match(cand, Overlap.of(doc_shingles, shingles(article.text, self.opts.shingle_words)))
+            self.count("verified-exactly")
             if best is None or _strength(match) > _strength(best):
                 best = match
         return best
@@ -178,7 +164,8 @@ class DedupStage(Stage):
 
 
 def _strength(m: Match) -> tuple[float, float, str]:
-    return (m.jaccard, max(m.doc_in_canonical, m.canonical_in_doc), m.article_id)
+    o = m.overlap
+    return (o.jaccard, max(o.text_in_canonical, o.canonical_in_text), m.article_id)
 
 
 def _openings(paragraphs: list[str], n_words: int, n_paragraphs: int) -> list[str]:

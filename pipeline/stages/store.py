@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from pipeline.items import Document
-from pipeline.signatures import jaccard, to_bytes
+from pipeline.relations import Overlap, relation
+from pipeline.signatures import to_bytes
 from pipeline.stages.base import Stage
 from pipeline.storage import Article, Provenance, utcnow
 from pipeline.text.normalize import shingles
@@ -32,14 +33,12 @@ class StoreStage(Stage):
         article = session.get(Article, doc.article_id)
         assert article is not None
         opts = self.config.dedup
-        old, new = shingles(article.text, opts.shingle_words), shingles(doc.body_text, opts.shingle_words)
-        similarity = jaccard(old, new)
-        relation = "near" if similarity >= opts.near_threshold else "contained"
-        if relation == "contained":
-            similarity = len(old & new) / max(1, len(old))
+        overlap = Overlap.of(shingles(article.text, opts.shingle_words), shingles(doc.body_text, opts.shingle_words))
+        found, similarity = relation(overlap, article.word_count - doc.word_count,
+                                     self.config.clean.paragraph_min_words, opts)
         for row in session.scalars(select(Provenance).where(
                 Provenance.article_id == article.id, Provenance.relation == "original")):
-            row.relation, row.similarity = relation, round(similarity, 4)
+            row.relation, row.similarity = found or "near", round(similarity or overlap.jaccard, 4)
         article.title, article.text = doc.title, doc.body_text
         article.authors = doc.authors or article.authors
         article.published = article.published or doc.published

@@ -1,0 +1,47 @@
+"""How one text relates to a story's canonical text: the relations of ``provenance`` rows.
+
+Shared by the dedup stage (a new document against a canonical text) and the store
+stage (a former canonical text against the one that replaced it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.signatures import jaccard
+from settings.config import DedupOptions
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Shingle overlap of a text with a canonical text."""
+
+    jaccard: float
+    text_in_canonical: float  # share of the text's shingles found in the canonical
+    canonical_in_text: float  # share of the canonical's shingles found in the text
+
+    @classmethod
+    def of(cls, text: set[str], canonical: set[str]) -> Overlap:
+        common = len(text & canonical)
+        return cls(jaccard(text, canonical), common / max(1, len(text)), common / max(1, len(canonical)))
+
+
+def relation(o: Overlap, extra_words: int, paragraph_words: int, opts: DedupOptions) -> tuple[str | None, float]:
+    """``(relation, similarity)`` of a text with ``extra_words`` more words than the canonical.
+
+    - ``update``: all of the canonical (``whole_share``) and at least a paragraph more;
+    - ``contained``: held in the canonical, at least a paragraph shorter (teaser, excerpt, trim);
+    - ``near``: Jaccard at or above ``near_threshold`` (an edited copy);
+    - else ``update``/``contained`` at the looser ``contain_threshold``; else ``None``.
+    """
+    if o.canonical_in_text >= opts.whole_share and extra_words >= paragraph_words:
+        return "update", o.canonical_in_text
+    if o.text_in_canonical >= opts.whole_share and -extra_words >= paragraph_words:
+        return "contained", o.text_in_canonical
+    if o.jaccard >= opts.near_threshold:
+        return "near", o.jaccard
+    if o.canonical_in_text >= opts.contain_threshold and extra_words > 0:
+        return "update", o.canonical_in_text
+    if o.text_in_canonical >= opts.contain_threshold:
+        return "contained", o.text_in_canonical
+    return None, 0.0
