@@ -103,6 +103,10 @@ NEWSDEDUP_WHOLE_SHARE = 0.95
 # Teasers are found by the first words of a story's first paragraphs.
 NEWSDEDUP_OPENING_WORDS = 8
 NEWSDEDUP_OPENING_PARAGRAPHS = 3
+# Two texts that each state this many numbers are one story only if they share at least
+# this share of them: market, sport and weather reports from one template stay apart.
+NEWSDEDUP_FACTS_MIN = 3
+NEWSDEDUP_FACTS_MIN_SHARE = 0.5
 
 from settings.environment import apply_environment  # noqa: E402
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from pipeline.context import RunContext
 from pipeline.errors import StorageError
 from pipeline.items import Document
-from pipeline.relations import Overlap
+from pipeline.relations import Overlap, facts_agree, numbers
 from pipeline.relations import relation as relation_of
 from pipeline.signatures import from_bytes
 from pipeline.stages.base import Stage
@@ -34,7 +34,9 @@ class DedupStage(Stage):
     Candidates come from MinHashLSH (indexed at ``NEWSDEDUP_LSH_THRESHOLD``) and
     from an index of the openings of each canonical's first paragraphs (a teaser
     is too short for Jaccard-based LSH to find). Each candidate is verified
-    against the canonical text; the relation is, in this order:
+    against the canonical text; one that states other numbers is another story
+    cast from the same template (:func:`pipeline.relations.facts_agree`). The
+    relation is, in this order:
 
     - ``exact``: the cleaned text is identical to a canonical text of the story;
     - ``update``, ``contained`` or ``near``: see :func:`pipeline.relations.relation`;
@@ -125,6 +127,7 @@ class DedupStage(Stage):
         """The candidate story this document is closest to (ties: the lowest id, for determinism)."""
         best: Match | None = None
         doc_shingles: set[str] | None = None
+        doc_numbers = numbers(doc.body_text)
         for cand in self._candidates(doc):
             # Every candidate is verified on the exact shingles: the signature estimate
             # cannot tell containment (teaser, update) and is loose near the threshold.
@@ -133,8 +136,11 @@ class DedupStage(Stage):
                 continue
             if doc_shingles is None:
                 doc_shingles = shingles(doc.body_text, self.opts.shingle_words)
-            match = Match(cand, Overlap.of(doc_shingles, shingles(article.text, self.opts.shingle_words)))
             self.count("verified-exactly")
+            if not facts_agree(doc_numbers, numbers(article.text), self.opts):
+                self.count("other-facts")  # same template, other story
+                continue
+            match = Match(cand, Overlap.of(doc_shingles, shingles(article.text, self.opts.shingle_words)))
             if best is None or _strength(match) > _strength(best):
                 best = match
         return best
