@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _QUOTES = str.maketrans({
     "„": '"', "“": '"', "”": '"', "‟": '"', "«": '"', "»": '"', "″": '"',
@@ -21,6 +22,7 @@ def clean_line(line: str) -> str:
     return _SPACES.sub(" ", line.replace("\u00a0", " ").translate({0x200b: None, 0xad: None})).strip()
 
 
+@lru_cache(maxsize=1 << 16)  # lines are folded by several stages, and page furniture recurs
 def fold(text: str) -> str:
     """NFKC, one form for quotes and dashes, case-folded: the form compared for duplicates."""
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).translate(_QUOTES)).strip().casefold()
@@ -35,6 +37,7 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+@lru_cache(maxsize=1 << 16)
 def letters_key(text: str) -> str:
     """Only the letters, case-folded, single-spaced: "Antworten (0 )" -> "antworten"."""
     return _NON_LETTERS.sub(" ", fold(text)).strip()
