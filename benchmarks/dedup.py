@@ -16,7 +16,8 @@ the article-extraction-benchmark (``shared/bench-data/aeb``; never copied into t
 
 Everything is ingested by the real pipeline (``newsdedup ingest``) into a new SQLite file.
 Printed: pairwise precision, recall and F1 over all document pairs, recall per kind of copy,
-hard negatives merged, and documents per second; the same for the reference, a datasketch
+hard negatives merged, documents per second, and whether a second shuffled order gives the
+same stories; the same figures for the reference, a datasketch
 loop (MinHash of 5-word shingles of the raw page, MinHashLSH at 0.5, join the first hit).
 """
 
@@ -181,6 +182,27 @@ def report(label: str, truth: dict[str, tuple[str, str]], predicted: dict[str, s
     return {"precision": p, "recall": r, "f1": f, "negatives_merged": dict(merged), "recall_by_kind": per_kind}
 
 
+def run_pipeline(folder: Path, files: list[str], db_path: Path) -> tuple[dict[str, str], float, str]:
+    """Ingest ``files`` in this order with the real pipeline; {file: article id}, docs/s, summary."""
+    url = f"sqlite:///{db_path}"
+    start = time.perf_counter()
+    summary = ingest([str(folder / f) for f in files], load_config({"NEWSDEDUP_DB": url}), progress=False)
+    speed = summary.documents / (time.perf_counter() - start)
+    db = Database(url)
+    with db.session() as s:
+        rows = s.execute(select(Provenance.uri, Provenance.article_id)).all()
+    db.dispose()
+    predicted = {str(Path(uri.removeprefix("file://")).relative_to(folder)): aid for uri, aid in rows}
+    for f in files:
+        predicted.setdefault(f, f"failed:{f}")  # failed documents form stories of their own
+    return predicted, speed, summary.line()
+
+
+def _story_of(doc: str, predicted: dict[str, str]) -> frozenset[str]:
+    """A document's story as the set of documents in it (article ids differ between runs)."""
+    return frozenset(d for d, a in predicted.items() if a == predicted[doc])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--stories", type=int, default=100, help="stories taken from the AEB gold bodies")
@@ -200,20 +222,14 @@ def main() -> None:
         rng.shuffle(files)
         kinds = Counter(k for _, k in truth.values())
         print(f"{len(truth)} pages, {len(stories)} stories: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        start = time.perf_counter()
-        summary = ingest([str(folder / f) for f in files], load_config({"NEWSDEDUP_DB": url}), progress=False)
-        speed = summary.documents / (time.perf_counter() - start)
-        db = Database(url)
-        with db.session() as s:
-            rows = s.execute(select(Provenance.uri, Provenance.article_id)).all()
-        db.dispose()
-        predicted = {str(Path(uri.removeprefix("file://")).relative_to(folder)): aid for uri, aid in rows}
-        missing = [f for f in files if f not in predicted]
-        for f in missing:  # failed documents form stories of their own
-            predicted[f] = f"failed:{f}"
-        print(f"newsdedup: {summary.line()}")
+        predicted, speed, line = run_pipeline(folder, files, Path(tmp) / "bench.db")
+        print(f"newsdedup: {line}")
         ours = report("newsdedup (pipeline)", truth, predicted, speed)
+        reshuffled = list(files)
+        random.Random(args.seed + 1).shuffle(reshuffled)
+        again = run_pipeline(folder, reshuffled, Path(tmp) / "again.db")[0]
+        moved = sum(1 for d in files if _story_of(d, predicted) != _story_of(d, again))
+        print(f"  same stories in a second shuffled order: {'yes' if moved == 0 else f'no, {moved} documents differ'}")
         ref_pred, ref_speed = reference(folder, files)
         ref = report("reference (datasketch)", truth, ref_pred, ref_speed)
     if args.json:

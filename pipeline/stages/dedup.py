@@ -22,10 +22,11 @@ from pipeline.text.normalize import fold, shingles, words
 
 @dataclass
 class Match:
-    """A candidate story and how the document overlaps its canonical text."""
+    """A candidate story the document would join, and how."""
 
     article_id: str
-    overlap: Overlap
+    relation: str
+    similarity: float
 
 
 class DedupStage(Stage):
@@ -107,10 +108,7 @@ class DedupStage(Stage):
             return self._join(doc, exact, "exact", 1.0)
         best = self._best_match(doc)
         if best is not None:
-            relation, similarity = relation_of(best.overlap, doc.word_count - self.words[best.article_id],
-                                               self.config.clean.paragraph_min_words, self.opts)
-            if relation is not None:
-                return self._join(doc, best.article_id, relation, similarity)
+            return self._join(doc, best.article_id, best.relation, best.similarity)
         article_id = hashlib.sha256(f"{doc.uri}\0{doc.sha256 or doc.text_hash}".encode()).hexdigest()[:16]
         self._index(article_id, doc)
         return self._join(doc, article_id, "original", 1.0)
@@ -124,7 +122,9 @@ class DedupStage(Stage):
         return sorted(found)
 
     def _best_match(self, doc: Document) -> Match | None:
-        """The candidate story this document is closest to (ties: the lowest id, for determinism)."""
+        """The story this document joins: of the candidates it relates to, the most similar
+        (ties: the highest id, for determinism). A teaser's Jaccard with its own story can be
+        lower than with an unrelated one, so every candidate's relation is judged first."""
         best: Match | None = None
         doc_shingles: set[str] | None = None
         doc_numbers = numbers(doc.body_text)
@@ -140,8 +140,13 @@ class DedupStage(Stage):
             if not facts_agree(doc_numbers, numbers(article.text), self.opts):
                 self.count("other-facts")  # same template, other story
                 continue
-            match = Match(cand, Overlap.of(doc_shingles, shingles(article.text, self.opts.shingle_words)))
-            if best is None or _strength(match) > _strength(best):
+            overlap = Overlap.of(doc_shingles, shingles(article.text, self.opts.shingle_words))
+            relation, similarity = relation_of(overlap, doc.word_count - self.words[cand],
+                                               self.config.clean.paragraph_min_words, self.opts)
+            if relation is None:
+                continue
+            match = Match(cand, relation, similarity)
+            if best is None or (match.similarity, match.article_id) > (best.similarity, best.article_id):
                 best = match
         return best
 
@@ -167,11 +172,6 @@ class DedupStage(Stage):
             self.count("canonical-replaced")
         self.count(f"relation/{relation}")
         return doc
-
-
-def _strength(m: Match) -> tuple[float, float, str]:
-    o = m.overlap
-    return (o.jaccard, max(o.text_in_canonical, o.canonical_in_text), m.article_id)
 
 
 def _openings(paragraphs: list[str], n_words: int, n_paragraphs: int) -> list[str]:
