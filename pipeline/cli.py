@@ -83,7 +83,9 @@ def ingest(paths: tuple[str, ...], db_url: str | None, progress: bool | None) ->
     gzip of those. Each page is cleaned, fingerprinted and either joined to the
     story it copies or stored as a new canonical article.
 
-    Bad files are reported, recorded in the `failures` table, and skipped.
+    Files are processed largest first (ties by path), so the same inputs in any
+    order give the same stories. Bad files are reported, recorded in the
+    `failures` table, and skipped.
     Re-running on the same inputs changes nothing. Ctrl-C stops after the
     current document; run again to finish.
 

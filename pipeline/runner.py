@@ -11,8 +11,9 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 
 from scrapy.utils.conf import build_component_list
@@ -42,6 +43,23 @@ def build_stages(ctx: RunContext, *, offline: bool = False) -> list[Stage]:
             continue
         stages.append(cls(ctx))
     return stages
+
+
+def canonical_order(files: Iterable[tuple[Path, tuple[str, str] | None]]) -> list[tuple[Path, tuple[str, str] | None]]:
+    """The order a run processes its inputs in: largest file first, ties by path.
+
+    It makes a run's stories independent of the order the inputs were given in, and lets the
+    most complete copy of a story (usually the largest file) found the story, so that teasers
+    and trimmed copies find it at once.
+    """
+    def key(item: tuple[Path, tuple[str, str] | None]) -> tuple[int, str]:
+        path, error = item
+        try:
+            size = path.stat().st_size if error is None else -1
+        except OSError:
+            size = -1
+        return (-size, str(path))
+    return sorted(files, key=key)
 
 
 def run_stages(stages: Sequence[Stage], doc: Document) -> Document:
@@ -82,7 +100,7 @@ def ingest(paths: Sequence[str], config: Config, *, progress: bool | None = None
     Raises :class:`InputError` when no path held a readable file (after
     recording the failures), and lets fatal storage errors through.
     """
-    files = list(iter_files(paths, config.file_suffixes))
+    files = canonical_order(iter_files(paths, config.file_suffixes))
     ctx = RunContext(config, kind="ingest", args=[str(p) for p in paths])
     ctx.open()
     stages = build_stages(ctx)

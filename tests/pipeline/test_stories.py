@@ -74,7 +74,8 @@ def test_copies_join_and_lookalikes_stay_apart(tmp_path: Path) -> None:
     assert frozenset({"full.txt", "teaser.txt", "update.txt", "trimmed.txt"}) in groups
     assert {frozenset({"followup.txt"}), frozenset({"dax.txt"}), frozenset({"mdax.txt"})} <= groups
     assert info["canonical:full.txt"] == "update.txt"  # the most complete version is canonical
-    assert (info["teaser.txt"], info["trimmed.txt"], info["update.txt"]) == ("contained", "contained", "update")
+    # one run processes the largest copy first: it founds the story, the others are held in it
+    assert (info["teaser.txt"], info["trimmed.txt"], info["update.txt"]) == ("contained", "contained", "original")
     db = Database(url)
     with db.session() as session:
         assert {a.title for a in session.scalars(select(Article))} >= {TITLE, "Börse: DAX schließt fester"}
@@ -108,8 +109,22 @@ def test_clusters_and_show_list_every_source(tmp_path: Path) -> None:
     run_cli("ingest", str(folder), "--db", url, check=True)
     (story,) = json.loads(run_cli("clusters", "--db", url, "--json", check=True).stdout)
     assert story["sources"] == 4 and story["title"] == TITLE
-    assert story["relations"] == {"contained": 3, "update": 1}  # full.txt re-measured against update.txt
+    assert story["relations"] == {"contained": 3, "original": 1}
     shown = json.loads(run_cli("show", story["id"], "--db", url, "--json", check=True).stdout)
     assert sorted(Path(s["uri"]).name for s in shown["sources"]) == ["full.txt", "teaser.txt", "trimmed.txt", "update.txt"]
     assert all(0 < s["similarity"] <= 1 for s in shown["sources"])
     assert "4 sources" in run_cli("clusters", "--db", url, check=True).stdout
+
+
+def test_a_later_more_complete_copy_takes_the_canonical_place(tmp_path: Path) -> None:
+    folder = tmp_path / "world"
+    folder.mkdir()
+    write_world(folder)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    ingest([str(folder / "full.txt"), str(folder / "teaser.txt")], make_config(url), progress=False)
+    ingest([str(folder / "update.txt")], make_config(url), progress=False)  # tomorrow's run
+    groups, info = stories(url)
+    assert frozenset({"full.txt", "teaser.txt", "update.txt"}) in groups
+    assert info["update.txt"] == "update"
+    assert info["canonical:full.txt"] == "update.txt"
+    assert info["full.txt"] == "contained"  # re-measured against the new canonical text
