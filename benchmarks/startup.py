@@ -4,8 +4,7 @@
 
 Fills a new SQLite file with N synthetic canonical articles (random word texts, real
 signatures), then times what a run does before its first document: the dedup stage's
-``load_index`` (signatures and paragraph openings read from the database, MinHashLSH
-built). The reference is the floor: inserting the same N signatures, already in memory,
+``load_index`` (signatures and opening keys read from the database, MinHashLSH built). The reference is the floor: inserting the same N signatures, already in memory,
 into a datasketch MinHashLSH. Peak memory (RSS) is printed too.
 """
 
@@ -24,7 +23,8 @@ from datasketch import MinHashLSH
 from pipeline.context import RunContext
 from pipeline.signatures import signature, to_bytes
 from pipeline.stages.dedup import DedupStage
-from pipeline.storage import Article, Database, utcnow
+from pipeline.relations import opening_keys
+from pipeline.storage import Article, ArticleOpening, Database, utcnow
 from pipeline.text.normalize import shingles
 from settings.config import load_config
 
@@ -35,7 +35,7 @@ def fill(url: str, n: int, rng: random.Random) -> list:
     config = load_config({"NEWSDEDUP_DB": url})
     db = Database(url)
     sigs = []
-    rows = []
+    rows, openings = [], []
     now = utcnow()
     for i in range(n):
         text = "\n\n".join(" ".join(rng.choices(VOCAB, k=60)) + "." for _ in range(6))
@@ -45,13 +45,12 @@ def fill(url: str, n: int, rng: random.Random) -> list:
                      "canonical_uri": f"file:///x/{i}", "text_hash": hashlib.sha256(text.encode()).hexdigest(),
                      "word_count": 360, "signature": to_bytes(sig),
                      "signature_params": config.dedup.signature_params, "first_seen": now, "updated_at": now})
-        if len(rows) == 5000:
+        openings += [{"article_id": f"{i:016x}", "key": k} for k in opening_keys(text.split("\n\n"), config.dedup)]
+        if len(rows) == 5000 or i == n - 1:
             with db.engine.begin() as conn:
                 conn.execute(Article.__table__.insert(), rows)
-            rows = []
-    if rows:
-        with db.engine.begin() as conn:
-            conn.execute(Article.__table__.insert(), rows)
+                conn.execute(ArticleOpening.__table__.insert(), openings)
+            rows, openings = [], []
     db.dispose()
     return sigs
 

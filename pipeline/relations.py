@@ -6,10 +6,12 @@ stage (a former canonical text against the one that replaced it).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
 from pipeline.signatures import jaccard
+from pipeline.text.normalize import fold, words
 from settings.config import DedupOptions
 
 
@@ -66,3 +68,16 @@ def facts_agree(a: set[str], b: set[str], opts: DedupOptions) -> bool:
     if min(len(a), len(b)) < opts.facts_min:
         return True
     return len(a & b) / min(len(a), len(b)) >= opts.facts_min_share
+
+
+def opening_keys(paragraphs: list[str], opts: DedupOptions) -> list[str]:
+    """Keys for the first ``opening_words`` words of the first ``opening_paragraphs`` paragraphs
+    long enough: a teaser quotes a story's opening, and is found by it."""
+    keys = []
+    for para in paragraphs:
+        toks = words(fold(para))
+        if len(toks) >= opts.opening_words:
+            keys.append(hashlib.blake2b(" ".join(toks[: opts.opening_words]).encode(), digest_size=8).hexdigest())
+            if len(keys) >= opts.opening_paragraphs:
+                break
+    return keys

@@ -6,6 +6,7 @@ Tables:
 - ``provenance``: one row per ingested document (page or file) that carried a story;
 - ``runs``: one row per run, with its counts;
 - ``failures``: the documents a run could not ingest, with the reason;
+- ``article_openings``: keys of the first words of each canonical text's first paragraphs;
 - ``recurring_lines``: per source, how many documents carried each line (page furniture).
 
 SQLite is the default; any SQLAlchemy URL works (PostgreSQL in production).
@@ -121,6 +122,16 @@ class Failure(Base):
     reason: Mapped[str] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ArticleOpening(Base):
+    """Keys of the openings of a canonical text's first paragraphs, for finding teasers."""
+
+    __tablename__ = "article_openings"
+    __table_args__ = (PrimaryKeyConstraint("article_id", "key"),)
+
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id"))
+    key: Mapped[str] = mapped_column(String(16))
 
 
 class RecurringLine(Base):

@@ -6,18 +6,18 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHashLSH
 from sqlalchemy import select
 
 from pipeline.context import RunContext
 from pipeline.errors import StorageError
 from pipeline.items import Document
-from pipeline.relations import Overlap, facts_agree, numbers
+from pipeline.relations import Overlap, facts_agree, numbers, opening_keys
 from pipeline.relations import relation as relation_of
 from pipeline.signatures import from_bytes
 from pipeline.stages.base import Stage
-from pipeline.storage import Article
-from pipeline.text.normalize import fold, shingles, words
+from pipeline.storage import Article, ArticleOpening
+from pipeline.text.normalize import shingles
 
 
 @dataclass
@@ -60,7 +60,6 @@ class DedupStage(Stage):
         self.opts = ctx.config.dedup
         self.lsh: MinHashLSH | None = None
         self.by_hash: dict[str, str] = {}
-        self.signatures: dict[str, MinHash] = {}
         self.words: dict[str, int] = {}
         self.openings: dict[str, set[str]] = defaultdict(set)
 
@@ -71,34 +70,42 @@ class DedupStage(Stage):
     def reset(self) -> None:
         self.lsh = None
         self.by_hash.clear()
-        self.signatures.clear()
         self.words.clear()
         self.openings.clear()
 
     def load_index(self) -> None:
-        """Build the indexes from every stored canonical article (once per run)."""
+        """Build the indexes from the stored signatures and opening keys (once per run)."""
         if self.lsh is not None:
             return
         self.lsh = MinHashLSH(threshold=self.opts.lsh_threshold, num_perm=self.opts.num_perm)
-        rows = self.ctx.session.execute(
-            select(Article.id, Article.text_hash, Article.signature, Article.signature_params,
-                   Article.word_count, Article.text)
-        )
-        with self.lsh.insertion_session() as session:
-            for article_id, text_hash, sig_bytes, params, n_words, text in rows:
+        session = self.ctx.session
+        self._backfill_openings()
+        rows = session.execute(select(Article.id, Article.text_hash, Article.signature,
+                                      Article.signature_params, Article.word_count))
+        with self.lsh.insertion_session() as lsh:
+            for article_id, text_hash, sig_bytes, params, n_words in rows:
                 if params != self.opts.signature_params:
                     raise StorageError(
                         f"article {article_id} has a signature made with {params!r}, but the "
                         f"settings say {self.opts.signature_params!r}; use the parameters the "
                         "database was built with"
                     )
-                sig = from_bytes(sig_bytes, self.opts)
-                session.insert(article_id, sig)
-                self.signatures[article_id] = sig
+                lsh.insert(article_id, from_bytes(sig_bytes, self.opts))
                 self.words[article_id] = n_words
                 self.by_hash.setdefault(text_hash, article_id)
-                self._index_openings(article_id, text.split("\n\n"))
-        self.count("index/loaded", len(self.signatures))
+        for article_id, key in session.execute(select(ArticleOpening.article_id, ArticleOpening.key)):
+            self.openings[key].add(article_id)
+        self.count("index/loaded", len(self.words))
+
+    def _backfill_openings(self) -> None:
+        """Articles stored before opening keys were kept get them now (once)."""
+        session = self.ctx.session
+        missing = session.execute(select(Article.id, Article.text).where(
+            ~Article.id.in_(select(ArticleOpening.article_id).distinct())))
+        for article_id, text in missing:
+            for key in opening_keys(text.split("\n\n"), self.opts):
+                session.merge(ArticleOpening(article_id=article_id, key=key))
+        session.flush()
 
     def process(self, doc: Document) -> Document:
         self.load_index()
@@ -116,7 +123,7 @@ class DedupStage(Stage):
     def _candidates(self, doc: Document) -> list[str]:
         assert self.lsh is not None
         found = set(self.lsh.query(doc.signature))
-        for key in _openings(doc.body, self.opts.opening_words, self.opts.opening_paragraphs):
+        for key in opening_keys(doc.body, self.opts):
             found |= self.openings.get(key, set())
         self.count("candidates", len(found))
         return sorted(found)
@@ -151,15 +158,12 @@ class DedupStage(Stage):
         return best
 
     def _index(self, article_id: str, doc: Document) -> None:
+        """Index a new canonical text (the store stage writes its opening keys)."""
         assert self.lsh is not None
         self.lsh.insert(article_id, doc.signature)
-        self.signatures[article_id] = doc.signature
         self.words[article_id] = doc.word_count
         self.by_hash[doc.text_hash or ""] = article_id
-        self._index_openings(article_id, doc.body)
-
-    def _index_openings(self, article_id: str, paragraphs: list[str]) -> None:
-        for key in _openings(paragraphs, self.opts.opening_words, self.opts.opening_paragraphs):
+        for key in opening_keys(doc.body, self.opts):
             self.openings[key].add(article_id)
 
     def _join(self, doc: Document, article_id: str, relation: str, similarity: float) -> Document:
@@ -172,15 +176,3 @@ class DedupStage(Stage):
             self.count("canonical-replaced")
         self.count(f"relation/{relation}")
         return doc
-
-
-def _openings(paragraphs: list[str], n_words: int, n_paragraphs: int) -> list[str]:
-    """Keys for the first words of the first paragraphs long enough to carry ``n_words``."""
-    keys = []
-    for para in paragraphs:
-        toks = words(fold(para))
-        if len(toks) >= n_words:
-            keys.append(hashlib.blake2b(" ".join(toks[:n_words]).encode(), digest_size=8).hexdigest())
-            if len(keys) >= n_paragraphs:
-                break
-    return keys

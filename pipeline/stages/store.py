@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from pipeline.items import Document
-from pipeline.relations import Overlap, relation
+from pipeline.relations import Overlap, opening_keys, relation
 from pipeline.signatures import to_bytes
 from pipeline.stages.base import Stage
-from pipeline.storage import Article, Provenance, utcnow
+from pipeline.storage import Article, ArticleOpening, Provenance, utcnow
 from pipeline.text.normalize import shingles
 
 
@@ -63,6 +63,9 @@ class StoreStage(Stage):
             ))
         elif doc.replaces_canonical:
             self._replace_canonical(doc, now)
+        if doc.relation == "original" or doc.replaces_canonical:
+            for key in opening_keys(doc.body, self.config.dedup):
+                session.merge(ArticleOpening(article_id=doc.article_id, key=key))
         session.add(Provenance(
             article_id=doc.article_id, run_id=self.ctx.run.id if self.ctx.run else None,
             uri=doc.uri, fetched_at=fetched_at, content_sha256=doc.sha256 or doc.text_hash,
