@@ -1,0 +1,113 @@
+"""Ingest throughput and peak memory: newsdedup next to the reference loop, in one run.
+
+    python -m benchmarks.ingest [--pages N]
+
+Builds N pasted-text pages (default 10,000, about 70 MB) from the AEB gold bodies, each
+wrapped in an outlet's page furniture, with every fifth page a lightly edited copy of another,
+in a temporary folder. Then, each in its own child process (so that peak memory is its own):
+
+- ``newsdedup``: ``newsdedup ingest`` into a new SQLite file (all cleaning, verification and
+  provenance included);
+- ``reference``: the loop the issue defines: per file, read it, keep lines of 12+ words,
+  datasketch MinHash (128 permutations, default hash, 5-word shingles), MinHashLSH at 0.5, and
+  sqlite3 inserts.
+
+Prints documents per second and peak RSS for both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.data import bench_data
+from benchmarks.dedup import OUTLETS, edited, page, paragraphs
+
+
+def build(folder: Path, n: int, rng: random.Random) -> int:
+    gold = json.loads((bench_data() / "aeb" / "ground-truth.json").read_text(encoding="utf-8"))
+    bodies = [paragraphs(i["articleBody"]) for _, i in sorted(gold.items())]
+    bodies = [b for b in bodies if len(b) >= 3]
+    total = 0
+    for i in range(n):
+        paras = list(rng.choice(bodies))
+        if i % 5 == 4:
+            paras = edited(paras, rng)
+        else:  # a new story: the paragraphs of one body, shuffled, with a marker of its own
+            rng.shuffle(paras)
+            paras = [f"Story {i}: " + paras[0], *paras[1:]]
+        outlet = rng.choice(list(OUTLETS))
+        text = page(outlet, " ".join(paras[0].split()[:9]), paras, rng)
+        (folder / outlet).mkdir(exist_ok=True)
+        (folder / outlet / f"{i:06d}.txt").write_text(text, encoding="utf-8")
+        total += len(text.encode("utf-8"))
+    return total
+
+
+def reference(folder: str, db: str) -> None:
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    conn = sqlite3.connect(db)
+    conn.execute("create table docs (path text, story text)")
+    for path in sorted(Path(folder).rglob("*.txt")):
+        lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if len(ln.split()) >= 12]
+        toks = re.findall(r"\w+", " ".join(lines).lower())
+        m = MinHash(num_perm=128)
+        for i in range(max(1, len(toks) - 4)):
+            m.update(" ".join(toks[i:i + 5]).encode("utf-8"))
+        hits = lsh.query(m)
+        story = sorted(hits)[0] if hits else str(path)
+        lsh.insert(str(path), m)
+        conn.execute("insert into docs values (?, ?)", (str(path), story))
+    conn.commit()
+
+
+def child(kind: str, folder: str, db: str) -> None:
+    start = time.perf_counter()
+    if kind == "reference":
+        reference(folder, db)
+    else:
+        from pipeline.runner import ingest
+        from settings.config import load_config
+
+        ingest([folder], load_config({"NEWSDEDUP_DB": f"sqlite:///{db}"}), progress=False)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def measure(kind: str, folder: Path, db: Path) -> dict:
+    out = subprocess.run([sys.executable, "-m", "benchmarks.ingest", "--child", kind, str(folder), str(db)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, default=10_000)
+    ap.add_argument("--child", nargs=3, metavar=("KIND", "FOLDER", "DB"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "pages"
+        folder.mkdir()
+        size = build(folder, args.pages, random.Random(5))
+        print(f"{args.pages:,} pages, {size / 1e6:.0f} MB")
+        for kind in ("reference", "newsdedup"):
+            r = measure(kind, folder, Path(tmp) / f"{kind}.db")
+            print(f"  {kind:<10} {args.pages / r['seconds']:8.1f} docs/s   peak RSS {r['peak_mb']:7.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
