@@ -35,6 +35,20 @@ def _config(db_url: str | None = None):  # noqa: ANN202 - settings.config.Config
         raise NewsdedupError(f"bad setting: {exc}") from None
 
 
+def _read(db_url: str | None, query: Callable[..., Any], *args: Any) -> Any:
+    """Run a read-only query (a function of a session) on the database; return its result."""
+    db = Database(_config(db_url).db_url)
+    try:
+        with db.session() as session:
+            return query(session, *args)
+    finally:
+        db.dispose()
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
 def fatal_errors(func: F) -> F:
     """Print newsdedup's own errors as one clear line and exit non-zero."""
 
@@ -171,16 +185,13 @@ def export(db_url: str | None, fmt: str, output: Any) -> None:
 @fatal_errors
 def show(article_id: str, db_url: str | None, as_json: bool) -> None:
     """Show one article (by id, or a unique prefix of it) and every source that carried it."""
-    from pipeline.query import article_record
+    from pipeline.query import find_record
 
-    db = Database(_config(db_url).db_url)
-    with db.session() as session:
-        article = db.find_article(session, article_id)
-        if article is None:
-            raise NewsdedupError(f"no article with id {article_id!r} (see `newsdedup search`)")
-        record = article_record(article, db.sources(session, article.id))
+    record = _read(db_url, find_record, article_id)
+    if record is None:
+        raise NewsdedupError(f"no article with id {article_id!r} (see `newsdedup search`)")
     if as_json:
-        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        _echo_json(record)
         return
     click.secho(record["title"], bold=True)
     click.echo(f"id {record['id']} · {record['language'] or '?'} · published {record['published'] or '?'}"
@@ -203,11 +214,9 @@ def search(query: str, limit: int, db_url: str | None, as_json: bool) -> None:
     """Find articles whose title or text contains every word of QUERY (case-insensitive)."""
     from pipeline.query import search as run_search
 
-    db = Database(_config(db_url).db_url)
-    with db.session() as session:
-        results = run_search(session, query, limit)
+    results = _read(db_url, run_search, query, limit)
     if as_json:
-        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        _echo_json(results)
         return
     if not results:
         click.echo("no articles found")
@@ -227,11 +236,9 @@ def clusters(min_sources: int, limit: int, db_url: str | None, as_json: bool) ->
     copy relates to the canonical text (exact, near, update, contained)."""
     from pipeline.query import clusters as run_clusters
 
-    db = Database(_config(db_url).db_url)
-    with db.session() as session:
-        results = run_clusters(session, min_sources, limit)
+    results = _read(db_url, run_clusters, min_sources, limit)
     if as_json:
-        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        _echo_json(results)
         return
     if not results:
         click.echo(f"no story has {min_sources} or more sources")
@@ -249,11 +256,9 @@ def stats(db_url: str | None, as_json: bool) -> None:
     """Counts: articles, documents by relation, failures, and the latest runs."""
     from pipeline.query import stats as run_stats
 
-    db = Database(_config(db_url).db_url)
-    with db.session() as session:
-        data = run_stats(session)
+    data = _read(db_url, run_stats)
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        _echo_json(data)
         return
     rel = ", ".join(f"{n} {k}" for k, n in sorted(data["relations"].items())) or "none"
     click.echo(f"{data['articles']} articles from {data['documents']} documents ({rel}); "

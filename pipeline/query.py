@@ -36,6 +36,14 @@ def article_record(a: Article, sources: list[Provenance]) -> dict[str, Any]:
     }
 
 
+def find_record(session: Session, article_id: str) -> dict[str, Any] | None:
+    """One article's record by id or unique id prefix, with its sources; None if not found."""
+    article = Database.find_article(session, article_id)
+    if article is None:
+        return None
+    return article_record(article, Database.sources(session, article.id))
+
+
 def iter_article_records(db: Database) -> Iterator[dict[str, Any]]:
     """Every article with its sources, streamed in batches (memory stays flat)."""
     with db.session() as session:

@@ -220,7 +220,8 @@ class Database:
         self.engine.dispose()
 
     # --- reads shared by the CLI and the stages ---------------------------
-    def find_article(self, session: Session, article_id: str) -> Article | None:
+    @staticmethod
+    def find_article(session: Session, article_id: str) -> Article | None:
         """An article by its id, or by a unique prefix of it."""
         found = session.get(Article, article_id)
         if found is not None:
@@ -230,7 +231,8 @@ class Database:
         ).all()
         return matches[0] if len(matches) == 1 else None
 
-    def sources(self, session: Session, article_id: str) -> list[Provenance]:
+    @staticmethod
+    def sources(session: Session, article_id: str) -> list[Provenance]:
         """Every document that carried the article, in the order they were seen."""
         return list(
             session.scalars(
