@@ -52,7 +52,7 @@ class Document:
     meta_lines: list[tuple[str, str]] = field(default_factory=list)  # (kind, text)
     verdicts: list[LineVerdict] = field(default_factory=list)
 
-    # metadata
+    # metadata (language: set by clean for text pages, else by metadata)
     authors: list[str] = field(default_factory=list)
     published: datetime | None = None
     language: str | None = None

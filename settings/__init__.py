@@ -106,6 +106,9 @@ NEWSDEDUP_OPENING_PARAGRAPHS = 3
 # Two texts that each state this many numbers are one story only if they share at least
 # this share of them: market, sport and weather reports from one template stay apart.
 NEWSDEDUP_FACTS_MIN = 3
+# Canonical texts whose shingles are kept in memory during a run (syndicated stories are
+# compared with many copies).
+NEWSDEDUP_CANONICAL_CACHE = 4096
 NEWSDEDUP_FACTS_MIN_SHARE = 0.5
 
 from settings.environment import apply_environment  # noqa: E402

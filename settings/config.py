@@ -62,6 +62,7 @@ class DedupOptions:
     near_threshold: float = 0.7
     whole_share: float = 0.95  # "all of the other text": update and contained are checked first at this share
     contain_threshold: float = 0.8  # share of one text's shingles found in the other: teaser or update
+    canonical_cache: int = 4096  # canonical texts whose shingles are kept in memory during a run
     facts_min: int = 3  # texts stating this many numbers must share them to be one story
     facts_min_share: float = 0.5
     opening_words: int = 8  # paragraphs are also indexed by their first words (teasers quote them)
@@ -138,6 +139,7 @@ class Config:
                 whole_share=s.getfloat("NEWSDEDUP_WHOLE_SHARE"),
                 opening_words=s.getint("NEWSDEDUP_OPENING_WORDS"),
                 facts_min=s.getint("NEWSDEDUP_FACTS_MIN"),
+                canonical_cache=s.getint("NEWSDEDUP_CANONICAL_CACHE"),
                 facts_min_share=s.getfloat("NEWSDEDUP_FACTS_MIN_SHARE"),
                 opening_paragraphs=s.getint("NEWSDEDUP_OPENING_PARAGRAPHS"),
             ),

@@ -34,7 +34,7 @@ _DATE_REST_SPLIT = re.compile(r"\s*(?:[|·•,]|\s[-–—]\s)\s*")
 _CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?|uhr|h)?(?:\s+[A-Z]{2,4}\b)?", re.IGNORECASE)
 _NOT_A_TITLE_END = re.compile(r"(?:[.,;:]|…|\.\.\.|\[…\])\s*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-LANGUAGE_SAMPLE_CHARS = 5000
+LANGUAGE_SAMPLE_CHARS = 2000
 
 
 def _length(text: str) -> int:
@@ -124,8 +124,8 @@ class CleanStage(Stage):
             title = clean_line(doc.html_meta.get("title") or "")
             start, end = 0, cut
         else:
-            sample = " ".join(ln.text for ln in lines[:cut] if ln.verdict is None)[:LANGUAGE_SAMPLE_CHARS]
-            stops = stopwords(py3langid.classify(sample)[0]) if sample.strip() else frozenset()
+            doc.language = self._language(lines[:cut])
+            stops = stopwords(doc.language)
             start, end = self._main_region(lines[:cut], stops)
             title, start = self._find_title(lines, start, end, stops)
             self._mark_outside(lines, start, end)
@@ -147,6 +147,12 @@ class CleanStage(Stage):
             self.fail("no-text", f"fewer than {self.opts.min_text_words} words of article text "
                                  "are left after cleaning")
         return doc
+
+    def _language(self, lines: list[_Line]) -> str | None:
+        """The page's language, from its prose-shaped lines (all its undecided lines if none)."""
+        prose = [ln.text for ln in lines if ln.verdict is None and ln.words >= self.opts.paragraph_min_words]
+        sample = " ".join(prose or [ln.text for ln in lines if ln.verdict is None])[:LANGUAGE_SAMPLE_CHARS]
+        return py3langid.classify(sample)[0] if sample.strip() else None
 
     # --- pass 1: what each line is on its own -----------------------------------
     def _classify(self, lines: list[_Line], recurring: set[str], dom: bool) -> None:

@@ -62,6 +62,7 @@ class DedupStage(Stage):
         self.by_hash: dict[str, str] = {}
         self.words: dict[str, int] = {}
         self.openings: dict[str, set[str]] = defaultdict(set)
+        self.canonical_cache: dict[str, tuple[set[str], set[str]]] = {}
 
     def open_spider(self) -> None:
         super().open_spider()
@@ -72,6 +73,7 @@ class DedupStage(Stage):
         self.by_hash.clear()
         self.words.clear()
         self.openings.clear()
+        self.canonical_cache.clear()
 
     def load_index(self) -> None:
         """Build the indexes from the stored signatures and opening keys (once per run)."""
@@ -138,16 +140,17 @@ class DedupStage(Stage):
         for cand in self._candidates(doc):
             # Every candidate is verified on the exact shingles: the signature estimate
             # cannot tell containment (teaser, update) and is loose near the threshold.
-            article = self.ctx.session.get(Article, cand)
-            if article is None:
+            canonical = self._canonical(cand)
+            if canonical is None:
                 continue
+            canon_shingles, canon_numbers = canonical
             if doc_shingles is None:
                 doc_shingles = shingles(doc.body_text, self.opts.shingle_words)
             self.count("verified-exactly")
-            if not facts_agree(doc_numbers, numbers(article.text), self.opts):
+            if not facts_agree(doc_numbers, canon_numbers, self.opts):
                 self.count("other-facts")  # same template, other story
                 continue
-            overlap = Overlap.of(doc_shingles, shingles(article.text, self.opts.shingle_words))
+            overlap = Overlap.of(doc_shingles, canon_shingles)
             relation, similarity = relation_of(overlap, doc.word_count - self.words[cand],
                                                self.config.clean.paragraph_min_words, self.opts)
             if relation is None:
@@ -157,10 +160,25 @@ class DedupStage(Stage):
                 best = match
         return best
 
+    def _canonical(self, article_id: str) -> tuple[set[str], set[str]] | None:
+        """Shingles and numbers of a story's canonical text, cached for the run (syndicated
+        stories are compared with many copies)."""
+        cached = self.canonical_cache.pop(article_id, None)
+        if cached is None:
+            article = self.ctx.session.get(Article, article_id)
+            if article is None:
+                return None
+            cached = (shingles(article.text, self.opts.shingle_words), numbers(article.text))
+        self.canonical_cache[article_id] = cached  # most recently used last
+        if len(self.canonical_cache) > self.opts.canonical_cache:
+            self.canonical_cache.pop(next(iter(self.canonical_cache)))
+        return cached
+
     def _index(self, article_id: str, doc: Document) -> None:
         """Index a new canonical text (the store stage writes its opening keys)."""
         assert self.lsh is not None
         self.lsh.insert(article_id, doc.signature)
+        self.canonical_cache.pop(article_id, None)  # a replaced canonical text is read anew
         self.words[article_id] = doc.word_count
         self.by_hash[doc.text_hash or ""] = article_id
         for key in opening_keys(doc.body, self.opts):

@@ -59,8 +59,9 @@ class MetadataStage(Stage):
             self.count("htmldate-fallback")
         if doc.outlet is None and html.get("sitename"):
             doc.outlet = str(html["sitename"])
-        sample = (doc.title + "\n" + doc.body_text)[:LANGUAGE_SAMPLE_CHARS]
-        doc.language = py3langid.classify(sample)[0] if sample.strip() else None
+        if doc.language is None:  # the clean stage already identified text pages
+            sample = (doc.title + "\n" + doc.body_text)[:LANGUAGE_SAMPLE_CHARS]
+            doc.language = py3langid.classify(sample)[0] if sample.strip() else None
         for field_name in ("authors", "published", "credits", "outlet", "language"):
             if getattr(doc, field_name):
                 self.count(f"found/{field_name}")
