@@ -16,12 +16,14 @@ from pipeline.text.normalize import shingles
 
 class StoreStage(Stage):
     """Adds a ``provenance`` row for every document that reached it, and an
-    ``articles`` row for each ``original``. A document that ``replaces_canonical``
-    overwrites its story's canonical text and metadata (the earliest published date
-    is kept); the founding document's row is re-measured against the new text. Rows are flushed at once (so later
-    documents of the run see them) and committed every ``NEWSDEDUP_STORE_BATCH``
-    documents; an interrupted run loses at most the uncommitted batch, which
-    the next run redoes. Drops nothing.
+    ``articles`` row (with its opening keys) for each ``original``.
+
+    A document that ``replaces_canonical`` overwrites its story's canonical text and
+    metadata (the earliest published date is kept); the founding document's row is
+    re-measured against the new text. Rows are flushed at once (so later documents
+    of the run see them) and committed every ``NEWSDEDUP_STORE_BATCH`` documents; an
+    interrupted run loses at most the uncommitted batch, which the next run redoes.
+    Drops nothing.
     """
 
     name = "store"
