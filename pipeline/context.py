@@ -64,15 +64,13 @@ class RunContext:
         *,
         kind: str = "ingest",
         args: Sequence[str] = (),
-        database: Database | None = None,
         offline: bool = False,
     ) -> None:
         self.config = config
         self.stats: StatsSink = stats if stats is not None else Stats()
         self.kind = kind
         self.args = list(args)
-        self._db = database
-        self._owns_db = database is None
+        self._db: Database | None = None
         self._session: Session | None = None
         self.run: Run | None = None
         self._pending = 0
@@ -148,7 +146,7 @@ class RunContext:
         finally:
             if self._session is not None:
                 self._session.close()
-            if self._owns_db and self._db is not None:
+            if self._db is not None:
                 self._db.dispose()
         return summary
 

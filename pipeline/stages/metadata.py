@@ -22,8 +22,9 @@ class MetadataStage(Stage):
 
     Sources, first wins: the page's own lines (bylines, author boxes, date
     lines, agency credits) as set aside by the clean stage; then, for HTML,
-    trafilatura's metadata, and htmldate's extensive search for a date it missed. Language is identified from the title and body
-    (py3langid). Drops nothing.
+    trafilatura's metadata, and htmldate's extensive search for a date it missed.
+    Language: as the clean stage identified it for a text page, else from the title
+    and body (py3langid). Drops nothing.
     """
 
     name = "metadata"

@@ -39,12 +39,12 @@ class RecurringLinesStage(Stage):
     considered. A line counts as recurring once it has been seen in at least
     ``NEWSDEDUP_RECURRING_MIN_DOCS`` documents of the same source, and in at least
     ``NEWSDEDUP_RECURRING_MIN_SHARE`` of them (a subhead some articles share, such as
-    "Conclusion", is not page furniture): in this run
-    (learnt as documents arrive) or in earlier runs (counts stored per source
-    in the ``recurring_lines`` table). When recurring lines would make up most
-    of a document's words, the document is taken to be a copy of another one
-    of the source, and nothing is marked. Outside a database run (``newsdedup
-    clean``) it learns in memory only. Drops nothing.
+    "Conclusion", is not page furniture). Counts come from this run (learnt as
+    documents arrive) and from earlier runs (stored per source in the
+    ``recurring_lines`` table). When recurring lines would make up most of a
+    document's words, the document is taken to be a copy of another one of the
+    source, and nothing is marked. Outside a database run (``newsdedup clean``) it
+    learns in memory only. Drops nothing.
     """
 
     name = "recurring"
