@@ -12,13 +12,15 @@ in a temporary folder. Then, each in its own child process (so that peak memory 
   datasketch MinHash (128 permutations, default hash, 5-word shingles), MinHashLSH at 0.5, and
   sqlite3 inserts.
 
-Prints documents per second and peak RSS for both.
+Prints documents per second and peak memory for both: the proportional set size (PSS) of the
+process and its worker processes, summed, sampled every 0.1 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import resource
@@ -26,11 +28,13 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from benchmarks.data import bench_data
 from benchmarks.dedup import OUTLETS, edited, page, paragraphs
+from settings.config import load_config
 
 
 def build(folder: Path, n: int, rng: random.Random) -> int:
@@ -72,7 +76,44 @@ def reference(folder: str, db: str) -> None:
     conn.commit()
 
 
+def _pss_mb(pid: int) -> float:
+    """Proportional set size (PSS) of a process and all its descendants, from /proc (Linux):
+    pages that forked workers share with their parent are counted once, not once per process."""
+    total = 0.0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+            total += next((int(ln.split()[1]) for ln in fh if ln.startswith("Pss:")), 0) / 1024
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for kid in (task / "children").read_text().split():
+                total += _pss_mb(int(kid))
+    except (OSError, ValueError):
+        pass  # the process ended meanwhile
+    return total
+
+
+class PeakMemory:
+    """Samples the memory of this process and its workers, summed (PSS): ``ru_maxrss`` alone
+    would miss the worker processes of a parallel run."""
+
+    def __init__(self, every: float = 0.1) -> None:
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _run(self, every: float) -> None:
+        while not self._stop.wait(every):
+            self.peak = max(self.peak, _pss_mb(os.getpid()))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return max(self.peak, own)
+
+
 def child(kind: str, folder: str, db: str) -> None:
+    memory = PeakMemory()
     start = time.perf_counter()
     if kind == "reference":
         reference(folder, db)
@@ -82,18 +123,21 @@ def child(kind: str, folder: str, db: str) -> None:
 
         ingest([folder], load_config({"NEWSDEDUP_DB": f"sqlite:///{db}"}), progress=False)
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    print(json.dumps({"seconds": seconds, "peak_mb": memory.stop()}))
 
 
-def measure(kind: str, folder: Path, db: Path) -> dict:
+def measure(kind: str, folder: Path, db: Path, workers: int | None) -> dict:
+    env = dict(os.environ, **({"NEWSDEDUP_WORKERS": str(workers)} if workers is not None else {}))
     out = subprocess.run([sys.executable, "-m", "benchmarks.ingest", "--child", kind, str(folder), str(db)],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=10_000)
+    ap.add_argument("--workers", type=int, help="newsdedup's worker processes (default: the settings', "
+                    "NEWSDEDUP_WORKERS, 0 = one per core)")
     ap.add_argument("--child", nargs=3, metavar=("KIND", "FOLDER", "DB"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -103,10 +147,14 @@ def main() -> None:
         folder = Path(tmp) / "pages"
         folder.mkdir()
         size = build(folder, args.pages, random.Random(5))
-        print(f"{args.pages:,} pages, {size / 1e6:.0f} MB")
+        workers = load_config({"NEWSDEDUP_WORKERS": args.workers}).workers
+        print(f"{args.pages:,} pages, {size / 1e6:.0f} MB; newsdedup with {workers} worker process(es)")
+        speed = {}
         for kind in ("reference", "newsdedup"):
-            r = measure(kind, folder, Path(tmp) / f"{kind}.db")
-            print(f"  {kind:<10} {args.pages / r['seconds']:8.1f} docs/s   peak RSS {r['peak_mb']:7.0f} MB")
+            r = measure(kind, folder, Path(tmp) / f"{kind}.db", args.workers)
+            speed[kind] = args.pages / r["seconds"]
+            print(f"  {kind:<10} {speed[kind]:8.1f} docs/s   peak memory {r['peak_mb']:7.0f} MB")
+        print(f"  newsdedup / reference: {speed['newsdedup'] / speed['reference']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from pathlib import Path
 from datasketch import MinHashLSH
 
 from pipeline.context import RunContext
-from pipeline.signatures import signature, to_bytes
+from pipeline.signatures import shingle_ids, signature, to_bytes
 from pipeline.stages.dedup import DedupStage
 from pipeline.relations import opening_keys
 from pipeline.storage import Article, ArticleOpening, Database, utcnow
@@ -39,7 +39,7 @@ def fill(url: str, n: int, rng: random.Random) -> list:
     now = utcnow()
     for i in range(n):
         text = "\n\n".join(" ".join(rng.choices(VOCAB, k=60)) + "." for _ in range(6))
-        sig = signature(shingles(text, config.dedup.shingle_words), config.dedup)
+        sig = signature(shingle_ids(shingles(text, config.dedup.shingle_words), config.dedup), config.dedup)
         sigs.append(sig)
         rows.append({"id": f"{i:016x}", "title": f"t{i}", "text": text, "authors": [], "credits": [],
                      "canonical_uri": f"file:///x/{i}", "text_hash": hashlib.sha256(text.encode()).hexdigest(),

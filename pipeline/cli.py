@@ -26,11 +26,11 @@ db_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 
 
-def _config(db_url: str | None = None):  # noqa: ANN202 - settings.config.Config
+def _config(db_url: str | None = None, **overrides: Any):  # noqa: ANN202 - settings.config.Config
     from settings.config import load_config
 
     try:
-        return load_config({"NEWSDEDUP_DB": db_url})
+        return load_config({"NEWSDEDUP_DB": db_url, **overrides})
     except ValueError as exc:  # a bad environment value
         raise NewsdedupError(f"bad setting: {exc}") from None
 
@@ -91,8 +91,11 @@ def main(verbose: int, quiet: bool) -> None:
 @db_option
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: on when stderr is a terminal; log lines otherwise).")
+@click.option("--workers", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Worker processes for cleaning and fingerprinting. Default: $NEWSDEDUP_WORKERS, "
+                   "else 0 = one per CPU core; 1 = none. The result is the same for any N.")
 @fatal_errors
-def ingest(paths: tuple[str, ...], db_url: str | None, progress: bool | None) -> None:
+def ingest(paths: tuple[str, ...], db_url: str | None, progress: bool | None, workers: int | None) -> None:
     """Ingest local files and directories (recursively): .txt, .html, .htm, and
     gzip of those. Each page is cleaned, fingerprinted and either joined to the
     story it copies or stored as a new canonical article.
@@ -108,7 +111,7 @@ def ingest(paths: tuple[str, ...], db_url: str | None, progress: bool | None) ->
     """
     from pipeline.runner import ingest as run_ingest
 
-    summary = run_ingest(list(paths), _config(db_url), progress=progress)
+    summary = run_ingest(list(paths), _config(db_url, NEWSDEDUP_WORKERS=workers), progress=progress)
     click.echo(f"{summary.status}: {summary.line()} (run {summary.run_id})")
     if summary.status == "interrupted":
         click.echo("Interrupted: run the same command again to finish.", err=True)

@@ -62,6 +62,7 @@ class Document:
     # fingerprint
     text_hash: str | None = None
     signature: Any = None  # datasketch MinHash
+    shingles: frozenset[int] = frozenset()  # ids of the body's word shingles (for exact overlaps)
     word_count: int = 0
 
     # dedup

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from pipeline.signatures import jaccard
@@ -24,7 +25,7 @@ class Overlap:
     canonical_in_text: float  # share of the canonical's shingles found in the text
 
     @classmethod
-    def of(cls, text: set[str], canonical: set[str]) -> Overlap:
+    def of(cls, text: AbstractSet[int], canonical: AbstractSet[int]) -> Overlap:
         common = len(text & canonical)
         return cls(jaccard(text, canonical), common / max(1, len(text)), common / max(1, len(canonical)))
 

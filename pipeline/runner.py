@@ -25,6 +25,7 @@ from pipeline.context import RunContext, RunSummary
 from pipeline.errors import DocumentDropped, InputError
 from pipeline.inputs import iter_files, read_document
 from pipeline.items import Document
+from pipeline.parallel import StagePool, split_stages
 from pipeline.stages.base import Stage
 from settings.config import Config
 
@@ -97,13 +98,18 @@ def _sigint(interrupt: _Interrupt) -> Iterator[None]:
 def ingest(paths: Sequence[str], config: Config, *, progress: bool | None = None) -> RunSummary:
     """Ingest local files and directories; returns the run's summary.
 
+    With ``config.workers`` > 1, the parallel stages run in worker processes
+    (:mod:`pipeline.parallel`); the result is the same as with one.
     Raises :class:`InputError` when no path held a readable file (after
     recording the failures), and lets fatal storage errors through.
     """
     files = canonical_order(iter_files(paths, config.file_suffixes))
     ctx = RunContext(config, kind="ingest", args=[str(p) for p in paths])
-    ctx.open()
     stages = build_stages(ctx)
+    before, middle, after = split_stages(stages)
+    # Workers are forked before the database is opened, so that they share no connection.
+    pool = StagePool(ctx, middle, config.workers) if config.workers > 1 and middle and len(files) > 1 else None
+    ctx.open()
     for stage in stages:
         stage.open_spider()
     interrupt = _Interrupt()
@@ -113,22 +119,38 @@ def ingest(paths: Sequence[str], config: Config, *, progress: bool | None = None
     try:
         with _sigint(interrupt), tqdm(total=len(files), unit="doc", disable=not show_bar,
                                       desc="ingest", file=sys.stderr) as bar:
-            last_log = time.monotonic()
-            for n, (path, error) in enumerate(files, 1):
-                if interrupt.requested:
-                    break
-                doc = read_document(path, config.max_bytes, error)
-                readable += doc.error is None
-                _process(stages, ctx, doc)
-                bar.update(1)
-                if not show_bar and time.monotonic() - last_log >= LOG_EVERY_SECONDS:
-                    last_log = time.monotonic()
-                    logger.info("ingest: %d/%d documents; %s", n, len(files), ctx.summary().line())
+            logger_tick = _LogTick(len(files), ctx, show_bar)
+            documents = _read(files, config, interrupt)
+            if pool is None:
+                for doc in documents:
+                    readable += doc.error is None
+                    _process(stages, stages, ctx, doc)
+                    bar.update(1)
+                    logger_tick.done(bar.n)
+            else:
+                chunk: list[Document] = []
+                for doc in documents:
+                    readable += doc.error is None
+                    head = _process(before, stages, ctx, doc)
+                    if head is None:
+                        bar.update(1)
+                    else:
+                        chunk.append(head)
+                    if len(chunk) >= config.worker_chunk:
+                        pool.submit(chunk)
+                        chunk = []
+                    while pool.full:
+                        _finish(pool, after, stages, ctx, bar, logger_tick)
+                pool.submit(chunk)
+                while pool.pending:  # after Ctrl-C too: the documents in flight are finished
+                    _finish(pool, after, stages, ctx, bar, logger_tick)
         status = "interrupted" if interrupt.requested else "completed"
     except KeyboardInterrupt:
         status = "interrupted"
     finally:
         try:
+            if pool is not None:
+                pool.close()
             for stage in stages:
                 stage.close_spider()
         finally:
@@ -140,9 +162,46 @@ def ingest(paths: Sequence[str], config: Config, *, progress: bool | None = None
     return summary
 
 
-def _process(stages: Sequence[Stage], ctx: RunContext, doc: Document) -> None:
+def _read(files: Sequence[tuple[Path, tuple[str, str] | None]], config: Config, interrupt: _Interrupt) -> Iterator[Document]:
+    for path, error in files:
+        if interrupt.requested:
+            return
+        yield read_document(path, config.max_bytes, error)
+
+
+class _LogTick:
+    """A log line every LOG_EVERY_SECONDS when there is no progress bar."""
+
+    def __init__(self, total: int, ctx: RunContext, show_bar: bool) -> None:
+        self.total, self.ctx, self.enabled = total, ctx, not show_bar
+        self.last = time.monotonic()
+
+    def done(self, n: int) -> None:
+        if self.enabled and time.monotonic() - self.last >= LOG_EVERY_SECONDS:
+            self.last = time.monotonic()
+            logger.info("ingest: %d/%d documents; %s", n, self.total, self.ctx.summary().line())
+
+
+def _finish(pool: StagePool, after: Sequence[Stage], stages: Sequence[Stage], ctx: RunContext,
+            bar: tqdm, tick: _LogTick) -> None:
+    """Collect the oldest chunk from the workers and run the remaining stages on it, in order."""
+    for outcome in pool.collect():
+        if outcome.dropped is not None:
+            ctx.record_drop(outcome.doc, outcome.dropped)
+        elif outcome.error is not None:
+            logger.error("internal error on %s: %s", outcome.doc.uri, outcome.error)
+            ctx.record_failure(outcome.doc, "unknown", "internal-error", outcome.error)
+        else:
+            _process(after, stages, ctx, outcome.doc)
+        bar.update(1)
+        tick.done(bar.n)
+
+
+def _process(run: Sequence[Stage], stages: Sequence[Stage], ctx: RunContext, doc: Document) -> Document | None:
+    """Run the stages ``run`` on ``doc``; a drop or an error is recorded and gives None.
+    ``stages`` are all the run's stages, reset when the database session had to be rolled back."""
     try:
-        run_stages(stages, doc)
+        return run_stages(run, doc)
     except DocumentDropped as exc:
         ctx.record_drop(doc, exc)
     except (KeyboardInterrupt, SystemExit):
@@ -156,6 +215,7 @@ def _process(stages: Sequence[Stage], ctx: RunContext, doc: Document) -> None:
                 stage.reset()
         logger.exception("internal error on %s", doc.uri)
         ctx.record_failure(doc, "unknown", "internal-error", f"{type(exc).__name__}: {exc}")
+    return None
 
 
 def clean_files(paths: Sequence[str], config: Config) -> Iterator[tuple[Document, DocumentDropped | None]]:

@@ -7,7 +7,8 @@ stage refuses to compare signatures made with other parameters.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 import numpy as np
@@ -40,12 +41,27 @@ def _template(opts: DedupOptions) -> MinHash:
     return MinHash(num_perm=opts.num_perm, seed=opts.seed, hashfunc=_hashfunc(opts), scheme=opts.scheme)
 
 
-def signature(shingles: Iterable[str], opts: DedupOptions) -> MinHash:
-    """The MinHash of a set of shingles."""
+def shingle_ids(shingles: Iterable[str], opts: DedupOptions) -> frozenset[int]:
+    """The shingles hashed with the configured hash function (``NEWSDEDUP_MINHASH_HASH``, 32
+    bits): what the MinHash is made of, and what exact overlaps are measured on (cheaper to
+    keep and to send between processes than the strings; two of a page's shingles collide
+    about once in ten thousand comparisons, which moves a similarity by 1/700)."""
+    hashfunc = _hashfunc(opts)
+    return frozenset(hashfunc(s.encode("utf-8")) for s in shingles)
+
+
+def _identity(value: int) -> int:
+    return value
+
+
+def signature(ids: Collection[int], opts: DedupOptions) -> MinHash:
+    """The MinHash of a set of shingle ids (:func:`shingle_ids`): the same signature as
+    ``MinHash.update_batch`` over the shingles themselves, without hashing them twice."""
     base = _template(opts)
-    m = MinHash(seed=opts.seed, hashfunc=base.hashfunc, scheme=opts.scheme,
+    m = MinHash(seed=opts.seed, hashfunc=_identity, scheme=opts.scheme,
                 hashvalues=base.hashvalues.copy(), permutations=base.permutations)
-    m.update_batch([s.encode("utf-8") for s in shingles])
+    m.update_batch(ids)
+    m.hashfunc = base.hashfunc  # later updates (none in newsdedup) hash as configured
     return m
 
 
@@ -60,7 +76,7 @@ def from_bytes(data: bytes, opts: DedupOptions) -> MinHash:
                    hashvalues=values, permutations=base.permutations)
 
 
-def jaccard(a: set[str], b: set[str]) -> float:
+def jaccard(a: AbstractSet[int], b: AbstractSet[int]) -> float:
     """Exact Jaccard similarity of two shingle sets."""
     if not a and not b:
         return 1.0

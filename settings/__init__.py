@@ -45,6 +45,16 @@ NEWSDEDUP_DB = "sqlite:///newsdedup.db"
 # Documents written per database transaction.
 NEWSDEDUP_STORE_BATCH = 200
 
+# --- Local runs (`newsdedup ingest`) -----------------------------------------
+# Worker processes for the stages marked ``parallel`` (clean, metadata,
+# fingerprint); 0 means one per CPU core, 1 runs everything in one process.
+# Reading, the stages that learn from earlier documents (seen, recurring) and
+# the stages that write (dedup, store) stay in the main process, in file order,
+# so the result is the same for any number of workers.
+NEWSDEDUP_WORKERS = 0
+# Documents sent to a worker at a time.
+NEWSDEDUP_WORKER_CHUNK = 16
+
 # --- Input ----------------------------------------------------------------
 # File name endings the files spider and `newsdedup ingest` accept.
 NEWSDEDUP_FILE_SUFFIXES = [".txt", ".html", ".htm", ".txt.gz", ".html.gz", ".htm.gz"]
@@ -82,6 +92,8 @@ NEWSDEDUP_RECURRING_MIN_DOCS = 3
 NEWSDEDUP_RECURRING_MIN_SHARE = 0.5
 NEWSDEDUP_RECURRING_MAX_SHARE = 0.5
 NEWSDEDUP_REPEAT_WINDOW_LINES = 10
+# Characters of prose given to the language identifier (py3langid); its cost grows with them.
+NEWSDEDUP_LANGUAGE_SAMPLE_CHARS = 1000
 
 # --- Near-duplicate detection (see settings.config.DedupOptions) -----------
 # Changing any of the first five makes stored signatures incomparable: the

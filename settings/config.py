@@ -8,11 +8,14 @@ frozen view of it that stages receive. Option groups follow trafilatura's
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from scrapy.settings import BaseSettings, Settings
+
+from pipeline.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class CleanOptions:
     recurring_max_share: float = 0.5  # ...unless such lines are most of the document (a copy)
     tail_meta_lines: int = 5  # credits this close below the article are kept as metadata
     repeat_window_lines: int = 10  # the same line again within this many lines is a repeat
+    language_sample_chars: int = 1000  # text given to the language identifier
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,8 @@ class Config:
 
     db_url: str
     store_batch: int
+    workers: int  # worker processes of a local run (resolved: 0 in settings means one per core)
+    worker_chunk: int
     file_suffixes: tuple[str, ...]
     max_bytes: int
     item_pipelines: Mapping[str, int]
@@ -94,6 +100,8 @@ class Config:
         return cls(
             db_url=s.get("NEWSDEDUP_DB"),
             store_batch=s.getint("NEWSDEDUP_STORE_BATCH"),
+            workers=_workers(s.getint("NEWSDEDUP_WORKERS")),
+            worker_chunk=max(1, s.getint("NEWSDEDUP_WORKER_CHUNK")),
             file_suffixes=tuple(s.getlist("NEWSDEDUP_FILE_SUFFIXES")),
             max_bytes=s.getint("NEWSDEDUP_MAX_BYTES"),
             item_pipelines=dict(s.getdict("ITEM_PIPELINES")),
@@ -126,6 +134,7 @@ class Config:
                 recurring_max_share=s.getfloat("NEWSDEDUP_RECURRING_MAX_SHARE"),
                 recurring_min_share=s.getfloat("NEWSDEDUP_RECURRING_MIN_SHARE"),
                 repeat_window_lines=s.getint("NEWSDEDUP_REPEAT_WINDOW_LINES"),
+                language_sample_chars=s.getint("NEWSDEDUP_LANGUAGE_SAMPLE_CHARS"),
             ),
             dedup=DedupOptions(
                 num_perm=s.getint("NEWSDEDUP_MINHASH_NUM_PERM"),
@@ -144,6 +153,12 @@ class Config:
                 opening_paragraphs=s.getint("NEWSDEDUP_OPENING_PARAGRAPHS"),
             ),
         )
+
+
+def _workers(value: int) -> int:
+    if value < 0:
+        raise ConfigError(f"NEWSDEDUP_WORKERS={value}: use 0 (one per CPU core) or a positive number")
+    return value or os.cpu_count() or 1
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:

@@ -17,11 +17,15 @@ class Stage:
     Subclasses set ``name`` and implement :meth:`process`. Inside Scrapy the
     stage is built by :meth:`from_crawler`; the local runner builds it with
     ``Stage(context)``. ``uses_database`` tells ``newsdedup clean`` which stages
-    to leave out.
+    to leave out; ``parallel`` tells ``newsdedup ingest`` which may run in worker
+    processes (:mod:`pipeline.parallel`).
     """
 
     name: ClassVar[str] = "stage"
     uses_database: ClassVar[bool] = False
+    # True when the output depends on the document alone (no database, no memory of other
+    # documents): `newsdedup ingest` may then run the stage in a worker process.
+    parallel: ClassVar[bool] = False
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx

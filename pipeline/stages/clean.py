@@ -20,7 +20,8 @@ from pipeline.text.stopwords import stopwords
 _SHORTCODE = re.compile(r"^\[/?[a-z][\w-]*(?:\s[^\]]*)?\](?:.*\[/[a-z][\w-]*\])?$", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _TEASER_END = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\)|…|\.\.\.)\s*$")
-_SENTENCE_END = re.compile(r"[.!?…:;\"'“”»«)]\s*$")
+_SENTENCE_END_CHARS = frozenset(".!?…:;\"'“”»«)")
+_TEASER_END_CHARS = frozenset("….])")
 _URL_OR_DOMAIN = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?$", re.IGNORECASE)
 _CREDIT_TOKENS = re.compile(r"[/,]\s*|\s+")
 _TRAILING_CREDIT = re.compile(r"\s*\(([^()]{2,40})\)\s*$")
@@ -34,13 +35,25 @@ _DATE_REST_SPLIT = re.compile(r"\s*(?:[|·•,]|\s[-–—]\s)\s*")
 _CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?|uhr|h)?(?:\s+[A-Z]{2,4}\b)?", re.IGNORECASE)
 _NOT_A_TITLE_END = re.compile(r"(?:[.,;:]|…|\.\.\.|\[…\])\s*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-LANGUAGE_SAMPLE_CHARS = 2000
 
 
 def _length(text: str) -> int:
     """Words, counting two CJK characters as one word (those scripts do not separate words)."""
+    if text.isascii():
+        return word_count(text)
     cjk = len(_CJK.findall(text))
     return word_count(text) + cjk // 2 if cjk else word_count(text)
+
+
+def _ends_sentence(text: str) -> bool:
+    """Ends like a sentence: . ! ? … : ; a closing quote or bracket (a character test, no
+    regex: end-anchored patterns are tried at every position of the line)."""
+    return text.rstrip()[-1:] in _SENTENCE_END_CHARS
+
+
+def _teaser_end(text: str) -> bool:
+    """Ends with an ellipsis: "…", "...", "[…]", "(...)"."""
+    return text.rstrip()[-1:] in _TEASER_END_CHARS and _TEASER_END.search(text) is not None
 
 
 @dataclass
@@ -95,6 +108,7 @@ class CleanStage(Stage):
     """
 
     name = "clean"
+    parallel = True
 
     def __init__(self, ctx: RunContext) -> None:
         super().__init__(ctx)
@@ -143,7 +157,7 @@ class CleanStage(Stage):
                         for ln in lines]
         for ln in lines:
             self.count(f"lines/{ln.verdict}")
-        if sum(_length(p) for p in body) < self.opts.min_text_words:
+        if sum(ln.words for ln in lines if ln.verdict == "body") < self.opts.min_text_words:
             self.fail("no-text", f"fewer than {self.opts.min_text_words} words of article text "
                                  "are left after cleaning")
         return doc
@@ -151,7 +165,7 @@ class CleanStage(Stage):
     def _language(self, lines: list[_Line]) -> str | None:
         """The page's language, from its prose-shaped lines (all its undecided lines if none)."""
         prose = [ln.text for ln in lines if ln.verdict is None and ln.words >= self.opts.paragraph_min_words]
-        sample = " ".join(prose or [ln.text for ln in lines if ln.verdict is None])[:LANGUAGE_SAMPLE_CHARS]
+        sample = " ".join(prose or [ln.text for ln in lines if ln.verdict is None])[: self.opts.language_sample_chars]
         return py3langid.classify(sample)[0] if sample.strip() else None
 
     # --- pass 1: what each line is on its own -----------------------------------
@@ -260,7 +274,7 @@ class CleanStage(Stage):
                     return False
                 meta.extend(parsed)
                 continue
-            if (_SENTENCE_END.search(part) and not part.endswith(".")) or any(w[0].islower() for w in part.split()):
+            if (_ends_sentence(part) and not part.endswith(".")) or any(w[0].islower() for w in part.split()):
                 return False
             outlet.append(part)
         rest = " ".join(outlet)
@@ -332,13 +346,13 @@ class CleanStage(Stage):
             return -opts.noise_line_penalty
         if ln.words <= opts.menu_line_max_words or len(_SEPARATORS.findall(ln.text)) >= 3:
             return -opts.short_line_penalty  # menu items, breadcrumbs, "Home | About | Contact"
-        if _TEASER_END.search(ln.text) or self.time_ago.search(ln.text):
+        if _teaser_end(ln.text) or self.time_ago.search(ln.text):
             return -opts.short_line_penalty  # a cut-off teaser or "3 hours ago": a list of other stories
         rich = True
         if stops:
             toks = words(ln.text.lower())
-            rich = bool(toks) and sum(t in stops for t in toks) / len(toks) >= opts.min_stopword_share
-        sentence = bool(_SENTENCE_END.search(ln.text))
+            rich = bool(toks) and sum(map(stops.__contains__, toks)) / len(toks) >= opts.min_stopword_share
+        sentence = _ends_sentence(ln.text)
         if ln.words >= opts.paragraph_min_words:
             if rich and sentence:
                 return float(ln.words)  # prose
@@ -428,7 +442,7 @@ class CleanStage(Stage):
 
     def _is_paragraph(self, ln: _Line) -> bool:
         return ln.words >= self.opts.paragraph_min_words or (
-            ln.words >= self.opts.short_line_max_words and bool(_SENTENCE_END.search(ln.text))
+            ln.words >= self.opts.short_line_max_words and _ends_sentence(ln.text)
         )
 
     # --- pass 5: teasers and captions shown twice -----------------------------
@@ -441,7 +455,7 @@ class CleanStage(Stage):
         for i, ln in enumerate(lines):
             if ln.verdict is not None or ln.words < self.opts.min_repeat_words:
                 continue
-            if not exact and not _TEASER_END.search(ln.text):
+            if not exact and not _teaser_end(ln.text):
                 continue  # on HTML, only explicit teasers ("…", "[…]") are checked
             stem = letters_key(_TEASER_END.sub("", ln.text))
             k = bisect.bisect_left(keys, stem)
@@ -489,6 +503,7 @@ class CleanStage(Stage):
                 ln.verdict = "link"
                 continue
             ln.verdict = "body"
-            ln.text = text
+            if text != ln.text:  # a credit or dateline was taken off
+                ln.text, ln.words = text, _length(text)
             body.append(text)
         return body

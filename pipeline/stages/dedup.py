@@ -14,7 +14,7 @@ from pipeline.errors import StorageError
 from pipeline.items import Document
 from pipeline.relations import Overlap, facts_agree, numbers, opening_keys
 from pipeline.relations import relation as relation_of
-from pipeline.signatures import from_bytes
+from pipeline.signatures import from_bytes, shingle_ids
 from pipeline.stages.base import Stage
 from pipeline.storage import Article, ArticleOpening
 from pipeline.text.normalize import shingles
@@ -62,7 +62,7 @@ class DedupStage(Stage):
         self.by_hash: dict[str, str] = {}
         self.words: dict[str, int] = {}
         self.openings: dict[str, set[str]] = defaultdict(set)
-        self.canonical_cache: dict[str, tuple[set[str], set[str]]] = {}
+        self.canonical_cache: dict[str, tuple[frozenset[int], set[str]]] = {}
 
     def open_spider(self) -> None:
         super().open_spider()
@@ -135,7 +135,6 @@ class DedupStage(Stage):
         (ties: the highest id, for determinism). A teaser's Jaccard with its own story can be
         lower than with an unrelated one, so every candidate's relation is judged first."""
         best: Match | None = None
-        doc_shingles: set[str] | None = None
         doc_numbers = numbers(doc.body_text)
         for cand in self._candidates(doc):
             # Every candidate is verified on the exact shingles: the signature estimate
@@ -144,13 +143,11 @@ class DedupStage(Stage):
             if canonical is None:
                 continue
             canon_shingles, canon_numbers = canonical
-            if doc_shingles is None:
-                doc_shingles = shingles(doc.body_text, self.opts.shingle_words)
             self.count("verified-exactly")
             if not facts_agree(doc_numbers, canon_numbers, self.opts):
                 self.count("other-facts")  # same template, other story
                 continue
-            overlap = Overlap.of(doc_shingles, canon_shingles)
+            overlap = Overlap.of(doc.shingles, canon_shingles)
             relation, similarity = relation_of(overlap, doc.word_count - self.words[cand],
                                                self.config.clean.paragraph_min_words, self.opts)
             if relation is None:
@@ -160,7 +157,7 @@ class DedupStage(Stage):
                 best = match
         return best
 
-    def _canonical(self, article_id: str) -> tuple[set[str], set[str]] | None:
+    def _canonical(self, article_id: str) -> tuple[frozenset[int], set[str]] | None:
         """Shingles and numbers of a story's canonical text, cached for the run (syndicated
         stories are compared with many copies)."""
         cached = self.canonical_cache.pop(article_id, None)
@@ -168,7 +165,7 @@ class DedupStage(Stage):
             article = self.ctx.session.get(Article, article_id)
             if article is None:
                 return None
-            cached = (shingles(article.text, self.opts.shingle_words), numbers(article.text))
+            cached = (shingle_ids(shingles(article.text, self.opts.shingle_words), self.opts), numbers(article.text))
         self.canonical_cache[article_id] = cached  # most recently used last
         if len(self.canonical_cache) > self.opts.canonical_cache:
             self.canonical_cache.pop(next(iter(self.canonical_cache)))

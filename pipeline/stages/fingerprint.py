@@ -5,23 +5,25 @@ from __future__ import annotations
 import hashlib
 
 from pipeline.items import Document
-from pipeline.signatures import signature
+from pipeline.signatures import shingle_ids, signature
 from pipeline.stages.base import Stage
 from pipeline.text.normalize import fold, shingles, word_count
 
 
 class FingerprintStage(Stage):
     """Sets ``signature`` (datasketch MinHash of word shingles of the folded
-    body, parameters pinned in settings), ``text_hash`` (sha256 of the folded
+    body, parameters pinned in settings) and the ids of the ``shingles`` it is made of (:func:`pipeline.signatures.shingle_ids`), ``text_hash`` (sha256 of the folded
     body, for exact copies) and ``word_count``. The title is left out, so a
     retitled copy still matches. Drops nothing.
     """
 
     name = "fingerprint"
+    parallel = True
 
     def process(self, doc: Document) -> Document:
         folded = fold(doc.body_text)
         doc.text_hash = hashlib.sha256(folded.encode("utf-8")).hexdigest()
         doc.word_count = word_count(folded)
-        doc.signature = signature(shingles(folded, self.config.dedup.shingle_words), self.config.dedup)
+        doc.shingles = shingle_ids(shingles(folded, self.config.dedup.shingle_words), self.config.dedup)
+        doc.signature = signature(doc.shingles, self.config.dedup)
         return doc

@@ -14,7 +14,6 @@ from pipeline.text.bylines import NameParser
 from pipeline.text.dates import DateFinder
 from pipeline.text.lexicon import Lexicon
 
-LANGUAGE_SAMPLE_CHARS = 3000
 
 
 class MetadataStage(Stage):
@@ -28,6 +27,7 @@ class MetadataStage(Stage):
     """
 
     name = "metadata"
+    parallel = True
 
     def __init__(self, ctx: RunContext) -> None:
         super().__init__(ctx)
@@ -61,7 +61,7 @@ class MetadataStage(Stage):
         if doc.outlet is None and html.get("sitename"):
             doc.outlet = str(html["sitename"])
         if doc.language is None:  # the clean stage already identified text pages
-            sample = (doc.title + "\n" + doc.body_text)[:LANGUAGE_SAMPLE_CHARS]
+            sample = (doc.title + "\n" + doc.body_text)[: self.config.clean.language_sample_chars]
             doc.language = py3langid.classify(sample)[0] if sample.strip() else None
         for field_name in ("authors", "published", "credits", "outlet", "language"):
             if getattr(doc, field_name):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from pipeline.items import Document
 from pipeline.relations import Overlap, opening_keys, relation
-from pipeline.signatures import to_bytes
+from pipeline.signatures import shingle_ids, to_bytes
 from pipeline.stages.base import Stage
 from pipeline.storage import Article, ArticleOpening, Provenance, utcnow
 from pipeline.text.normalize import shingles
@@ -35,7 +35,7 @@ class StoreStage(Stage):
         article = session.get(Article, doc.article_id)
         assert article is not None
         opts = self.config.dedup
-        overlap = Overlap.of(shingles(article.text, opts.shingle_words), shingles(doc.body_text, opts.shingle_words))
+        overlap = Overlap.of(shingle_ids(shingles(article.text, opts.shingle_words), opts), doc.shingles)
         found, similarity = relation(overlap, article.word_count - doc.word_count,
                                      self.config.clean.paragraph_min_words, opts)
         for row in session.scalars(select(Provenance).where(

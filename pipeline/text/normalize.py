@@ -12,6 +12,7 @@ _QUOTES = str.maketrans({
     "–": "-", "—": "-", "‒": "-", "―": "-", "−": "-", "‐": "-", "‑": "-",
     "\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None, "\ufeff": None,
 })
+_INVISIBLE = {0x200B: None, 0xAD: None}
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"\w+(?:[-'.]\w+)*")
 _NON_LETTERS = re.compile(r"[\W\d_]+")
@@ -19,7 +20,9 @@ _NON_LETTERS = re.compile(r"[\W\d_]+")
 
 def clean_line(line: str) -> str:
     """A line with its white space folded (NBSP, tabs, runs of spaces) and trimmed."""
-    return _SPACES.sub(" ", line.replace("\u00a0", " ").translate({0x200b: None, 0xad: None})).strip()
+    if "\u200b" in line or "\u00ad" in line:  # zero-width space, soft hyphen
+        line = line.translate(_INVISIBLE)
+    return " ".join(line.split())
 
 
 @lru_cache(maxsize=1 << 16)  # lines are folded by several stages, and page furniture recurs

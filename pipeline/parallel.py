@@ -1,0 +1,142 @@
+"""Worker processes for the stages that depend on nothing but the document.
+
+A stage that sets ``parallel = True`` (clean, metadata, fingerprint) computes its
+output from the document alone: no database, no memory of earlier documents.
+:func:`split_stages` finds the contiguous run of such stages in the settings'
+order; :class:`StagePool` runs that run in worker processes, chunk by chunk,
+and hands the results back in the order they were submitted. Everything else
+(reading, seen, recurring, dedup, store) stays in the calling process, so a run
+with several workers stores exactly what a run with one does.
+
+Documents travel without what the stages on the other side do not read: the raw
+bytes stay in the calling process, and the page's text, lines and line verdicts
+stay in the worker. A document dropped in a worker comes back with its reason; an unexpected error
+in a worker comes back as a message. Workers ignore Ctrl-C: the calling process
+decides when to stop, and the documents in flight are finished first.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from multiprocessing.pool import AsyncResult
+from typing import Any
+
+from pipeline.context import RunContext
+from pipeline.errors import DocumentDropped, DocumentFailed, DocumentSkipped
+from pipeline.items import Document
+from pipeline.stages.base import Stage
+from pipeline.stats import Stats
+from settings.config import Config
+
+
+def split_stages(stages: Sequence[Stage]) -> tuple[list[Stage], list[Stage], list[Stage]]:
+    """(before, parallel, after): the first contiguous run of parallel stages and what surrounds it."""
+    first = next((i for i, st in enumerate(stages) if st.parallel), len(stages))
+    last = first
+    while last < len(stages) and stages[last].parallel:
+        last += 1
+    return list(stages[:first]), list(stages[first:last]), list(stages[last:])
+
+
+@dataclass
+class Outcome:
+    """One document back from a worker: processed, dropped (with its reason) or broken."""
+
+    doc: Document
+    dropped: DocumentDropped | None = None
+    error: str | None = None  # "TypeError: ..." for an unexpected error in a stage
+
+
+# --- worker side ---------------------------------------------------------------
+_worker_ctx: RunContext | None = None
+_worker_stages: list[Stage] = []
+
+
+def _init_worker(config: Config, classes: list[type[Stage]]) -> None:
+    global _worker_ctx, _worker_stages
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _worker_ctx = RunContext(config, offline=True)
+    _worker_stages = [cls(_worker_ctx) for cls in classes]
+
+
+def _run_chunk(docs: list[Document]) -> tuple[list[tuple[Document, tuple[str, str, str, str] | None,
+                                                         str | None]], dict[str, Any]]:
+    """Run the worker's stages over ``docs``; returns the outcomes (exceptions as plain
+    tuples, since they do not pickle) and the stats counted meanwhile."""
+    assert _worker_ctx is not None
+    _worker_ctx.stats = stats = Stats()
+    out: list[tuple[Document, tuple[str, str, str, str] | None, str | None]] = []
+    for doc in docs:
+        try:
+            for stage in _worker_stages:
+                doc = stage.process_item(doc)
+            out.append((_without_page(doc), None, None))
+        except DocumentDropped as exc:
+            kind = "failed" if isinstance(exc, DocumentFailed) else "skipped"
+            out.append((doc, (kind, exc.reason, exc.message, exc.stage), None))
+        except Exception as exc:  # a bug or a library failure on one page: report it, go on
+            out.append((doc, None, f"{type(exc).__name__}: {exc}"))
+    return out, stats.get_stats()
+
+
+def _without_page(doc: Document) -> Document:
+    """The document without the page it was made from (text, lines, line verdicts): the
+    stages after the parallel ones need none of it, and it is most of the transfer."""
+    doc.text, doc.lines, doc.verdicts = None, [], []
+    return doc
+
+
+def _dropped(kind: str, reason: str, message: str, stage: str) -> DocumentDropped:
+    cls = DocumentFailed if kind == "failed" else DocumentSkipped
+    return cls(reason, message, stage=stage)
+
+
+# --- calling side --------------------------------------------------------------
+class StagePool:
+    """Runs a list of parallel stages in ``workers`` processes; results come back in order.
+
+    ``submit`` queues a chunk; ``ready`` says whether the queue is full enough to
+    collect; ``collect`` waits for the oldest chunk and returns its outcomes, after
+    adding the workers' stats to ``ctx``. Use it as a context manager.
+    """
+
+    def __init__(self, ctx: RunContext, stages: Sequence[Stage], workers: int) -> None:
+        self.ctx = ctx
+        self.window = 2 * workers  # chunks in flight: enough to keep every worker busy
+        self._pending: list[AsyncResult[Any]] = []
+        self._pool = multiprocessing.get_context().Pool(
+            workers, initializer=_init_worker, initargs=(ctx.config, [type(st) for st in stages]))
+
+    def __enter__(self) -> StagePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._pool.terminate()
+        self._pool.join()
+
+    def submit(self, docs: list[Document]) -> None:
+        """Queue ``docs`` for the workers; their raw bytes stay here (decode already read them)."""
+        for doc in docs:
+            doc.raw = None
+        if docs:
+            self._pending.append(self._pool.apply_async(_run_chunk, (docs,)))
+
+    @property
+    def full(self) -> bool:
+        return len(self._pending) >= self.window
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._pending)
+
+    def collect(self) -> list[Outcome]:
+        results, stats = self._pending.pop(0).get()
+        for key, value in stats.items():
+            self.ctx.stats.inc_value(key, value)
+        return [Outcome(doc, _dropped(*dropped) if dropped else None, error) for doc, dropped, error in results]
