@@ -11,7 +11,6 @@ import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from pipeline.signatures import jaccard
 from pipeline.text.normalize import fold, words
 from settings.config import DedupOptions
 
@@ -27,7 +26,8 @@ class Overlap:
     @classmethod
     def of(cls, text: AbstractSet[int], canonical: AbstractSet[int]) -> Overlap:
         common = len(text & canonical)
-        return cls(jaccard(text, canonical), common / max(1, len(text)), common / max(1, len(canonical)))
+        union = len(text) + len(canonical) - common
+        return cls(common / union if union else 1.0, common / max(1, len(text)), common / max(1, len(canonical)))
 
 
 def relation(o: Overlap, extra_words: int, paragraph_words: int, opts: DedupOptions) -> tuple[str | None, float]:

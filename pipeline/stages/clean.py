@@ -21,7 +21,7 @@ _SHORTCODE = re.compile(r"^\[/?[a-z][\w-]*(?:\s[^\]]*)?\](?:.*\[/[a-z][\w-]*\])?
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _TEASER_END = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\)|…|\.\.\.)\s*$")
 _SENTENCE_END_CHARS = frozenset(".!?…:;\"'“”»«)")
-_TEASER_END_CHARS = frozenset("….])")
+_TEASER_ENDS = ("…", "...", "]", ")")
 _URL_OR_DOMAIN = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?$", re.IGNORECASE)
 _CREDIT_TOKENS = re.compile(r"[/,]\s*|\s+")
 _TRAILING_CREDIT = re.compile(r"\s*\(([^()]{2,40})\)\s*$")
@@ -53,7 +53,7 @@ def _ends_sentence(text: str) -> bool:
 
 def _teaser_end(text: str) -> bool:
     """Ends with an ellipsis: "…", "...", "[…]", "(...)"."""
-    return text.rstrip()[-1:] in _TEASER_END_CHARS and _TEASER_END.search(text) is not None
+    return text.rstrip().endswith(_TEASER_ENDS) and _TEASER_END.search(text) is not None
 
 
 @dataclass
@@ -71,14 +71,9 @@ def _alternatives(names: dict[str, str]) -> str:
     return "|".join(sorted(map(re.escape, names), key=len, reverse=True)) or "(?!)"
 
 
-def _content_stems(tokens: list[str], stops: frozenset[str]) -> set[str]:
+def _content_stems(text: str, stops: frozenset[str]) -> set[str]:
     """Five-letter stems of the words that carry content (not stop words, not short)."""
-    out = set()
-    for tok in tokens:
-        for w in words(tok.lower()):
-            if len(w) >= 4 and w not in stops and not w.isdigit():
-                out.add(w[:5])
-    return out
+    return {w[:5] for w in words(text.lower()) if len(w) >= 4 and w not in stops and not w.isdigit()}
 
 
 class CleanStage(Stage):
@@ -131,7 +126,7 @@ class CleanStage(Stage):
         lines = [_Line(t, _length(t), letters_key(t), None) for t in map(clean_line, doc.lines)]
         lines = [ln for ln in lines if ln.text]
         for ln in lines:
-            ln.match = self.lexicon.match(ln.text)
+            ln.match = self.lexicon.match(ln.text, ln.words)
         self._classify(lines, doc.recurring, dom=bool(doc.html_meta))
         cut = self._cut_tail(lines)
         if doc.html_meta:  # trafilatura chose the main content from the DOM
@@ -194,7 +189,7 @@ class CleanStage(Stage):
                 ln.verdict = "meta:date"
             elif not ln.key and not dom:
                 ln.verdict = "counter"
-            elif _EMAIL.search(ln.text) and ln.words <= 2 * self.opts.short_line_max_words:
+            elif "@" in ln.text and ln.words <= 2 * self.opts.short_line_max_words and _EMAIL.search(ln.text):
                 ln.verdict = "contact"  # "Write to Al Root at al.root@example.com"
             elif self._is_credit_line(ln.text):
                 ln.meta.append(("credit", ln.text.strip("()")))
@@ -387,9 +382,9 @@ class CleanStage(Stage):
             ln = lines[i]
             if not (opts.title_min_words <= ln.words <= opts.title_max_words) or _NOT_A_TITLE_END.search(ln.text):
                 continue
-            stems = _content_stems(ln.text.split(), stops)
+            stems = _content_stems(ln.text, stops)
             after = " ".join(lines[j].text for j in undecided if j > i).split(" ", opts.title_context_words)
-            overlap = len(stems & _content_stems(after[: opts.title_context_words], stops)) / len(stems) if stems else 0.0
+            overlap = len(stems & _content_stems(" ".join(after[: opts.title_context_words]), stops)) / len(stems) if stems else 0.0
             if overlap < (opts.title_inside_min_overlap if i >= start else opts.title_min_overlap):
                 continue
             score = overlap - opts.title_distance_penalty * rank - (opts.title_inside_penalty if i >= start else 0)
@@ -485,7 +480,7 @@ class CleanStage(Stage):
             if ln.verdict is not None:
                 continue
             text = ln.text
-            trailing = _TRAILING_CREDIT.search(text)
+            trailing = _TRAILING_CREDIT.search(text) if text.rstrip().endswith(")") else None
             if trailing and self._is_credit_line(trailing.group(1)):
                 meta.append(("credit", trailing.group(1)))
                 text = text[: trailing.start()].rstrip()

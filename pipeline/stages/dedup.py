@@ -160,22 +160,27 @@ class DedupStage(Stage):
     def _canonical(self, article_id: str) -> tuple[frozenset[int], set[str]] | None:
         """Shingles and numbers of a story's canonical text, cached for the run (syndicated
         stories are compared with many copies)."""
-        cached = self.canonical_cache.pop(article_id, None)
+        cached = self.canonical_cache.get(article_id)
         if cached is None:
             article = self.ctx.session.get(Article, article_id)
             if article is None:
                 return None
             cached = (shingle_ids(shingles(article.text, self.opts.shingle_words), self.opts), numbers(article.text))
-        self.canonical_cache[article_id] = cached  # most recently used last
+        self._remember(article_id, cached)
+        return cached
+
+    def _remember(self, article_id: str, canonical: tuple[frozenset[int], set[str]]) -> None:
+        """Cache a canonical text's shingles and numbers, most recently used last."""
+        self.canonical_cache.pop(article_id, None)
+        self.canonical_cache[article_id] = canonical
         if len(self.canonical_cache) > self.opts.canonical_cache:
             self.canonical_cache.pop(next(iter(self.canonical_cache)))
-        return cached
 
     def _index(self, article_id: str, doc: Document) -> None:
         """Index a new canonical text (the store stage writes its opening keys)."""
         assert self.lsh is not None
         self.lsh.insert(article_id, doc.signature)
-        self.canonical_cache.pop(article_id, None)  # a replaced canonical text is read anew
+        self._remember(article_id, (doc.shingles, numbers(doc.body_text)))  # the new canonical text
         self.words[article_id] = doc.word_count
         self.by_hash[doc.text_hash or ""] = article_id
         for key in opening_keys(doc.body, self.opts):

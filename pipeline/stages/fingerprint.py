@@ -7,7 +7,7 @@ import hashlib
 from pipeline.items import Document
 from pipeline.signatures import shingle_ids, signature
 from pipeline.stages.base import Stage
-from pipeline.text.normalize import fold, shingles, word_count
+from pipeline.text.normalize import fold, word_shingles, words
 
 
 class FingerprintStage(Stage):
@@ -23,7 +23,8 @@ class FingerprintStage(Stage):
     def process(self, doc: Document) -> Document:
         folded = fold(doc.body_text)
         doc.text_hash = hashlib.sha256(folded.encode("utf-8")).hexdigest()
-        doc.word_count = word_count(folded)
-        doc.shingles = shingle_ids(shingles(folded, self.config.dedup.shingle_words), self.config.dedup)
+        tokens = words(folded)
+        doc.word_count = len(tokens)
+        doc.shingles = shingle_ids(word_shingles(tokens, self.config.dedup.shingle_words), self.config.dedup)
         doc.signature = signature(doc.shingles, self.config.dedup)
         return doc

@@ -13,7 +13,7 @@ from pipeline.context import RunContext
 from pipeline.items import Document
 from pipeline.stages.base import Stage
 from pipeline.storage import RecurringLine, upsert_recurring_lines
-from pipeline.text.normalize import clean_line, letters_key, word_count
+from pipeline.text.normalize import clean_line, has_words, letters_key, word_count
 
 
 DOCS = "documents"  # the row that counts a source's documents
@@ -61,7 +61,7 @@ class RecurringLinesStage(Stage):
         # Prose is never furniture: paragraphs shared by documents of one source are copies of
         # one story, which is the dedup stage's business, not page furniture.
         keys = {letters_key(t): t for t in map(clean_line, doc.lines)
-                if t and word_count(t) < self.opts.paragraph_min_words}
+                if t and not has_words(t, self.opts.paragraph_min_words)}
         keys.pop("", None)
         hashes = {key: line_hash(key) for key in keys}
         docs = counts[DOCS] + self.seen[source][DOCS]  # documents of this source before this one

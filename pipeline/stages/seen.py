@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from pipeline.context import RunContext
 from pipeline.items import Document
 from pipeline.stages.base import Stage
 from pipeline.storage import Provenance
@@ -20,14 +21,24 @@ class SeenStage(Stage):
     name = "seen"
     uses_database = True
 
+    def __init__(self, ctx: RunContext) -> None:
+        super().__init__(ctx)
+        self.this_run: set[tuple[str, str]] = set()
+
     def process(self, doc: Document) -> Document:
         if doc.sha256 is None:
             return doc
-        hit = self.ctx.session.scalar(
-            select(Provenance.id).where(
-                Provenance.uri == doc.uri, Provenance.content_sha256 == doc.sha256
-            ).limit(1)
-        )
+        key = (doc.uri, doc.sha256)
+        if key in self.this_run:
+            self.skip("already-ingested", "the same content from this URI came earlier in this run")
+        session = self.ctx.session
+        with session.no_autoflush:  # this run's rows are in this_run; no need to write them first
+            hit = session.scalar(select(Provenance.id).where(
+                Provenance.uri == doc.uri, Provenance.content_sha256 == doc.sha256).limit(1))
         if hit is not None:
             self.skip("already-ingested", "the same content from this URI is already stored")
+        self.this_run.add(key)
         return doc
+
+    def reset(self) -> None:
+        self.this_run.clear()

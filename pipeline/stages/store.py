@@ -20,9 +20,10 @@ class StoreStage(Stage):
 
     A document that ``replaces_canonical`` overwrites its story's canonical text and
     metadata (the earliest published date is kept); the founding document's row is
-    re-measured against the new text. Rows are flushed at once (so later documents
-    of the run see them) and committed every ``NEWSDEDUP_STORE_BATCH`` documents; an
-    interrupted run loses at most the uncommitted batch, which the next run redoes.
+    re-measured against the new text. Rows are written when a later query needs them
+    (SQLAlchemy's autoflush) or at the latest when the batch is committed, every
+    ``NEWSDEDUP_STORE_BATCH`` documents; an interrupted run loses at most the uncommitted
+    batch, which the next run redoes.
     Drops nothing.
     """
 
@@ -65,7 +66,10 @@ class StoreStage(Stage):
             ))
         elif doc.replaces_canonical:
             self._replace_canonical(doc, now)
-        if doc.relation == "original" or doc.replaces_canonical:
+        if doc.relation == "original":
+            session.add_all(ArticleOpening(article_id=doc.article_id, key=key)
+                            for key in opening_keys(doc.body, self.config.dedup))
+        elif doc.replaces_canonical:  # the story keeps the old text's keys too: merge
             for key in opening_keys(doc.body, self.config.dedup):
                 session.merge(ArticleOpening(article_id=doc.article_id, key=key))
         session.add(Provenance(
@@ -74,7 +78,6 @@ class StoreStage(Stage):
             size=doc.size, mtime=doc.mtime, encoding=doc.encoding, title=doc.title,
             similarity=doc.similarity, relation=doc.relation, credits=doc.credits, outlet=doc.outlet,
         ))
-        session.flush()
         if doc.relation == "original":
             self.ctx.count("new_articles")
         else:

@@ -73,15 +73,16 @@ class Lexicon:
             alternatives = "|".join(sorted((re.escape(k) for k in self.labels), key=len, reverse=True))
             self._label_re = re.compile(rf"(?:^|(?<=[^\w]))({alternatives})\s*:\s*(.*)$")
 
-    def match(self, line: str) -> LexiconMatch | None:
-        """The first phrase that matches ``line``: whole line, then prefix, then label."""
+    def match(self, line: str, n_words: int | None = None) -> LexiconMatch | None:
+        """The first phrase that matches ``line``: whole line, then prefix, then label.
+        ``n_words``: the line's word count, when the caller knows it."""
         key = letters_key(line)
         if not key:
             return None
         hit = self.whole.get(key)
         if hit:
             return LexiconMatch(hit[0], hit[1], key)
-        if word_count(line) > self.max_words:
+        if (word_count(line) if n_words is None else n_words) > self.max_words:
             return None
         parts = key.split()
         for n in range(min(len(parts), self._max_prefix_words), 0, -1):
@@ -89,7 +90,7 @@ class Lexicon:
             hit = self.prefixes.get(phrase)
             if hit:
                 return LexiconMatch(hit[0], hit[1], phrase, _rest_after(line, n))
-        if self._label_re is not None:
+        if self._label_re is not None and ":" in line:  # every label ends with a colon
             found = self._label_re.search(fold(line))
             if found:
                 label = found.group(1)

@@ -40,6 +40,18 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+@lru_cache(maxsize=8)
+def _at_least(n: int) -> re.Pattern[str]:
+    # The words of ``_WORD`` one after another, each taken whole (atomic): no backtracking
+    # can split a word in two to reach n.
+    return re.compile(r"(?:[^\w]*+(?>\w+(?:[-'.]\w+)*)){%d}" % n)
+
+
+def has_words(text: str, n: int) -> bool:
+    """``word_count(text) >= n``, reading no further than the n-th word."""
+    return n <= 0 or _at_least(n).match(text) is not None
+
+
 @lru_cache(maxsize=1 << 16)
 def letters_key(text: str) -> str:
     """Only the letters, case-folded, single-spaced: "Antworten (0 )" -> "antworten"."""
@@ -48,7 +60,11 @@ def letters_key(text: str) -> str:
 
 def shingles(text: str, size: int) -> set[str]:
     """Word ``size``-grams of the folded text (the whole text if it is shorter)."""
-    toks = words(fold(text))
-    if len(toks) <= size:
-        return {" ".join(toks)} if toks else set()
-    return {" ".join(toks[i:i + size]) for i in range(len(toks) - size + 1)}
+    return word_shingles(words(fold(text)), size)
+
+
+def word_shingles(tokens: list[str], size: int) -> set[str]:
+    """Word ``size``-grams of a token list (the whole list if it is shorter)."""
+    if len(tokens) <= size:
+        return {" ".join(tokens)} if tokens else set()
+    return {" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)}

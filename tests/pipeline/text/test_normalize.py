@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.text.normalize import clean_line, fold, letters_key, shingles
+import pytest
+
+from pipeline.text.normalize import clean_line, fold, has_words, letters_key, shingles, word_count
 
 
 def test_fold_unifies_quotes_dashes_width_and_case() -> None:
@@ -21,3 +23,12 @@ def test_shingles_are_word_ngrams_of_folded_text() -> None:
     assert shingles("A b C d", 2) == {"a b", "b c", "c d"}
     assert shingles("one two", 5) == {"one two"}
     assert shingles("", 5) == set()
+
+
+@pytest.mark.parametrize("text", [
+    "", "one", "U.S.-led talks, 1,200 people", "a/b/c/d e", "x-y-z -- 'quoted' words...", "l'été à Paris", "___ __",
+    "Die Bundesregierung hat am Dienstag beschlossen, das Gesetz noch einmal zu prüfen.",
+])
+def test_has_words_agrees_with_word_count(text: str) -> None:
+    for n in range(0, 15):
+        assert has_words(text, n) == (word_count(text) >= n), (text, n)
