@@ -29,8 +29,7 @@ import random
 import re
 import tempfile
 import time
-from collections import Counter, defaultdict
-from itertools import combinations
+from collections import Counter
 from pathlib import Path
 
 from datasketch import MinHash, MinHashLSH
@@ -68,7 +67,7 @@ def paragraphs(body: str) -> list[str]:
 
 def page(outlet: str, title: str, paras: list[str], rng: random.Random) -> str:
     header, footer = OUTLETS[outlet]
-    return "\n".join([*header, title, f"By Staff Writer", *paras, *footer]) + "\n"
+    return "\n".join([*header, title, "By Staff Writer", *paras, *footer]) + "\n"
 
 
 def edited(paras: list[str], rng: random.Random) -> list[str]:
@@ -93,8 +92,8 @@ def market_report(rng: random.Random, n: int) -> tuple[str, list[str]]:
         f"the latest company results and the outlook for interest rates in the coming months.",
         f"Shares of {a} led the gains after the company reported quarterly sales ahead of analysts' forecasts, "
         f"while {b} lost ground after cutting its guidance for the rest of the year.",
-        f"Trading volumes were below the thirty-day average, and traders said they expected a quiet session "
-        f"ahead of central bank comments due later in the week.",
+        "Trading volumes were below the thirty-day average, and traders said they expected a quiet session "
+        "ahead of central bank comments due later in the week.",
     ]
     return title, paras
 

@@ -62,7 +62,7 @@ class Document:
     # fingerprint
     text_hash: str | None = None
     signature: Any = None  # datasketch MinHash
-    shingles: frozenset[int] = frozenset()  # ids of the body's word shingles (for exact overlaps)
+    shingles: Any = None  # ids of the body's word shingles (signatures.ShingleIds), for exact overlaps
     word_count: int = 0
 
     # dedup

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from pipeline.text.normalize import fold, words
+from pipeline.signatures import ShingleIds, common
 from settings.config import DedupOptions
 
 
@@ -24,10 +24,10 @@ class Overlap:
     canonical_in_text: float  # share of the canonical's shingles found in the text
 
     @classmethod
-    def of(cls, text: AbstractSet[int], canonical: AbstractSet[int]) -> Overlap:
-        common = len(text & canonical)
-        union = len(text) + len(canonical) - common
-        return cls(common / union if union else 1.0, common / max(1, len(text)), common / max(1, len(canonical)))
+    def of(cls, text: ShingleIds, canonical: ShingleIds) -> Overlap:
+        both = common(text, canonical)
+        union = text.size + canonical.size - both
+        return cls(both / union if union else 1.0, both / max(1, text.size), both / max(1, canonical.size))
 
 
 def relation(o: Overlap, extra_words: int, paragraph_words: int, opts: DedupOptions) -> tuple[str | None, float]:

@@ -14,7 +14,7 @@ from pipeline.errors import StorageError
 from pipeline.items import Document
 from pipeline.relations import Overlap, facts_agree, numbers, opening_keys
 from pipeline.relations import relation as relation_of
-from pipeline.signatures import from_bytes, shingle_ids
+from pipeline.signatures import ShingleIds, from_bytes, shingle_ids
 from pipeline.stages.base import Stage
 from pipeline.storage import Article, ArticleOpening
 from pipeline.text.normalize import shingles
@@ -62,7 +62,7 @@ class DedupStage(Stage):
         self.by_hash: dict[str, str] = {}
         self.words: dict[str, int] = {}
         self.openings: dict[str, set[str]] = defaultdict(set)
-        self.canonical_cache: dict[str, tuple[frozenset[int], set[str]]] = {}
+        self.canonical_cache: dict[str, tuple[ShingleIds, set[str]]] = {}
 
     def open_spider(self) -> None:
         super().open_spider()
@@ -157,7 +157,7 @@ class DedupStage(Stage):
                 best = match
         return best
 
-    def _canonical(self, article_id: str) -> tuple[frozenset[int], set[str]] | None:
+    def _canonical(self, article_id: str) -> tuple[ShingleIds, set[str]] | None:
         """Shingles and numbers of a story's canonical text, cached for the run (syndicated
         stories are compared with many copies)."""
         cached = self.canonical_cache.get(article_id)
@@ -169,7 +169,7 @@ class DedupStage(Stage):
         self._remember(article_id, cached)
         return cached
 
-    def _remember(self, article_id: str, canonical: tuple[frozenset[int], set[str]]) -> None:
+    def _remember(self, article_id: str, canonical: tuple[ShingleIds, set[str]]) -> None:
         """Cache a canonical text's shingles and numbers, most recently used last."""
         self.canonical_cache.pop(article_id, None)
         self.canonical_cache[article_id] = canonical
