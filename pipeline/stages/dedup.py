@@ -100,13 +100,16 @@ class DedupStage(Stage):
         self.count("index/loaded", len(self.words))
 
     def _backfill_openings(self) -> None:
-        """Articles stored before opening keys were kept get them now (once)."""
+        """A database made before opening keys were kept gets them now (once: afterwards
+        the store writes them with each article, and an article may rightly have none)."""
         session = self.ctx.session
-        missing = session.execute(select(Article.id, Article.text).where(
-            ~Article.id.in_(select(ArticleOpening.article_id).distinct())))
-        for article_id, text in missing:
+        if session.scalar(select(ArticleOpening.key).limit(1)) is not None or \
+                session.scalar(select(Article.id).limit(1)) is None:
+            return
+        for article_id, text in session.execute(select(Article.id, Article.text)).all():
             for key in opening_keys(text.split("\n\n"), self.opts):
                 session.merge(ArticleOpening(article_id=article_id, key=key))
+            self.count("index/backfilled")
         session.flush()
 
     def process(self, doc: Document) -> Document:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import delete, func, select
 
 from pipeline.context import RunContext
 from pipeline.errors import StorageError
@@ -10,6 +11,7 @@ from pipeline.items import Document
 from pipeline.stages.dedup import DedupStage
 from pipeline.stages.fingerprint import FingerprintStage
 from pipeline.stages.store import StoreStage
+from pipeline.storage import ArticleOpening
 from tests.conftest import make_config
 
 STORY = (
@@ -75,3 +77,31 @@ def test_signatures_made_with_other_parameters_are_refused(sqlite_url: str) -> N
     with pytest.raises(StorageError, match="signature made with"):
         DedupStage(two).load_index()
     two.close()
+
+
+def test_a_database_without_opening_keys_gets_them_once(sqlite_url: str) -> None:
+    one = RunContext(make_config(sqlite_url))
+    one.open()
+    first = run(one, STORY, "a")
+    one.session.execute(delete(ArticleOpening))  # as a database made before the keys were kept
+    one.close()
+
+    two = RunContext(make_config(sqlite_url))
+    two.open()
+    teaser = " ".join(STORY.split()[:40]) + " […]"
+    joined = run(two, teaser, "b")  # found by the story's opening, which the backfill restored
+    assert (joined.relation, joined.article_id) == ("contained", first.article_id)
+    assert two.session.scalar(select(func.count()).select_from(ArticleOpening)) >= 1
+    two.close()
+
+    assert two.stats.get_stats()["newsdedup/dedup/index/backfilled"] == 1
+
+    three = RunContext(make_config(sqlite_url))
+    three.open()
+    run(three, "Short line one.\n\nAnother short one here.", "c")  # an article with no opening keys
+    three.close()
+    four = RunContext(make_config(sqlite_url))
+    four.open()
+    DedupStage(four).load_index()  # keys exist: no article is re-read, not even the keyless one
+    assert "newsdedup/dedup/index/backfilled" not in four.stats.get_stats()
+    four.close()
