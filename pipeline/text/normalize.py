@@ -12,6 +12,8 @@ _QUOTES = str.maketrans({
     "–": "-", "—": "-", "‒": "-", "―": "-", "−": "-", "‐": "-", "‑": "-",
     "\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None, "\ufeff": None,
 })
+_QUOTE_CHARS = re.compile("[" + re.escape("".join(map(chr, _QUOTES))) + "]")
+_QUOTE_OF = {chr(k): v or "" for k, v in _QUOTES.items()}
 _INVISIBLE = {0x200B: None, 0xAD: None}
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"\w+(?:[-'.]\w+)*")
@@ -25,10 +27,26 @@ def clean_line(line: str) -> str:
     return " ".join(line.split())
 
 
-@lru_cache(maxsize=1 << 16)  # lines are folded by several stages, and page furniture recurs
+# Short lines are folded by several stages and page furniture recurs on every page, so their
+# keys are cached; paragraphs rarely recur, and caching them would hold megabytes per process.
+CACHED_LINE_CHARS = 160
+CACHED_LINES = 1 << 15
+
+
+def _fold(text: str) -> str:
+    if not text.isascii():  # (ASCII is its own NFKC form)
+        text = unicodedata.normalize("NFKC", text)
+    # (str.translate would look up every character; a line has few of these)
+    text = _QUOTE_CHARS.sub(lambda m: _QUOTE_OF[m.group()], text)
+    return " ".join(text.split()).casefold()
+
+
+_fold_short = lru_cache(maxsize=CACHED_LINES)(_fold)
+
+
 def fold(text: str) -> str:
     """NFKC, one form for quotes and dashes, case-folded: the form compared for duplicates."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).translate(_QUOTES)).strip().casefold()
+    return _fold_short(text) if len(text) <= CACHED_LINE_CHARS else _fold(text)
 
 
 def words(text: str) -> list[str]:
@@ -52,10 +70,16 @@ def has_words(text: str, n: int) -> bool:
     return n <= 0 or _at_least(n).match(text) is not None
 
 
-@lru_cache(maxsize=1 << 16)
+def _letters_key(text: str) -> str:
+    return _NON_LETTERS.sub(" ", fold(text)).strip()
+
+
+_letters_key_short = lru_cache(maxsize=CACHED_LINES)(_letters_key)
+
+
 def letters_key(text: str) -> str:
     """Only the letters, case-folded, single-spaced: "Antworten (0 )" -> "antworten"."""
-    return _NON_LETTERS.sub(" ", fold(text)).strip()
+    return _letters_key_short(text) if len(text) <= CACHED_LINE_CHARS else _letters_key(text)
 
 
 def shingles(text: str, size: int) -> set[str]:
