@@ -6,13 +6,14 @@
     ├── ConfigError                a setting or CLI flag is unusable (bad DB URL, bad value)
     ├── InputError                 no readable input at all (fatal for a run)
     ├── StorageError               the database failed or holds incompatible data
+    ├── WorkerError                a worker process of `ingest` died (killed, out of memory)
     └── DocumentDropped            one document leaves the pipeline (a Scrapy DropItem)
         ├── DocumentSkipped        nothing to do: already ingested; not a failure
         └── DocumentFailed         bad input: recorded in the ``failures`` table, run goes on
 
 A :class:`DocumentDropped` carries a short machine ``reason`` (``"empty"``,
 ``"binary"``, ``"already-ingested"``…) and a human message. Fatal errors
-(the first three) stop a run with a non-zero exit; a dropped document never does.
+(the first four) stop a run with a non-zero exit; a dropped document never does.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ class InputError(NewsdedupError):
 
 class StorageError(NewsdedupError):
     """The database could not be used, or holds data made with other parameters."""
+
+
+class WorkerError(NewsdedupError):
+    """A worker process of a parallel ingest died; the run stops, what was committed stays."""
 
 
 class DocumentDropped(NewsdedupError, DropItem):

@@ -21,11 +21,12 @@ import multiprocessing
 import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
-from multiprocessing.pool import AsyncResult
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from pipeline.context import RunContext
-from pipeline.errors import DocumentDropped, DocumentFailed, DocumentSkipped
+from pipeline.errors import DocumentDropped, DocumentFailed, DocumentSkipped, WorkerError
 from pipeline.items import Document
 from pipeline.stages.base import Stage
 from pipeline.stats import Stats
@@ -95,37 +96,47 @@ def _dropped(kind: str, reason: str, message: str, stage: str) -> DocumentDroppe
 
 
 # --- calling side --------------------------------------------------------------
+def _worker_died() -> WorkerError:
+    return WorkerError("a worker process died (killed, or out of memory?); what was stored before is "
+                       "kept: run the same command again to finish, or use NEWSDEDUP_WORKERS=1")
+
+
+def _ready() -> None:
+    """A no-op task: submitting it makes the pool start its workers."""
+
+
 class StagePool:
     """Runs a list of parallel stages in ``workers`` processes; results come back in order.
 
-    ``submit`` queues a chunk; ``ready`` says whether the queue is full enough to
-    collect; ``collect`` waits for the oldest chunk and returns its outcomes, after
-    adding the workers' stats to ``ctx``. Use it as a context manager.
+    The workers start when the pool is made: make it before opening the database, so
+    that no worker inherits a connection. ``submit`` queues a chunk; ``full`` says
+    whether enough are in flight; ``collect`` waits for the oldest chunk and returns
+    its outcomes, after adding the workers' stats to ``ctx``; it raises
+    :class:`WorkerError` when a worker process died (killed, out of memory).
     """
 
     def __init__(self, ctx: RunContext, stages: Sequence[Stage], workers: int) -> None:
         self.ctx = ctx
         self.window = 2 * workers  # chunks in flight: enough to keep every worker busy
-        self._pending: list[AsyncResult[Any]] = []
-        self._pool = multiprocessing.get_context().Pool(
-            workers, initializer=_init_worker, initargs=(ctx.config, [type(st) for st in stages]))
-
-    def __enter__(self) -> StagePool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        self._pending: list[Future[Any]] = []
+        self._pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context(), initializer=_init_worker,
+            initargs=(ctx.config, [type(st) for st in stages]))
+        self._pool.submit(_ready).result()  # with fork, the first task starts every worker
 
     def close(self) -> None:
-        self._pool.terminate()
-        self._pool.join()
+        """Stop the workers; chunks not started yet are dropped (their documents were not stored)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def submit(self, docs: list[Document]) -> None:
         """Queue ``docs`` for the workers; their raw bytes stay here (decode already read them)."""
         for doc in docs:
             doc.raw = None
         if docs:
-            self._pending.append(self._pool.apply_async(_run_chunk, (docs,)))
+            try:
+                self._pending.append(self._pool.submit(_run_chunk, docs))
+            except BrokenProcessPool as exc:
+                raise _worker_died() from exc
 
     @property
     def full(self) -> bool:
@@ -136,7 +147,10 @@ class StagePool:
         return bool(self._pending)
 
     def collect(self) -> list[Outcome]:
-        results, stats = self._pending.pop(0).get()
+        try:
+            results, stats = self._pending.pop(0).result()
+        except BrokenProcessPool as exc:
+            raise _worker_died() from exc
         for key, value in stats.items():
             self.ctx.stats.inc_value(key, value)
         return [Outcome(doc, _dropped(*dropped) if dropped else None, error) for doc, dropped, error in results]

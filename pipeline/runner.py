@@ -109,9 +109,14 @@ def ingest(paths: Sequence[str], config: Config, *, progress: bool | None = None
     before, middle, after = split_stages(stages)
     # Workers are forked before the database is opened, so that they share no connection.
     pool = StagePool(ctx, middle, config.workers) if config.workers > 1 and middle and len(files) > 1 else None
-    ctx.open()
-    for stage in stages:
-        stage.open_spider()
+    try:
+        ctx.open()
+        for stage in stages:
+            stage.open_spider()
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
     interrupt = _Interrupt()
     show_bar = sys.stderr.isatty() if progress is None else progress
     status = "failed"

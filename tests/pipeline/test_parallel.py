@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from pipeline.context import RunContext
+from pipeline.errors import WorkerError
+from pipeline.items import Document
 from pipeline.parallel import split_stages
 from pipeline.runner import build_stages, ingest
+from pipeline.stages.base import Stage
 from pipeline.storage import Article, Database, Failure, Provenance, Run
 from tests.conftest import PAGES, SEEDS, make_config
 from tests.pipeline.test_stories import write_world
@@ -75,3 +80,42 @@ def test_two_workers_store_exactly_what_one_process_does(tmp_path: Path, chunk: 
     # the workers' counters reach the run's stats
     assert stats["newsdedup/clean/in"] == stats["newsdedup/fingerprint/out"] + 1
     assert stats["newsdedup/fingerprint/out"] == new + dups
+
+
+class KillOnPoison(Stage):
+    """A parallel stage that kills its worker process on a page named poison (as the kernel's
+    out-of-memory killer would)."""
+
+    name = "kill-on-poison"
+    parallel = True
+
+    def process(self, doc: Document) -> Document:
+        if "poison" in doc.uri:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return doc
+
+
+def test_a_dead_worker_stops_the_run_clearly_and_a_rerun_finishes(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    poison = folder / "zz-poison.txt"
+    poison.write_text((SEEDS / "002_2bb625ef10a0835c.txt").read_text(encoding="utf-8")[:3000], encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    pipelines = {**make_config().item_pipelines, f"{__name__}.KillOnPoison": 450}
+    config = make_config(url, NEWSDEDUP_WORKERS=2, NEWSDEDUP_WORKER_CHUNK=1, ITEM_PIPELINES=pipelines)
+    with pytest.raises(WorkerError, match="worker process died"):
+        ingest([str(folder)], config, progress=False)
+    db = Database(url)
+    with db.session() as s:
+        assert s.scalars(select(Run.status)).one() == "failed"
+    db.dispose()
+
+    poison.unlink()  # the user removes the page that killed it, and runs again
+    again = ingest([str(folder)], make_config(url, NEWSDEDUP_WORKERS=2), progress=False)
+    assert again.status == "completed"
+    assert ingest([str(SEEDS)], make_config(f"sqlite:///{tmp_path / 'ref.db'}"), progress=False).new_articles == 5
+    db = Database(url)
+    with db.session() as s:
+        assert len(s.scalars(select(Article.id)).all()) == 5
+        assert len(s.scalars(select(Provenance.uri)).all()) == 5  # no duplicates from the first run
+    db.dispose()
