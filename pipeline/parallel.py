@@ -10,9 +10,10 @@ with several workers stores exactly what a run with one does.
 
 Documents travel without what the stages on the other side do not read: the raw
 bytes stay in the calling process, and the page's text, lines and line verdicts
-stay in the worker. A document dropped in a worker comes back with its reason; an unexpected error
-in a worker comes back as a message. Workers ignore Ctrl-C: the calling process
-decides when to stop, and the documents in flight are finished first.
+stay in the worker. A document dropped in a worker comes back with its reason; an
+unexpected error in a worker comes back as a message; a worker that dies stops the
+run with :class:`~pipeline.errors.WorkerError`. Workers ignore Ctrl-C: the calling
+process decides when to stop, and the documents in flight are finished first.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from __future__ import annotations
 import multiprocessing
 import signal
 from collections.abc import Sequence
-from dataclasses import dataclass
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any
 
 from pipeline.context import RunContext
