@@ -39,6 +39,15 @@ ITEM_PIPELINES = {
     "pipeline.stages.store.StoreStage": 800,
 }
 
+# --- URLs (pipeline/urls.py) --------------------------------------------------
+# Query parameters dropped from every URL before it is fetched or stored (glob
+# patterns, case-insensitive): they track the reader, not the page.
+NEWSDEDUP_TRACKING_PARAMS = [
+    "utm_*", "fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid", "igshid",
+    "_ga", "_gl", "ocid", "cmpid", "wt_mc", "wt.mc_id", "at_medium", "at_campaign", "ns_mchannel",
+    "ns_source", "ns_campaign", "ref_src", "spm", "xtor",
+]
+
 # --- Storage --------------------------------------------------------------
 # Any SQLAlchemy URL. PostgreSQL: postgresql+psycopg://user@host:5432/dbname
 NEWSDEDUP_DB = "sqlite:///newsdedup.db"

@@ -91,6 +91,7 @@ class Config:
     worker_chunk: int
     file_suffixes: tuple[str, ...]
     max_bytes: int
+    tracking_params: tuple[str, ...]
     item_pipelines: Mapping[str, int]
     clean: CleanOptions
     dedup: DedupOptions
@@ -104,6 +105,7 @@ class Config:
             worker_chunk=max(1, s.getint("NEWSDEDUP_WORKER_CHUNK")),
             file_suffixes=tuple(s.getlist("NEWSDEDUP_FILE_SUFFIXES")),
             max_bytes=s.getint("NEWSDEDUP_MAX_BYTES"),
+            tracking_params=tuple(s.getlist("NEWSDEDUP_TRACKING_PARAMS")),
             item_pipelines=dict(s.getdict("ITEM_PIPELINES")),
             clean=CleanOptions(
                 lexicon_languages=tuple(s.getlist("NEWSDEDUP_LEXICON_LANGUAGES")),
