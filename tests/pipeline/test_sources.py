@@ -1,0 +1,91 @@
+"""sources.toml: named sources with their schedule and politeness, and clear errors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import ConfigError
+from pipeline.sources import load_sources, parse_interval
+from tests.conftest import make_config
+
+TRACKING = make_config().tracking_params
+
+GOOD = """
+[sources.harbour-news]
+feeds = ["https://Harbour.example/rss.xml?utm_source=x"]
+start_urls = ["https://harbour.example/city/"]
+depth = 2
+every = "30m"
+
+[sources.harbour-news.politeness]
+download_delay = 2
+user_agent = "test-bot"
+
+[sources.zeitung]
+sitemaps = ["https://www.zeitung.example/news-sitemap.xml"]
+allowed_domains = ["zeitung.example"]
+cron = "*/15 6-22 * * mon-fri"
+refetch = true
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_sources_file_gives_typed_sources(tmp_path: Path) -> None:
+    sources = load_sources(write(tmp_path, GOOD), TRACKING)
+    news, zeitung = sources["harbour-news"], sources["zeitung"]
+    assert news.feeds == ("https://harbour.example/rss.xml",)  # normalised, tracking dropped
+    assert news.allowed_domains == ("harbour.example",)  # from the URLs when not given
+    assert (news.depth, news.every, news.cron, news.refetch) == (2, timedelta(minutes=30), None, False)
+    assert news.settings == {"DOWNLOAD_DELAY": 2.0, "USER_AGENT": "test-bot"}
+    assert (zeitung.every, zeitung.cron, zeitung.refetch) == (None, "*/15 6-22 * * mon-fri", True)
+    assert zeitung.allowed_domains == ("zeitung.example",)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[sources.a]\nevery = '1h'\n", "at least one of feeds"),
+    ("[sources.a]\nfeeds = ['https://a.example/rss']\n", "exactly one of every"),
+    ("[sources.a]\nfeeds = ['https://a.example/rss']\nevery = '1h'\ncron = '* * * * *'\n", "exactly one of every"),
+    ("[sources.a]\nfeeds = ['https://a.example/rss']\nevery = 'hourly'\n", "not an interval"),
+    ("[sources.a]\nfeeds = ['https://a.example/rss']\ncron = '61 * * * *'\n", "not a crontab expression"),
+    ("[sources.a]\nfeeds = ['file:///etc/passwd']\nevery = '1h'\n", "not an http(s) URL"),
+    ("[sources.a]\nfeeds = ['https://a.example/rss']\nevery = '1h'\ndepth = -1\n", "depth"),
+    ("[sources.a]\nfeeds = ['https://a.example/rss']\nevery = '1h'\nfeed = 'x'\n", "unknown key"),
+    ("[sources.a]\nfeeds = ['https://a.example/rss']\nevery = '1h'\n[sources.a.politeness]\ndelay = 1\n",
+     "politeness.delay is unknown"),
+    ("[sources.a]\nfeeds = ['https://a.example/rss']\nevery = '1h'\n[sources.a.politeness]\ndownload_delay = 'x'\n",
+     "must be a float"),
+    ("[sources.'Bad Name']\nfeeds = ['https://a.example/rss']\nevery = '1h'\n", "a name is"),
+    ("[source.a]\n", "unknown top-level key"),
+    ("[sources.a\n", "not valid TOML"),
+])
+def test_every_problem_names_the_file_the_source_and_the_key(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError, match="sources.toml") as err:
+        load_sources(path, TRACKING)
+    assert message in str(err.value)
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read the sources file"):
+        load_sources(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("90s", timedelta(seconds=90)), ("30m", timedelta(minutes=30)), ("6h", timedelta(hours=6)), ("1d", timedelta(days=1)),
+])
+def test_intervals(text: str, expected: timedelta) -> None:
+    assert parse_interval(text) == expected
+
+
+@pytest.mark.parametrize("text", ["0m", "30", "m", "1w", "-5m"])
+def test_bad_intervals(text: str) -> None:
+    with pytest.raises(ValueError, match="not an interval"):
+        parse_interval(text)
