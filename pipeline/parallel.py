@@ -27,7 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.context import RunContext
-from pipeline.errors import DocumentDropped, DocumentFailed, DocumentSkipped, WorkerError
+from pipeline.errors import (
+    DocumentDropped,
+    DocumentFailed,
+    DocumentSkipped,
+    WorkerError,
+)
 from pipeline.items import Document
 from pipeline.stages.base import Stage
 from pipeline.stats import Stats

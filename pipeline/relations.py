@@ -10,8 +10,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from pipeline.text.normalize import fold, words
 from pipeline.signatures import ShingleIds, common
+from pipeline.text.normalize import fold, words
 from settings.config import DedupOptions
 
 

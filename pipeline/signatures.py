@@ -85,9 +85,3 @@ def from_bytes(data: bytes, opts: DedupOptions) -> MinHash:
     return MinHash(seed=opts.seed, hashfunc=base.hashfunc, scheme=opts.scheme,
                    hashvalues=values, permutations=base.permutations)
 
-
-def jaccard(a: ShingleIds, b: ShingleIds) -> float:
-    """Exact Jaccard similarity of two shingle id sets."""
-    both = common(a, b)
-    union = a.size + b.size - both
-    return both / union if union else 1.0

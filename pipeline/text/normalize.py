@@ -15,7 +15,6 @@ _QUOTES = str.maketrans({
 _QUOTE_CHARS = re.compile("[" + re.escape("".join(map(chr, _QUOTES))) + "]")
 _QUOTE_OF = {chr(k): v or "" for k, v in _QUOTES.items()}
 _INVISIBLE = {0x200B: None, 0xAD: None}
-_SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"\w+(?:[-'.]\w+)*")
 _NON_LETTERS = re.compile(r"[\W\d_]+")
 

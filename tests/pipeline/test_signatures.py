@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from pipeline.signatures import HASH_FUNCTIONS, from_bytes, jaccard, shingle_ids, signature, to_bytes
+from pipeline.relations import Overlap
+from pipeline.signatures import (
+    HASH_FUNCTIONS,
+    from_bytes,
+    shingle_ids,
+    signature,
+    to_bytes,
+)
 from pipeline.text.normalize import shingles
 from tests.conftest import SEEDS, make_config
 
@@ -31,4 +38,6 @@ def test_overlap_on_ids_matches_overlap_on_strings() -> None:
     b = shingles(TEXT.replace("Lawrow", "Lavrov").replace("Moskau", "Moscow"), opts.shingle_words)
     exact = len(a & b) / len(a | b)
     assert 0.3 < exact < 1
-    assert jaccard(shingle_ids(a, opts), shingle_ids(b, opts)) == pytest.approx(exact, abs=0.005)
+    overlap = Overlap.of(shingle_ids(a, opts), shingle_ids(b, opts))
+    assert overlap.jaccard == pytest.approx(exact, abs=0.005)
+    assert overlap.text_in_canonical == pytest.approx(len(a & b) / len(a), abs=0.005)
