@@ -1,0 +1,90 @@
+"""What the web spiders share: safe XML, link following, pages as documents, failures as items.
+
+Every problem becomes a :class:`Document` with an ``error`` (reason, message); the
+decode stage then records it in ``failures``, so a crawl reports bad input the way
+a local ingest does, and goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from urllib.parse import urljoin
+
+import scrapy
+from lxml import etree
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from pipeline.items import Document
+from pipeline.storage import utcnow
+from pipeline.urls import normalize_url
+from settings.config import Config
+
+PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+
+
+class XMLRefused(ValueError):
+    """XML (a feed, a sitemap) that cannot be read safely."""
+
+
+def safe_xml(body: bytes) -> etree._Element:
+    """Parse ``body`` without resolving entities, loading DTDs or using the network.
+
+    Raises :class:`XMLRefused` for XML that is not well-formed and for XML that declares
+    entities (the "billion laughs" bomb): no feed or sitemap needs them."""
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False,
+                             remove_comments=True)
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError as exc:
+        raise XMLRefused(f"not well-formed XML ({exc})") from None
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        raise XMLRefused("it declares XML entities (a possible entity bomb); refused")
+    return root
+
+
+def failed(uri: str, reason: str, message: str) -> Document:
+    """An item that records a problem; the decode stage turns it into a ``failures`` row."""
+    return Document(uri=uri, fetched_at=utcnow(), error=(reason, message))
+
+
+class NewsSpider(scrapy.Spider):
+    """Base of the web spiders: follows links to pages, yields pages and problems as items."""
+
+    @property
+    def tracking(self) -> tuple[str, ...]:
+        return Config.from_settings(self.settings).tracking_params
+
+    def urls_argument(self, value: str | None, flag: str) -> list[str]:
+        if not value:
+            raise ValueError(f"the {self.name} spider needs -a {flag}=URL[,URL...]")
+        return [u.strip() for u in value.split(",") if u.strip()]
+
+    def request(self, link: str, base: str, callback: object, found_in: str) -> scrapy.Request | Document:
+        """A request for ``link`` (resolved against ``base``, normalised), or the failure item
+        when it is not an http(s) URL: such links are never followed."""
+        url = normalize_url(urljoin(base, link), self.tracking)
+        if url is None:
+            return failed(link, "not-a-web-url", f"{found_in} links to a non-web URL; not followed")
+        return scrapy.Request(url, callback=callback, errback=self.on_error)  # type: ignore[arg-type]
+
+    def parse_page(self, response: Response) -> Iterator[Document]:
+        """A fetched page as a document, if it is a web page."""
+        kind = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+        if kind and kind not in PAGE_TYPES:
+            yield failed(response.url, "not-html", f"content type {kind!r} is not a web page")
+            return
+        body = response.body
+        yield Document(uri=response.url, raw=body, fetched_at=utcnow(), size=len(body),
+                       sha256=hashlib.sha256(body).hexdigest())
+
+    def on_error(self, failure: Failure) -> Iterator[Document]:
+        url = failure.request.url  # type: ignore[attr-defined]
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            yield failed(url, f"http-{status}", f"the server answered {status}")
+        else:
+            yield failed(url, "download-error", f"{failure.type.__name__}: {failure.getErrorMessage()}")

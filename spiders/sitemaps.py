@@ -1,0 +1,64 @@
+"""The ``sitemaps`` spider: XML and news sitemaps (and sitemap indexes), every page through the stages.
+
+    scrapy crawl sitemaps -a sitemaps=https://example.com/sitemap.xml[,URL...]
+
+Sitemaps may be gzipped; they are parsed by :func:`spiders.base.safe_xml` (no
+entities, DTDs or network). A sitemap index is followed to its sitemaps. Problems
+are recorded with their reason: ``bad-sitemap`` and those of :mod:`spiders.base`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from lxml import etree
+from scrapy.http import Response
+from scrapy.utils.gz import gunzip
+
+from pipeline.items import Document
+from spiders.base import NewsSpider, XMLRefused, failed, safe_xml
+
+
+def sitemap_locations(body: bytes, max_size: int) -> tuple[str, list[str]]:
+    """``("urlset" | "sitemapindex", locations)`` of a sitemap, gunzipped if need be (up to
+    ``max_size`` bytes); raises :class:`XMLRefused` for anything else."""
+    if body[:2] == b"\x1f\x8b":
+        try:
+            body = gunzip(body, max_size=max_size)
+        except (OSError, EOFError, ValueError) as exc:  # scrapy's _DecompressionMaxSizeExceeded is a ValueError
+            raise XMLRefused(f"a broken or oversized gzip file ({exc})") from None
+    root = safe_xml(body)
+    kind = etree.QName(root).localname
+    if kind not in ("urlset", "sitemapindex"):
+        raise XMLRefused(f"not a sitemap (root element <{kind}>)")
+    locs = [el.text.strip() for el in root.iter() if isinstance(el.tag, str)
+            and etree.QName(el).localname == "loc" and el.text and el.text.strip()
+            and etree.QName(el.getparent()).localname in ("url", "sitemap")]
+    return kind, locs
+
+
+class SitemapsSpider(NewsSpider):
+    """Fetches each sitemap (following indexes), then each page it lists."""
+
+    name = "sitemaps"
+
+    def __init__(self, sitemaps: str | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sitemap_urls = self.urls_argument(sitemaps, "sitemaps")
+
+    async def start(self) -> AsyncIterator[Document | scrapy.Request]:
+        for url in self.sitemap_urls:
+            yield self.request(url, url, self.parse_sitemap, "the command line")
+
+    def parse_sitemap(self, response: Response) -> Iterator[Document | scrapy.Request]:
+        try:
+            kind, locs = sitemap_locations(response.body, self.settings.getint("DOWNLOAD_MAXSIZE"))
+        except XMLRefused as exc:
+            yield failed(response.url, "bad-sitemap", str(exc))
+            return
+        self.crawler.stats.inc_value(f"newsdedup/sitemaps/{kind}", len(locs))
+        callback = self.parse_sitemap if kind == "sitemapindex" else self.parse_page
+        for loc in locs:
+            yield self.request(loc, response.url, callback, f"the sitemap {response.url}")

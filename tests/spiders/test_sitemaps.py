@@ -1,0 +1,39 @@
+"""The ``sitemaps`` spider against the news world of ``tests/spiders/conftest.py``."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from spiders.base import XMLRefused
+from spiders.sitemaps import sitemap_locations
+from tests.spiders.conftest import BOMB, crawl
+
+URLSET = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc> https://a.example/1 </loc>'
+          b"<image:image xmlns:image='http://www.google.com/schemas/sitemap-image/1.1'>"
+          b"<image:loc>https://a.example/1.jpg</image:loc></image:image></url></urlset>")
+
+
+def test_locations_of_a_sitemap_gzipped_or_not() -> None:
+    assert sitemap_locations(URLSET, 10_000) == ("urlset", ["https://a.example/1"])  # not the image's loc
+    assert sitemap_locations(gzip.compress(URLSET), 10_000) == ("urlset", ["https://a.example/1"])
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (BOMB, "declares XML entities"), (b"<urlset><url>", "not well-formed"), (b"<rss/>", "not a sitemap"),
+    (gzip.compress(URLSET * 200), "oversized"), (b"\x1f\x8b broken", "broken or oversized gzip"),
+])
+def test_unsafe_broken_or_oversized_sitemaps_are_refused(body: bytes, message: str) -> None:
+    with pytest.raises(XMLRefused, match=message):
+        sitemap_locations(body, 10_000)
+
+
+def test_a_crawl_of_a_sitemap_index_stores_the_story_once(news_site: str, tmp_path: Path) -> None:
+    articles, uris, failures = crawl(tmp_path / "crawl.db", "sitemaps",
+                                     f"{news_site}/sitemap.xml,{news_site}/broken.xml")
+    assert articles == 1
+    assert uris == [f"{news_site}/a.html", f"{news_site}/b.html"]
+    assert failures == sorted([(f"{news_site}/broken.xml", "bad-sitemap"), (f"{news_site}/gone.html", "http-404"),
+                               ("javascript:void(0)", "not-a-web-url")])
