@@ -10,6 +10,7 @@ from spiders.base import XMLRefused
 from spiders.feeds import feed_links
 from tests.spiders.conftest import BOMB, crawl
 
+
 def test_feed_links_of_rss_and_atom() -> None:
     assert feed_links(b"<rss><channel><item><link> https://a.example/1 </link></item></channel></rss>") == [
         "https://a.example/1"]
