@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urljoin
 
 import scrapy
 from lxml import etree
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from sqlalchemy import select
 from twisted.python.failure import Failure
 
+from pipeline.context import RunContext
 from pipeline.items import Document
-from pipeline.storage import utcnow
+from pipeline.storage import Provenance, utcnow
 from pipeline.urls import normalize_url
 from settings.config import Config
 
@@ -52,11 +55,33 @@ def failed(uri: str, reason: str, message: str) -> Document:
 
 
 class NewsSpider(scrapy.Spider):
-    """Base of the web spiders: follows links to pages, yields pages and problems as items."""
+    """Base of the web spiders: follows links to pages, yields pages and problems as items.
+
+    A page whose URL is already stored is not fetched again (counted as
+    ``newsdedup/skipped/already-fetched``) unless the spider gets ``-a refetch=true``.
+    """
+
+    def __init__(self, *args: Any, refetch: str = "false", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refetch = refetch.lower() in ("1", "true", "yes")
 
     @property
     def tracking(self) -> tuple[str, ...]:
         return Config.from_settings(self.settings).tracking_params
+
+    def stored(self, url: str) -> bool:
+        """Whether a page with this URL is already in ``provenance``."""
+        session = RunContext.for_crawler(self.crawler).session
+        with session.no_autoflush:
+            return session.scalar(select(Provenance.id).where(Provenance.uri == url).limit(1)) is not None
+
+    def follow_page(self, link: str, base: str, found_in: str) -> scrapy.Request | Document | None:
+        """A request for a page ``link``; None when it is stored already (and no re-fetch is asked)."""
+        out = self.request(link, base, self.parse_page, found_in)
+        if isinstance(out, scrapy.Request) and not self.refetch and self.stored(out.url):
+            self.crawler.stats.inc_value("newsdedup/skipped/already-fetched")
+            return None
+        return out
 
     def urls_argument(self, value: str | None, flag: str) -> list[str]:
         if not value:

@@ -66,4 +66,6 @@ class FeedsSpider(NewsSpider):
             return
         self.crawler.stats.inc_value("newsdedup/feeds/links", len(links))
         for link in links:
-            yield self.request(link, response.url, self.parse_page, f"the feed {response.url}")
+            out = self.follow_page(link, response.url, f"the feed {response.url}")
+            if out is not None:
+                yield out

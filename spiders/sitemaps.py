@@ -59,6 +59,9 @@ class SitemapsSpider(NewsSpider):
             yield failed(response.url, "bad-sitemap", str(exc))
             return
         self.crawler.stats.inc_value(f"newsdedup/sitemaps/{kind}", len(locs))
-        callback = self.parse_sitemap if kind == "sitemapindex" else self.parse_page
         for loc in locs:
-            yield self.request(loc, response.url, callback, f"the sitemap {response.url}")
+            found_in = f"the sitemap {response.url}"
+            out = (self.request(loc, response.url, self.parse_sitemap, found_in) if kind == "sitemapindex"
+                   else self.follow_page(loc, response.url, found_in))
+            if out is not None:
+                yield out

@@ -47,6 +47,10 @@ def news_site(tmp_path: Path) -> Iterator[str]:
         "<item><link>file:///etc/passwd</link></item></channel></rss>", encoding="utf-8")
     (site / "broken.xml").write_text("<rss><channel><item>", encoding="utf-8")
     (site / "bomb.xml").write_bytes(BOMB)
+    (site / "politik.html").write_text(  # a section page: links to articles, elsewhere, other schemes
+        '<html><body><a href="/a.html#comments">A</a> <a href="b.html?utm_medium=x">B</a> <a href="/gone.html">G</a>'
+        '<a href="http://elsewhere.example/x.html">out</a> <a href="file:///etc/passwd">f</a>'
+        '<a href="mailto:desk@example.org">mail</a></body></html>', encoding="utf-8")
     urlset = ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
               "<url><loc>/a.html</loc></url><url><loc>/b.html?fbclid=1</loc></url>"
               "<url><loc>/gone.html</loc></url><url><loc>javascript:void(0)</loc></url></urlset>")
@@ -63,11 +67,13 @@ def news_site(tmp_path: Path) -> Iterator[str]:
 
 
 
-def crawl(db: Path, spider: str, urls: str) -> tuple[int, list[str], list[tuple[str, str]]]:
-    """Run ``scrapy crawl SPIDER -a SPIDER=URLS`` in its own process (as a scheduled run would);
-    return the number of articles, the stored page URIs and the recorded (uri, reason) failures."""
+def crawl(db: Path, spider: str, urls: str, *args: str) -> tuple[int, list[str], list[tuple[str, str]]]:
+    """Run ``scrapy crawl SPIDER -a SPIDER=URLS [ARGS]`` in its own process (as a scheduled run
+    would); return the number of articles, the stored page URIs and the recorded (uri, reason)
+    failures."""
+    argument = "urls" if spider == "sites" else spider
     run = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"{spider}={urls}",
+        [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"{argument}={urls}", *args,
          "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
         env={**os.environ, "NEWSDEDUP_DB": f"sqlite:///{db}"})

@@ -1,0 +1,74 @@
+"""The ``sites`` spider: start pages, and the pages they link to, up to a depth.
+
+    scrapy crawl sites -a urls=https://example.com/politik/[,URL...] [-a domains=example.com] [-a depth=1]
+
+Start pages are section pages: their links are followed, they are not stored.
+Pages found from them (depth 1 and on) go through the stages, and their links
+are followed while the depth allows. Only links on ``domains`` (default: the
+start pages' hosts, subdomains included) are followed; a link to another scheme
+(``file:``…) is recorded as ``not-a-web-url`` and never followed. A page whose
+text is too thin to be an article (a section page found deeper) is recorded by
+the clean stage as ``no-text``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response
+from scrapy.linkextractors import LinkExtractor
+
+from pipeline.items import Document
+from spiders.base import NewsSpider
+
+
+class SitesSpider(NewsSpider):
+    """Follows links from section pages to articles, within the allowed domains and depth."""
+
+    name = "sites"
+
+    def __init__(self, urls: str | None = None, domains: str | None = None, depth: str = "1",
+                 *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.start_pages = self.urls_argument(urls, "urls")
+        hosts = {(urlsplit(u).hostname or "").removeprefix("www.") for u in self.start_pages} - {""}
+        self.allowed_domains = [d.strip().lower() for d in (domains or "").split(",") if d.strip()] or sorted(hosts)
+        try:
+            self.max_depth = int(depth)
+        except ValueError:
+            raise ValueError(f"-a depth={depth!r}: give a whole number, 0 or more") from None
+        # Domains are checked here, not by the extractor: links to file: and other schemes (no
+        # host) must reach request() to be recorded, and never be followed.
+        self.links = LinkExtractor(deny_extensions=None)
+
+    async def start(self) -> AsyncIterator[Document | scrapy.Request]:
+        for url in self.start_pages:
+            yield self.request(url, url, self.parse_section, "the command line")
+
+    def parse_section(self, response: Response) -> Iterator[Document | scrapy.Request]:
+        """A start page: follow its links, do not store it."""
+        yield from self._follow(response)
+
+    def parse_article(self, response: Response) -> Iterator[Document | scrapy.Request]:
+        yield from self.parse_page(response)
+        yield from self._follow(response)
+
+    def _allowed(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+    def _follow(self, response: Response) -> Iterator[Document | scrapy.Request]:
+        depth = response.meta.get("depth", 0)
+        if depth >= self.max_depth or not hasattr(response, "text"):
+            return
+        for link in self.links.extract_links(response):
+            if urlsplit(link.url).scheme in ("http", "https") and not self._allowed(link.url):
+                continue
+            out = self.request(link.url, response.url, self.parse_article, f"the page {response.url}")
+            if isinstance(out, scrapy.Request) and not self.refetch and self.stored(out.url):
+                self.crawler.stats.inc_value("newsdedup/skipped/already-fetched")
+                continue
+            yield out
