@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -47,6 +47,7 @@ POLITENESS = {  # key in sources.toml -> (Scrapy setting, type)
     "autothrottle_target_concurrency": ("AUTOTHROTTLE_TARGET_CONCURRENCY", float),
     "download_timeout": ("DOWNLOAD_TIMEOUT", int),
     "robotstxt_obey": ("ROBOTSTXT_OBEY", bool),
+    "autothrottle": ("AUTOTHROTTLE_ENABLED", bool),
 }
 _KEYS = {"feeds", "sitemaps", "start_urls", "allowed_domains", "depth", "every", "cron", "refetch", "politeness"}
 
@@ -93,7 +94,14 @@ def load_sources(path: str | Path, tracking: tuple[str, ...] = ()) -> dict[str, 
     return {name: _source(path, name, table, tracking) for name, table in tables.items()}
 
 
-def _source(path: Path, name: str, table: Any, tracking: tuple[str, ...]) -> Source:
+def command_line_source(feeds: Sequence[str], sitemaps: Sequence[str], urls: Sequence[str],
+                        tracking: tuple[str, ...] = ()) -> Source:
+    """A source made of the URLs given on the command line (no schedule), checked as a file's are."""
+    table = {"feeds": list(feeds), "sitemaps": list(sitemaps), "start_urls": list(urls)}
+    return _source(Path("command line"), "command-line", table, tracking, scheduled=False)
+
+
+def _source(path: Path, name: str, table: Any, tracking: tuple[str, ...], scheduled: bool = True) -> Source:
     where = f"{path}: source {name!r}"
     if not _NAME.match(name):
         raise ConfigError(f"{where}: a name is 1-64 characters: lower-case letters, digits, '_', '-', '.'")
@@ -130,7 +138,7 @@ def _source(path: Path, name: str, table: Any, tracking: tuple[str, ...]) -> Sou
     if not isinstance(refetch, bool):
         raise ConfigError(f"{where}: refetch must be true or false")
     every, cron = table.get("every"), table.get("cron")
-    if (every is None) == (cron is None):
+    if scheduled and (every is None) == (cron is None):
         raise ConfigError(f"{where}: give exactly one of every (\"30m\") or cron (\"*/30 * * * *\")")
     try:
         interval = parse_interval(every) if isinstance(every, str) else None

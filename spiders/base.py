@@ -98,6 +98,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_page(self, response: Response) -> Iterator[Document]:
         """A fetched page as a document, if it is a web page."""
+        self.crawler.stats.inc_value("newsdedup/fetched/pages")
         kind = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
         if kind and kind not in PAGE_TYPES:
             yield failed(response.url, "not-html", f"content type {kind!r} is not a web page")
@@ -109,6 +110,7 @@ class NewsSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> Iterator[Document]:
         url = failure.request.url  # type: ignore[attr-defined]
         if failure.check(HttpError):
+            self.crawler.stats.inc_value("newsdedup/fetched/pages")
             status = failure.value.response.status
             yield failed(url, f"http-{status}", f"the server answered {status}")
         else:

@@ -97,3 +97,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     if check and result.returncode != 0:
         raise AssertionError(f"newsdedup {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
     return result
+
+
+# The local news world for crawl tests (served on 127.0.0.1 by the tests themselves).
+from tests.newsworld import news_site  # noqa: E402, F401

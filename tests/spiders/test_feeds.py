@@ -8,7 +8,7 @@ import pytest
 
 from spiders.base import XMLRefused
 from spiders.feeds import feed_links
-from tests.spiders.conftest import BOMB, crawl
+from tests.newsworld import BOMB, crawl
 
 
 def test_feed_links_of_rss_and_atom() -> None:

@@ -1,4 +1,4 @@
-"""The ``sitemaps`` spider against the news world of ``tests/spiders/conftest.py``."""
+"""The ``sitemaps`` spider against the news world of ``tests/newsworld.py``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from spiders.base import XMLRefused
 from spiders.sitemaps import sitemap_locations
-from tests.spiders.conftest import BOMB, crawl
+from tests.newsworld import BOMB, crawl
 
 URLSET = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc> https://a.example/1 </loc>'
           b"<image:image xmlns:image='http://www.google.com/schemas/sitemap-image/1.1'>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.spiders.conftest import crawl
+from tests.newsworld import crawl
 
 
 def test_a_section_page_leads_to_its_articles_and_a_rerun_fetches_nothing_again(news_site: str,

@@ -1,4 +1,5 @@
-"""A small news world served on 127.0.0.1 by the tests themselves, and a crawl helper."""
+"""A small news world served on 127.0.0.1 by the tests themselves (the ``news_site`` fixture,
+registered in ``tests/conftest.py``), and a crawl helper."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SEEDS
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
 
 STORY = (SEEDS / "002_2bb625ef10a0835c.txt").read_text(encoding="utf-8")
 BOMB = b"""<?xml version="1.0"?>
