@@ -160,7 +160,8 @@ def crawl(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, .
     if not chosen:
         raise NewsdedupError(f"nothing to crawl: {sources_file} lists no source, and no --feed, --sitemap or --url")
     totals = [0, 0, 0, 0, 0]
-    for result in crawl_once(chosen, config.db_url):
+    debug = logging.getLogger("newsdedup").isEnabledFor(logging.DEBUG)  # -vv
+    for result in crawl_once(chosen, config.db_url, log_level="INFO" if debug else "WARNING"):
         click.echo(result.line())
         for i, n in enumerate((result.fetched, result.new_articles, result.duplicates, result.skipped,
                                result.failures)):

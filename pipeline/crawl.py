@@ -62,25 +62,26 @@ def spider_commands(source: Source) -> list[tuple[str, list[str]]]:
     return commands
 
 
-def crawl_once(sources: Sequence[Source], db_url: str, *, env: Mapping[str, str] | None = None,
-               timeout: float | None = None) -> list[CrawlResult]:
+def crawl_once(sources: Sequence[Source], db_url: str, *, log_level: str = "WARNING",
+               env: Mapping[str, str] | None = None, timeout: float | None = None) -> list[CrawlResult]:
     """Run every spider each source needs, one process at a time; return what each did.
 
-    A spider process that fails to start or exits non-zero is reported with its last
-    lines of output as a :class:`NewsdedupError`, after the runs before it are kept."""
+    The spiders' log (at ``log_level``: failures are warnings) goes to this process'
+    stderr as it comes. A spider process that exits non-zero stops the crawl with a
+    :class:`NewsdedupError`; the runs before it, and what it stored, are kept."""
     environment = {**os.environ, **(env or {}), "NEWSDEDUP_DB": db_url, "SCRAPY_SETTINGS_MODULE": "settings"}
     results = []
     for source in sources:
         for spider, argv in spider_commands(source):
             before = _last_run_id(db_url)
             try:
-                done = subprocess.run(argv, env=environment, capture_output=True, text=True, timeout=timeout)
+                done = subprocess.run([*argv, "-s", f"LOG_LEVEL={log_level}"], env=environment, timeout=timeout)
             except subprocess.TimeoutExpired:
                 raise NewsdedupError(f"crawl of {source.name} ({spider}) took longer than {timeout} s; "
                                      "stopped (what it stored is kept)") from None
             if done.returncode != 0:
-                tail = "\n".join(done.stderr.strip().splitlines()[-5:])
-                raise NewsdedupError(f"crawl of {source.name} ({spider}) failed (exit {done.returncode}):\n{tail}")
+                raise NewsdedupError(f"crawl of {source.name} ({spider}) failed (exit {done.returncode}); "
+                                     "see its log above")
             results.append(_result(db_url, before, source.name, spider))
     return results
 
