@@ -8,7 +8,8 @@ a local ingest does, and goes on.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin
 
@@ -65,7 +66,7 @@ class NewsSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.refetch = refetch.lower() in ("1", "true", "yes")
 
-    @property
+    @cached_property
     def tracking(self) -> tuple[str, ...]:
         return Config.from_settings(self.settings).tracking_params
 
@@ -75,9 +76,11 @@ class NewsSpider(scrapy.Spider):
         with session.no_autoflush:
             return session.scalar(select(Provenance.id).where(Provenance.uri == url).limit(1)) is not None
 
-    def follow_page(self, link: str, base: str, found_in: str) -> scrapy.Request | Document | None:
-        """A request for a page ``link``; None when it is stored already (and no re-fetch is asked)."""
-        out = self.request(link, base, self.parse_page, found_in)
+    def follow_page(self, link: str, base: str, found_in: str,
+                    callback: Callable[[Response], Any] | None = None) -> scrapy.Request | Document | None:
+        """A request for a page ``link`` (to ``callback``, by default :meth:`parse_page`); None
+        when it is stored already and no re-fetch is asked."""
+        out = self.request(link, base, callback or self.parse_page, found_in)
         if isinstance(out, scrapy.Request) and not self.refetch and self.stored(out.url):
             self.crawler.stats.inc_value("newsdedup/skipped/already-fetched")
             return None
@@ -104,7 +107,8 @@ class NewsSpider(scrapy.Spider):
             yield failed(response.url, "not-html", f"content type {kind!r} is not a web page")
             return
         body = response.body
-        yield Document(uri=response.url, raw=body, fetched_at=utcnow(), size=len(body),
+        uri = normalize_url(response.url, self.tracking) or response.url  # after redirects too
+        yield Document(uri=uri, raw=body, fetched_at=utcnow(), size=len(body),
                        sha256=hashlib.sha256(body).hexdigest())
 
     def on_error(self, failure: Failure) -> Iterator[Document]:

@@ -67,8 +67,6 @@ class SitesSpider(NewsSpider):
         for link in self.links.extract_links(response):
             if urlsplit(link.url).scheme in ("http", "https") and not self._allowed(link.url):
                 continue
-            out = self.request(link.url, response.url, self.parse_article, f"the page {response.url}")
-            if isinstance(out, scrapy.Request) and not self.refetch and self.stored(out.url):
-                self.crawler.stats.inc_value("newsdedup/skipped/already-fetched")
-                continue
-            yield out
+            out = self.follow_page(link.url, response.url, f"the page {response.url}", self.parse_article)
+            if out is not None:
+                yield out
