@@ -2,7 +2,8 @@
 
 Every problem becomes a :class:`Document` with an ``error`` (reason, message); the
 decode stage then records it in ``failures``, so a crawl reports bad input the way
-a local ingest does, and goes on.
+a local ingest does, and goes on. A redirect loop, which Scrapy's scheduler drops
+silently, is recorded directly (``redirect-loop``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from urllib.parse import urljoin
 
 import scrapy
 from lxml import etree
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from sqlalchemy import select
@@ -66,6 +69,21 @@ class NewsSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.refetch = refetch.lower() in ("1", "true", "yes")
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
+        return spider
+
+    def on_request_dropped(self, request: scrapy.Request, **_: Any) -> None:
+        """A redirect back to a URL of its own redirect chain is a loop: the scheduler drops it
+        silently (as a duplicate), so it is recorded here (``redirect-loop``). A redirect to a
+        page another link already led to is just a duplicate."""
+        chain = request.meta.get("redirect_urls") or []
+        if request.url in chain:
+            RunContext.for_crawler(self.crawler).record_failure(
+                Document(uri=chain[0]), "download", "redirect-loop",
+                f"redirected back to {request.url} (after {' -> '.join(chain)}); not followed")
     @cached_property
     def tracking(self) -> tuple[str, ...]:
         return Config.from_settings(self.settings).tracking_params

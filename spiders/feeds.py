@@ -4,8 +4,9 @@
 
 Feeds are parsed by :func:`spiders.base.safe_xml` (no entities, DTDs or network).
 Problems are recorded with their reason (see :mod:`spiders.base`): ``bad-feed``,
-``not-a-web-url``, ``not-html``, ``http-<status>``, ``download-error`` (timeouts,
-refused connections, ``DOWNLOAD_MAXSIZE`` exceeded, redirect loops).
+``not-a-web-url``, ``not-html``, ``http-<status>``, ``redirect-loop``,
+``download-error`` (timeouts, refused connections, ``DOWNLOAD_MAXSIZE`` exceeded,
+too many redirects).
 """
 
 from __future__ import annotations

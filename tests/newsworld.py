@@ -60,13 +60,30 @@ def news_site(tmp_path: Path) -> Iterator[str]:
     (site / "sitemap.xml").write_text(
         '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
         "<sitemap><loc>/pages.xml.gz</loc></sitemap></sitemapindex>", encoding="utf-8")
-    handler = partial(SimpleHTTPRequestHandler, directory=str(site))
+    (site / "huge.html").write_text("<html><body>" + "<p>Zeile mit Text.</p>" * 20_000 + "</body></html>",
+                                    encoding="utf-8")  # about 420 kB: over the tests' DOWNLOAD_MAXSIZE
+    (site / "trouble.xml").write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><item><link>/loop</link></item>'
+        "<item><link>/huge.html</link></item></channel></rss>", encoding="utf-8")
+    handler = partial(_Handler, directory=str(site))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
 
 
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    """Static files, plus /loop: a redirect to itself."""
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server interface
+        if self.path.startswith("/loop"):
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.end_headers()
+            return
+        super().do_GET()
 
 
 def crawl(db: Path, spider: str, urls: str, *args: str) -> tuple[int, list[str], list[tuple[str, str]]]:
@@ -76,7 +93,7 @@ def crawl(db: Path, spider: str, urls: str, *args: str) -> tuple[int, list[str],
     argument = "urls" if spider == "sites" else spider
     run = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"{argument}={urls}", *args,
-         "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"],
+         "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_MAXSIZE=200000"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
         env={**os.environ, "NEWSDEDUP_DB": f"sqlite:///{db}"})
     assert run.returncode == 0, run.stderr

@@ -39,3 +39,11 @@ def test_a_crawl_of_a_feed_stores_the_story_once_and_records_every_problem(news_
         (f"{news_site}/doc.pdf", "not-html"), (f"{news_site}/gone.html", "http-404"),
         ("file:///etc/passwd", "not-a-web-url"),
     ])
+
+
+def test_a_redirect_loop_and_a_huge_page_are_recorded_and_the_crawl_goes_on(news_site: str,
+                                                                            tmp_path: Path) -> None:
+    articles, uris, failures = crawl(tmp_path / "crawl.db", "feeds", f"{news_site}/trouble.xml,{news_site}/feed.xml")
+    assert articles == 1 and len(uris) == 2  # the good feed's story, after the trouble
+    assert (f"{news_site}/loop", "redirect-loop") in failures
+    assert (f"{news_site}/huge.html", "download-error") in failures
