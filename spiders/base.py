@@ -9,7 +9,7 @@ silently, is recorded directly (``redirect-loop``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin
@@ -61,6 +61,8 @@ def failed(uri: str, reason: str, message: str) -> Document:
 class NewsSpider(scrapy.Spider):
     """Base of the web spiders: follows links to pages, yields pages and problems as items.
 
+    A subclass sets ``entry_urls`` (its feeds, sitemaps or section pages, from its ``-a``
+    argument, read by :meth:`urls_argument`) and implements :meth:`parse_entry` for them.
     A page whose URL is already stored is not fetched again (counted as
     ``newsdedup/skipped/already-fetched``) unless the spider gets ``-a refetch=true``.
     """
@@ -103,6 +105,15 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsdedup/skipped/already-fetched")
             return None
         return out
+
+    entry_urls: list[str]
+
+    async def start(self) -> AsyncIterator[Document | scrapy.Request]:
+        for url in self.entry_urls:
+            yield self.request(url, url, self.parse_entry, "the command line")
+
+    def parse_entry(self, response: Response) -> Iterator[Document | scrapy.Request]:
+        raise NotImplementedError
 
     def urls_argument(self, value: str | None, flag: str) -> list[str]:
         if not value:

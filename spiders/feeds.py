@@ -11,7 +11,7 @@ too many redirects).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import scrapy
@@ -53,13 +53,10 @@ class FeedsSpider(NewsSpider):
 
     def __init__(self, feeds: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.feed_urls = self.urls_argument(feeds, "feeds")
+        self.entry_urls = self.urls_argument(feeds, "feeds")
 
-    async def start(self) -> AsyncIterator[Document | scrapy.Request]:
-        for url in self.feed_urls:
-            yield self.request(url, url, self.parse_feed, "the command line")
-
-    def parse_feed(self, response: Response) -> Iterator[Document | scrapy.Request]:
+    def parse_entry(self, response: Response) -> Iterator[Document | scrapy.Request]:
+        """A feed: follow its item links."""
         try:
             links = feed_links(response.body)
         except XMLRefused as exc:

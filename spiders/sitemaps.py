@@ -9,7 +9,7 @@ are recorded with their reason: ``bad-sitemap`` and those of :mod:`spiders.base`
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import scrapy
@@ -46,13 +46,10 @@ class SitemapsSpider(NewsSpider):
 
     def __init__(self, sitemaps: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sitemap_urls = self.urls_argument(sitemaps, "sitemaps")
+        self.entry_urls = self.urls_argument(sitemaps, "sitemaps")
 
-    async def start(self) -> AsyncIterator[Document | scrapy.Request]:
-        for url in self.sitemap_urls:
-            yield self.request(url, url, self.parse_sitemap, "the command line")
-
-    def parse_sitemap(self, response: Response) -> Iterator[Document | scrapy.Request]:
+    def parse_entry(self, response: Response) -> Iterator[Document | scrapy.Request]:
+        """A sitemap: follow its pages, or, for an index, its sitemaps."""
         try:
             kind, locs = sitemap_locations(response.body, self.settings.getint("DOWNLOAD_MAXSIZE"))
         except XMLRefused as exc:
@@ -61,7 +58,7 @@ class SitemapsSpider(NewsSpider):
         self.crawler.stats.inc_value(f"newsdedup/sitemaps/{kind}", len(locs))
         for loc in locs:
             found_in = f"the sitemap {response.url}"
-            out = (self.request(loc, response.url, self.parse_sitemap, found_in) if kind == "sitemapindex"
+            out = (self.request(loc, response.url, self.parse_entry, found_in) if kind == "sitemapindex"
                    else self.follow_page(loc, response.url, found_in))
             if out is not None:
                 yield out

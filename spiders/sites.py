@@ -13,7 +13,7 @@ the clean stage as ``no-text``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,8 +33,8 @@ class SitesSpider(NewsSpider):
     def __init__(self, urls: str | None = None, domains: str | None = None, depth: str = "1",
                  *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.start_pages = self.urls_argument(urls, "urls")
-        hosts = {(urlsplit(u).hostname or "").removeprefix("www.") for u in self.start_pages} - {""}
+        self.entry_urls = self.urls_argument(urls, "urls")
+        hosts = {(urlsplit(u).hostname or "").removeprefix("www.") for u in self.entry_urls} - {""}
         self.allowed_domains = [d.strip().lower() for d in (domains or "").split(",") if d.strip()] or sorted(hosts)
         try:
             self.max_depth = int(depth)
@@ -44,11 +44,7 @@ class SitesSpider(NewsSpider):
         # host) must reach request() to be recorded, and never be followed.
         self.links = LinkExtractor(deny_extensions=None)
 
-    async def start(self) -> AsyncIterator[Document | scrapy.Request]:
-        for url in self.start_pages:
-            yield self.request(url, url, self.parse_section, "the command line")
-
-    def parse_section(self, response: Response) -> Iterator[Document | scrapy.Request]:
+    def parse_entry(self, response: Response) -> Iterator[Document | scrapy.Request]:
         """A start page: follow its links, do not store it."""
         yield from self._follow(response)
 
