@@ -82,7 +82,7 @@ def main(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     logging.basicConfig(level=level, format="%(levelname)s %(message)s", stream=sys.stderr)
     if verbose < 2:
-        for noisy in ("scrapy", "trafilatura", "htmldate", "py.warnings"):
+        for noisy in ("scrapy", "trafilatura", "htmldate", "py.warnings", "apscheduler"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -118,14 +118,60 @@ def ingest(paths: tuple[str, ...], db_url: str | None, progress: bool | None, wo
         sys.exit(EXIT_INTERRUPTED)
 
 
+def source_options(func: F) -> F:
+    """The options that name what to crawl, shared by ``crawl`` and ``schedule add``."""
+    for option in reversed([
+        click.option("--feed", "feeds", multiple=True, metavar="URL", help="An RSS or Atom feed (repeatable)."),
+        click.option("--sitemap", "sitemaps", multiple=True, metavar="URL",
+                     help="An XML or news sitemap, or a sitemap index (repeatable)."),
+        click.option("--url", "urls", multiple=True, metavar="URL",
+                     help="A section page whose article links are followed, depth 1 (repeatable)."),
+        click.option("--sources", "sources_file", default="sources.toml", show_default=True, metavar="FILE",
+                     help="The sources file that NAMES are looked up in."),
+    ]):
+        func = option(func)
+    return func
+
+
+def _chosen_sources(names: tuple[str, ...], sources_file: str, tracking: tuple[str, ...]) -> list[Any]:
+    """The named sources of the file (all of them when no name is given)."""
+    from pipeline.sources import load_sources
+
+    known = load_sources(sources_file, tracking)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise NewsdedupError(f"no source named {', '.join(unknown)} in {sources_file} "
+                             f"(it has: {', '.join(sorted(known)) or 'none'})")
+    return [known[n] for n in names] if names else list(known.values())
+
+
+def _on_stop_signals(stop: Callable[[bool], None]) -> None:
+    """SIGINT (Ctrl-C) and SIGTERM call ``stop(False)`` (finish or stop gracefully), a second
+    one ``stop(True)`` (abandon the run in flight now)."""
+    import signal
+
+    received = []
+
+    def handler(signum: int, _frame: Any) -> None:
+        received.append(signum)
+        force = len(received) > 1
+        click.echo(f"{signal.Signals(signum).name}: " + (
+            "abandoning the run in flight" if force else
+            "stopping after the requests under way (again to abandon them)"), err=True)
+        stop(force)
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _log_level() -> str:
+    """The spiders' log level: warnings (each failure), INFO with -vv."""
+    return "INFO" if logging.getLogger("newsdedup").isEnabledFor(logging.DEBUG) else "WARNING"
+
+
 @main.command()
 @click.argument("names", nargs=-1)
-@click.option("--feed", "feeds", multiple=True, metavar="URL", help="An RSS or Atom feed (repeatable).")
-@click.option("--sitemap", "sitemaps", multiple=True, metavar="URL", help="An XML or news sitemap (repeatable).")
-@click.option("--url", "urls", multiple=True, metavar="URL",
-              help="A section page whose article links are followed, depth 1 (repeatable).")
-@click.option("--sources", "sources_file", default="sources.toml", show_default=True, metavar="FILE",
-              help="The sources file that NAMES are looked up in.")
+@source_options
 @db_option
 @fatal_errors
 def crawl(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ...], urls: tuple[str, ...],
@@ -141,33 +187,187 @@ def crawl(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, .
 
     Each spider runs in its own process, politely (robots.txt, AutoThrottle,
     per-domain limits; see settings/__init__.py). Failures are recorded in the
-    `failures` table with their reason, and the crawl goes on.
+    `failures` table with their reason, and the crawl goes on. Ctrl-C stops
+    after the requests under way (what was fetched is stored); a second Ctrl-C
+    abandons them. Exit status: 0, 2 on a fatal error, 130 when interrupted.
     """
-    from pipeline.crawl import crawl_once
-    from pipeline.sources import command_line_source, load_sources
+    from pipeline.crawl import CrawlRunner
+    from pipeline.sources import command_line_source
 
     config = _config(db_url)
     chosen = []
     if names or not (feeds or sitemaps or urls):
-        known = load_sources(sources_file, config.tracking_params)
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            raise NewsdedupError(f"no source named {', '.join(unknown)} in {sources_file} "
-                                 f"(it has: {', '.join(sorted(known)) or 'none'})")
-        chosen = [known[n] for n in names] if names else list(known.values())
+        chosen = _chosen_sources(names, sources_file, config.tracking_params)
     if feeds or sitemaps or urls:
         chosen.append(command_line_source(feeds, sitemaps, urls, config.tracking_params))
     if not chosen:
         raise NewsdedupError(f"nothing to crawl: {sources_file} lists no source, and no --feed, --sitemap or --url")
     totals = [0, 0, 0, 0, 0]
-    debug = logging.getLogger("newsdedup").isEnabledFor(logging.DEBUG)  # -vv
-    for result in crawl_once(chosen, config.db_url, log_level="INFO" if debug else "WARNING"):
-        click.echo(result.line())
-        for i, n in enumerate((result.fetched, result.new_articles, result.duplicates, result.skipped,
-                               result.failures)):
-            totals[i] += n
-    click.echo("crawl done: {} pages fetched, {} new articles, {} duplicates, {} skipped as seen, "
-               "{} failures".format(*totals))
+    db = Database(config.db_url)
+    try:
+        runner = CrawlRunner(db, trigger="crawl", log_level=_log_level())
+        _on_stop_signals(lambda force: runner.stop(force=force))
+        for source in chosen:
+            for result in runner.run(source):
+                click.echo(result.line())
+                for i, n in enumerate((result.fetched, result.new_articles, result.duplicates, result.skipped,
+                                       result.failures)):
+                    totals[i] += n
+    finally:
+        db.dispose()
+    click.echo("crawl {}: {} pages fetched, {} new articles, {} duplicates, {} skipped as seen, "
+               "{} failures".format("interrupted" if runner.stopping else "done", *totals))
+    if runner.stopping:
+        sys.exit(EXIT_INTERRUPTED)
+
+
+@main.group()
+def schedule() -> None:
+    """List, add and remove the sources' schedules (run by `newsdedup scheduler`).
+
+    \b
+      newsdedup schedule add harbour-news --sources sources.toml
+      newsdedup schedule add wire --feed https://example.com/rss.xml --every 30m
+      newsdedup schedule list
+      newsdedup schedule remove wire
+
+    Schedules are stored in the database (table `schedules`), so they survive
+    restarts; a running scheduler picks up changes within
+    NEWSDEDUP_SCHEDULER_POLL_SECONDS.
+    """
+
+
+@schedule.command("add")
+@click.argument("names", nargs=-1)
+@source_options
+@click.option("--every", metavar="INTERVAL", help="Run at this interval: 90s, 30m, 6h, 1d (first run at once).")
+@click.option("--cron", metavar="EXPR", help='Run at these times: a crontab line, e.g. "*/30 * * * *".')
+@click.option("--domain", "domains", multiple=True, metavar="HOST",
+              help="With --url: a domain whose links are followed (repeatable; default: the URLs' hosts).")
+@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True,
+              help="With --url: how many links deep to follow.")
+@click.option("--refetch", is_flag=True, help="Fetch stored pages again (conditional requests).")
+@db_option
+@fatal_errors
+def schedule_add(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ...], urls: tuple[str, ...],
+                 sources_file: str, every: str | None, cron: str | None, domains: tuple[str, ...], depth: int,
+                 refetch: bool, db_url: str | None) -> None:
+    """Schedule sources: NAME from the sources file with its own schedule (every
+    source of the file when no NAME is given), or one new source NAME made of
+    --feed/--sitemap/--url options. --every or --cron sets (or overrides) the
+    schedule. A schedule of that name is replaced.
+    """
+    import dataclasses
+
+    from pipeline.scheduler import Schedules, describe
+    from pipeline.sources import command_line_source
+
+    config = _config(db_url)
+    if every and cron:
+        raise NewsdedupError("give --every or --cron, not both")
+    if feeds or sitemaps or urls:
+        if len(names) != 1:
+            raise NewsdedupError("with --feed, --sitemap or --url, give exactly one NAME for the new source")
+        if not (every or cron):
+            raise NewsdedupError("a new source needs a schedule: --every 30m or --cron \"*/30 * * * *\"")
+        chosen = [command_line_source(feeds, sitemaps, urls, config.tracking_params, name=names[0], every=every,
+                                      cron=cron, domains=domains, depth=depth, refetch=refetch)]
+    else:
+        chosen = _chosen_sources(names, sources_file, config.tracking_params)
+        if not chosen:
+            raise NewsdedupError(f"nothing to schedule: {sources_file} lists no source")
+        if every or cron:  # checked as a file's schedule is
+            chosen = [dataclasses.replace(s, every=w.every, cron=w.cron) for s in chosen
+                      for w in [command_line_source(s.feeds, s.sitemaps, s.start_urls, name=s.name,
+                                                    every=every, cron=cron)]]
+    db = Database(config.db_url)
+    try:
+        with Schedules(db, config.schedule) as schedules:
+            for source in chosen:
+                replaced = schedules.add(source)
+                click.echo(f"{'replaced' if replaced else 'added'} {source.name}: {describe(source)}")
+    finally:
+        db.dispose()
+
+
+@schedule.command("remove")
+@click.argument("names", nargs=-1, required=True)
+@db_option
+@fatal_errors
+def schedule_remove(names: tuple[str, ...], db_url: str | None) -> None:
+    """Remove schedules by name. What their runs stored is kept."""
+    from pipeline.scheduler import Schedules
+
+    config = _config(db_url)
+    db = Database(config.db_url)
+    try:
+        with Schedules(db, config.schedule) as schedules:
+            for name in names:
+                schedules.remove(name)
+                click.echo(f"removed {name}")
+    finally:
+        db.dispose()
+
+
+@schedule.command("list")
+@db_option
+@json_option
+@fatal_errors
+def schedule_list(db_url: str | None, as_json: bool) -> None:
+    """The schedules: source, when, next run, and the last run's outcome."""
+    from pipeline.scheduler import Schedules
+
+    config = _config(db_url)
+    db = Database(config.db_url)
+    try:
+        with Schedules(db, config.schedule) as schedules:
+            found = schedules.list()
+    finally:
+        db.dispose()
+    rows = [{
+        "name": s.source.name, "when": s.when, "next_run": s.next_run.isoformat() if s.next_run else None,
+        "feeds": list(s.source.feeds), "sitemaps": list(s.source.sitemaps), "start_urls": list(s.source.start_urls),
+        "last_run": None if s.last_run is None else {
+            "id": s.last_run.id, "kind": s.last_run.kind, "status": s.last_run.status,
+            "started_at": s.last_run.started_at.isoformat(), "new_articles": s.last_run.new_articles,
+            "failures": s.last_run.failures},
+    } for s in found]
+    if as_json:
+        _echo_json(rows)
+        return
+    if not rows:
+        click.echo("no schedules (add one with `newsdedup schedule add`)")
+    for r in rows:
+        urls = len(r["feeds"]) + len(r["sitemaps"]) + len(r["start_urls"])
+        last = r["last_run"]
+        click.echo(f"{r['name']:<20} {r['when']:<22} next {r['next_run'] or 'paused'} · {urls} URL(s) · last run: "
+                   + ("none" if last is None else
+                      f"{last['status']} at {last['started_at']}, {last['new_articles']} new, "
+                      f"{last['failures']} failures"))
+
+
+@main.command()
+@db_option
+@fatal_errors
+def scheduler(db_url: str | None) -> None:
+    """Run the stored schedules until stopped (the long-running process).
+
+    Each run of a source starts one spider process per kind of URL, like
+    `newsdedup crawl`; runs never overlap, and each is recorded in the `runs`
+    table and logged. Schedules live in the database, so a restart keeps them;
+    runs missed while the scheduler was down run once when it comes back (within
+    NEWSDEDUP_MISFIRE_GRACE_SECONDS). Run one scheduler per database.
+
+    SIGTERM or Ctrl-C stops it: the run in flight finishes the requests under
+    way and commits (killed after NEWSDEDUP_STOP_TIMEOUT_SECONDS); a second
+    signal abandons it at once. If the scheduler is killed, its spider dies
+    with it; nothing half-written is kept, and a restart resumes the schedule.
+    """
+    from pipeline.scheduler import SchedulerService
+
+    service = SchedulerService(_config(db_url), log_level=_log_level())
+    _on_stop_signals(lambda force: service.stop(force=force))
+    service.serve()
 
 
 @main.command()

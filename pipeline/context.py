@@ -82,9 +82,13 @@ class RunContext:
         """The context of this crawl, made on first use and closed with the spider."""
         ctx = cls._by_crawler.get(crawler)
         if ctx is None:
+            from pipeline.crawl import run_labels
+
             spider_name = getattr(crawler.spidercls, "name", "crawl")
+            labels = run_labels(crawler.settings.get("NEWSDEDUP_SOURCE") or "-",
+                                crawler.settings.get("NEWSDEDUP_TRIGGER") or "scrapy")
             ctx = cls(Config.from_settings(crawler.settings), _LazyStats(crawler),
-                      kind=f"crawl:{spider_name}")
+                      kind=f"crawl:{spider_name}", args=labels)
             crawler.signals.connect(ctx._on_item_dropped, signal=signals.item_dropped)
             crawler.signals.connect(ctx._on_item_error, signal=signals.item_error)
             crawler.signals.connect(ctx._on_spider_closed, signal=signals.spider_closed)

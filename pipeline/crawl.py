@@ -1,28 +1,47 @@
-"""One crawl, now: feeds, sitemaps and sites through the spiders, one process per spider run.
+"""Spider runs, one process each: start them, stop them, and read back what they did.
 
 Scrapy's reactor cannot be restarted inside a process, and a long-lived crawler
-process grows over days; so every spider run is a fresh ``python -m scrapy crawl``
-(the design the scheduler will reuse). Each run records itself in the ``runs``
-table; :func:`crawl_once` reads those rows back for the summary.
+process grows over days; so every spider run is a fresh ``python -m scrapy crawl``,
+for ``newsdedup crawl`` and for the scheduler alike. Each run records itself in the
+``runs`` table (with its source, trigger, host and pid); :class:`CrawlRunner` reads
+that row back for the summary.
+
+Stopping: :meth:`CrawlRunner.stop` sends the spider in flight SIGTERM (Scrapy's
+graceful stop: the requests under way finish, the stages commit, the run is marked
+``interrupted``), or SIGKILL when forced (the uncommitted batch is rolled back; the
+run is marked ``abandoned`` by the next crawl on this host). A spider process also
+dies when its parent does (:class:`DieWithParent`, Linux), so killing the scheduler
+never leaves a crawl behind that could race the next one.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import logging
 import os
+import signal
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from sqlalchemy import func, select
 
 from pipeline.errors import NewsdedupError
 from pipeline.sources import Source
-from pipeline.storage import Database, Run
+from pipeline.storage import Database, Run, utcnow
+
+logger = logging.getLogger("newsdedup")
 
 # spider name -> (its URL argument, the Source field that lists its URLs)
 SPIDERS = {"feeds": ("feeds", "feeds"), "sitemaps": ("sitemaps", "sitemaps"), "sites": ("urls", "start_urls")}
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -37,6 +56,7 @@ class CrawlResult:
     duplicates: int
     skipped: int
     failures: int
+    run_id: int | None = None
 
     def line(self) -> str:
         return (f"{self.source} ({self.spider}): {self.status}; {self.fetched} pages fetched, "
@@ -62,49 +82,140 @@ def spider_commands(source: Source) -> list[tuple[str, list[str]]]:
     return commands
 
 
-def crawl_once(sources: Sequence[Source], db_url: str, *, log_level: str = "WARNING",
-               env: Mapping[str, str] | None = None, timeout: float | None = None) -> list[CrawlResult]:
-    """Run every spider each source needs, one process at a time; return what each did.
+def run_labels(source: str, trigger: str) -> list[str]:
+    """What a spider run stores in ``runs.args``: its source and trigger, and where it runs
+    (so a run left ``running`` by a killed process can be told from one still under way)."""
+    return [f"source={source}", f"trigger={trigger}", f"host={socket.gethostname()}", f"pid={os.getpid()}"]
 
-    The spiders' log (at ``log_level``: failures are warnings) goes to this process'
-    stderr as it comes. A spider process that exits non-zero stops the crawl with a
-    :class:`NewsdedupError`; the runs before it, and what it stored, are kept."""
-    environment = {**os.environ, **(env or {}), "NEWSDEDUP_DB": db_url, "SCRAPY_SETTINGS_MODULE": "settings"}
-    results = []
-    for source in sources:
+
+def abandon_dead_runs(db: Database) -> int:
+    """Mark ``abandoned`` the crawl runs of this host left ``running`` by a process that is
+    gone (killed); return how many."""
+    host = f"host={socket.gethostname()}"
+    count = 0
+    with db.session() as s:
+        for run in s.scalars(select(Run).where(Run.status == "running", Run.kind.startswith("crawl:"))):
+            labels = run.args or []
+            pid = next((int(a[4:]) for a in labels if a.startswith("pid=") and a[4:].isdigit()), None)
+            if host in labels and pid is not None and not _alive(pid):
+                run.status, run.finished_at = "abandoned", utcnow()
+                count += 1
+        s.commit()
+    return count
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class CrawlRunner:
+    """Runs sources' spiders one process at a time, on one database; thread-safe :meth:`stop`."""
+
+    def __init__(self, db: Database, *, trigger: str = "manual", log_level: str = "WARNING",
+                 env: Mapping[str, str] | None = None, timeout: float | None = None) -> None:
+        self.db = db
+        self.trigger = trigger
+        self.log_level = log_level
+        self.timeout = timeout
+        self.env = {**os.environ, **(env or {}), "NEWSDEDUP_DB": db.url, "SCRAPY_SETTINGS_MODULE": "settings"}
+        self._lock = threading.Lock()
+        self._child: subprocess.Popen[bytes] | None = None
+        self.stopping = False
+
+    def run(self, source: Source) -> list[CrawlResult]:
+        """Every spider the source needs, one after the other; what each did. A spider process
+        that fails (exit status not 0, unless it was stopped) raises :class:`NewsdedupError`;
+        the runs before it, and what it stored, are kept."""
+        results = []
         for spider, argv in spider_commands(source):
-            before = _last_run_id(db_url)
+            if self.stopping:
+                break
+            before = self._last_run_id()
+            argv = [*argv, "-s", f"LOG_LEVEL={self.log_level}", "-s", f"NEWSDEDUP_SOURCE={source.name}",
+                    "-s", f"NEWSDEDUP_TRIGGER={self.trigger}", "-s", f"NEWSDEDUP_PARENT_PID={os.getpid()}"]
+            with self._lock:
+                if self.stopping:
+                    break
+                # its own session: a Ctrl-C in the terminal reaches this process only, which
+                # then stops the spider once, gracefully (two signals would force Scrapy)
+                self._child = subprocess.Popen(argv, env=self.env, start_new_session=True)
             try:
-                done = subprocess.run([*argv, "-s", f"LOG_LEVEL={log_level}"], env=environment, timeout=timeout)
+                code = self._child.wait(self.timeout)
             except subprocess.TimeoutExpired:
-                raise NewsdedupError(f"crawl of {source.name} ({spider}) took longer than {timeout} s; "
+                self._child.kill()
+                self._child.wait()
+                raise NewsdedupError(f"crawl of {source.name} ({spider}) took longer than {self.timeout} s; "
                                      "stopped (what it stored is kept)") from None
-            if done.returncode != 0:
-                raise NewsdedupError(f"crawl of {source.name} ({spider}) failed (exit {done.returncode}); "
-                                     "see its log above")
-            results.append(_result(db_url, before, source.name, spider))
-    return results
+            finally:
+                with self._lock:
+                    self._child = None
+            if code != 0 and not self.stopping:
+                raise NewsdedupError(f"crawl of {source.name} ({spider}) failed (exit {code}); see its log above")
+            if code != 0:
+                abandon_dead_runs(self.db)
+            results.append(self._result(before, source.name, spider))
+        return results
 
+    def stop(self, force: bool = False) -> None:
+        """Run no further spider; ask the one in flight to stop (SIGTERM), or kill it (``force``)."""
+        with self._lock:
+            self.stopping = True
+            if self._child is not None and self._child.poll() is None:
+                self._child.send_signal(signal.SIGKILL if force else signal.SIGTERM)
 
-def _last_run_id(db_url: str) -> int:
-    db = Database(db_url)
-    try:
-        with db.session() as s:
+    def _last_run_id(self) -> int:
+        with self.db.session() as s:
             return s.scalar(select(func.max(Run.id))) or 0
-    finally:
-        db.dispose()
 
-
-def _result(db_url: str, after: int, source: str, spider: str) -> CrawlResult:
-    db = Database(db_url)
-    try:
-        with db.session() as s:
+    def _result(self, after: int, source: str, spider: str) -> CrawlResult:
+        with self.db.session() as s:
             run = s.scalars(select(Run).where(Run.id > after, Run.kind == f"crawl:{spider}")
                             .order_by(Run.id.desc()).limit(1)).first()
             if run is None:
                 return CrawlResult(source, spider, "no-run", 0, 0, 0, 0, 0)
             stats: dict[str, Any] = run.stats or {}
             return CrawlResult(source, spider, run.status, int(stats.get("newsdedup/fetched/pages", 0)),
-                               run.new_articles, run.duplicates, run.skipped, run.failures)
+                               run.new_articles, run.duplicates, run.skipped, run.failures, run.id)
+
+
+def crawl_once(sources: Sequence[Source], db_url: str, *, log_level: str = "WARNING",
+               env: Mapping[str, str] | None = None, timeout: float | None = None) -> list[CrawlResult]:
+    """Run every spider each source needs, one process at a time; return what each did.
+
+    The spiders' log (at ``log_level``: failures are warnings) goes to this process'
+    stderr as it comes."""
+    db = Database(db_url)
+    try:
+        runner = CrawlRunner(db, log_level=log_level, env=env, timeout=timeout)
+        return [result for source in sources for result in runner.run(source)]
     finally:
         db.dispose()
+
+
+class DieWithParent:
+    """Scrapy extension (on in ``settings.EXTENSIONS``): a spider process started with
+    ``NEWSDEDUP_PARENT_PID`` is killed by the kernel when that parent dies (Linux
+    ``PR_SET_PDEATHSIG``). Its uncommitted batch is rolled back, nothing half-written is
+    kept, and the next scheduled run fetches what it had not stored. Elsewhere, and for a
+    plain ``scrapy crawl``, it does nothing."""
+
+    def __init__(self, parent: int) -> None:
+        self.parent = parent
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DieWithParent:
+        parent = crawler.settings.getint("NEWSDEDUP_PARENT_PID")
+        if not parent or not sys.platform.startswith("linux"):
+            raise NotConfigured
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+            raise NotConfigured
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os.kill(os.getpid(), signal.SIGKILL)
+        return cls(parent)

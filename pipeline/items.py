@@ -33,6 +33,13 @@ class Document:
     sha256: str | None = None
     # A read error found by the source (missing, unreadable, too large): (reason, message).
     error: tuple[str, str] | None = None
+    # crawled pages only (stored in ``fetches``): the HTTP status, the URL the page declares
+    # for itself, the feed/sitemap/page that linked it, and the validators for re-fetching
+    status: int | None = None
+    canonical_url: str | None = None
+    found_in: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
 
     # decode
     encoding: str | None = None

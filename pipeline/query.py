@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from pipeline.storage import Article, Database, Failure, Provenance, Run
 
@@ -23,6 +23,10 @@ def source_record(p: Provenance) -> dict[str, Any]:
         "uri": p.uri, "fetched_at": _iso(p.fetched_at), "relation": p.relation,
         "similarity": p.similarity, "title": p.title, "content_sha256": p.content_sha256,
         "credits": list(p.credits or []), "outlet": p.outlet,
+        # crawled pages: how they were fetched (null for local files)
+        "http_status": p.fetch.status if p.fetch else None,
+        "canonical_url": p.fetch.canonical_url if p.fetch else None,
+        "found_in": p.fetch.found_in if p.fetch else None,
     }
 
 
@@ -58,7 +62,7 @@ def iter_article_records(db: Database) -> Iterator[dict[str, Any]]:
             by_article: dict[str, list[Provenance]] = {i: [] for i in ids}
             for p in session.scalars(
                 select(Provenance).where(Provenance.article_id.in_(ids))
-                .order_by(Provenance.fetched_at, Provenance.id)
+                .options(selectinload(Provenance.fetch)).order_by(Provenance.fetched_at, Provenance.id)
             ):
                 by_article[p.article_id].append(p)
             for a in batch:

@@ -95,10 +95,20 @@ def load_sources(path: str | Path, tracking: tuple[str, ...] = ()) -> dict[str, 
 
 
 def command_line_source(feeds: Sequence[str], sitemaps: Sequence[str], urls: Sequence[str],
-                        tracking: tuple[str, ...] = ()) -> Source:
-    """A source made of the URLs given on the command line (no schedule), checked as a file's are."""
-    table = {"feeds": list(feeds), "sitemaps": list(sitemaps), "start_urls": list(urls)}
-    return _source(Path("command line"), "command-line", table, tracking, scheduled=False)
+                        tracking: tuple[str, ...] = (), *, name: str = "command-line", every: str | None = None,
+                        cron: str | None = None, domains: Sequence[str] = (), depth: int = 1,
+                        refetch: bool = False) -> Source:
+    """A source made of command-line options, checked as a file's are; scheduled when
+    ``every`` or ``cron`` is given."""
+    table: dict[str, Any] = {"feeds": list(feeds), "sitemaps": list(sitemaps), "start_urls": list(urls),
+                             "depth": depth, "refetch": refetch}
+    if domains:
+        table["allowed_domains"] = list(domains)
+    if every is not None:
+        table["every"] = every
+    if cron is not None:
+        table["cron"] = cron
+    return _source(Path("command line"), name, table, tracking, scheduled=every is not None or cron is not None)
 
 
 def _source(path: Path, name: str, table: Any, tracking: tuple[str, ...], scheduled: bool = True) -> Source:

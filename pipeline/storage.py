@@ -7,7 +7,9 @@ Tables:
 - ``runs``: one row per run, with its counts;
 - ``failures``: the documents a run could not ingest, with the reason;
 - ``article_openings``: keys of the first words of each canonical text's first paragraphs;
-- ``recurring_lines``: per source, how many documents carried each line (page furniture).
+- ``recurring_lines``: per source, how many documents carried each line (page furniture);
+- ``fetches``: for a page a crawl stored, how it was fetched (status, canonical URL, the feed or
+  sitemap that linked it, the validators for conditional re-fetching). One row per provenance row.
 
 SQLite is the default; any SQLAlchemy URL works (PostgreSQL in production).
 """
@@ -34,7 +36,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    selectinload,
+    sessionmaker,
+)
 
 from pipeline.errors import ConfigError, StorageError
 
@@ -89,6 +99,21 @@ class Provenance(Base):
     relation: Mapped[str] = mapped_column(String(16))  # original / exact / near / update / contained
     credits: Mapped[list[str]] = mapped_column(JSON, default=list)
     outlet: Mapped[str | None] = mapped_column(Text)
+    fetch: Mapped[Fetch | None] = relationship(back_populates="provenance", uselist=False)
+
+
+class Fetch(Base):
+    """How a crawled page was fetched (local files have none): the rest of its provenance."""
+
+    __tablename__ = "fetches"
+
+    provenance_id: Mapped[int] = mapped_column(ForeignKey("provenance.id"), primary_key=True)
+    status: Mapped[int] = mapped_column(Integer)  # HTTP status of the stored response
+    canonical_url: Mapped[str | None] = mapped_column(Text)  # <link rel=canonical>, else og:url
+    found_in: Mapped[str | None] = mapped_column(Text)  # the feed, sitemap or page that linked it
+    etag: Mapped[str | None] = mapped_column(Text)  # validators, sent back when re-fetching
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    provenance: Mapped[Provenance] = relationship(back_populates="fetch")
 
 
 class Run(Base):
@@ -238,6 +263,15 @@ class Database:
             session.scalars(
                 select(Provenance)
                 .where(Provenance.article_id == article_id)
+                .options(selectinload(Provenance.fetch))
                 .order_by(Provenance.fetched_at, Provenance.id)
             )
         )
+
+    @staticmethod
+    def last_fetch(session: Session, url: str) -> Fetch | None:
+        """The newest stored fetch of a page URL (its validators, for a conditional re-fetch);
+        None when no crawl stored it."""
+        with session.no_autoflush:
+            return session.scalars(select(Fetch).join(Provenance).where(Provenance.uri == url)
+                                   .order_by(Provenance.id.desc()).limit(1)).first()

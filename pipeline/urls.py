@@ -43,10 +43,11 @@ def normalize_url(url: str, tracking: Sequence[str] = ()) -> str | None:
     return canonicalize_url(cleaned)
 
 
-def canonical_url(html: str, page_url: str, tracking: Sequence[str] = ()) -> str | None:
-    """The URL the page declares for itself, resolved against ``page_url`` and normalised:
-    ``<link rel="canonical">``, else ``<meta property="og:url">``; ``None`` without one."""
-    sel = Selector(text=html)
+def canonical_url(page: str | Selector, page_url: str, tracking: Sequence[str] = ()) -> str | None:
+    """The URL the page (its HTML, or a parsed selector) declares for itself, resolved against
+    ``page_url`` and normalised: ``<link rel="canonical">``, else ``<meta property="og:url">``;
+    ``None`` without one."""
+    sel = page if isinstance(page, Selector) else Selector(text=page)
     for href in (
         sel.xpath('//link[contains(concat(" ", normalize-space(translate(@rel, "CANONICAL", "canonical")), " "),'
                   ' " canonical ")]/@href').get(),

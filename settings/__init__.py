@@ -70,6 +70,28 @@ NEWSDEDUP_WORKERS = 0
 # Documents sent to a worker at a time.
 NEWSDEDUP_WORKER_CHUNK = 16
 
+# --- Crawls and the scheduler (`newsdedup crawl`, `schedule`, `scheduler`) -----
+# Schedules live in this table of the newsdedup database (APScheduler's SQLAlchemyJobStore),
+# so they survive restarts. Run one `newsdedup scheduler` per database, never two.
+NEWSDEDUP_SCHEDULE_TABLE = "schedules"
+# A run that is due while the scheduler is down (or busy with another source) still runs
+# when it comes back within this many seconds; several missed runs of a source run once.
+NEWSDEDUP_MISFIRE_GRACE_SECONDS = 3600
+# How often the scheduler re-reads the schedules that `newsdedup schedule add/remove` changed.
+NEWSDEDUP_SCHEDULER_POLL_SECONDS = 10
+# On SIGTERM or Ctrl-C, the spider in flight is asked to stop (it finishes the requests under
+# way and commits); after this many seconds it is killed and its uncommitted batch abandoned.
+NEWSDEDUP_STOP_TIMEOUT_SECONDS = 60
+# Time zone of cron schedules (an IANA name such as "Europe/Berlin"); empty: this machine's.
+NEWSDEDUP_TIMEZONE = ""
+# Set by `newsdedup crawl` and the scheduler on each spider process they start (not by hand):
+# the source's name and what started the run, stored with the run; and the parent's pid, which
+# the spider process dies with (Linux), so a killed scheduler leaves no crawl behind.
+NEWSDEDUP_SOURCE = ""
+NEWSDEDUP_TRIGGER = ""
+NEWSDEDUP_PARENT_PID = 0
+EXTENSIONS = {"pipeline.crawl.DieWithParent": 0}
+
 # --- Input ----------------------------------------------------------------
 # File name endings the files spider and `newsdedup ingest` accept.
 NEWSDEDUP_FILE_SUFFIXES = [".txt", ".html", ".htm", ".txt.gz", ".html.gz", ".htm.gz"]

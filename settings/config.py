@@ -82,6 +82,17 @@ class DedupOptions:
 
 
 @dataclass(frozen=True)
+class ScheduleOptions:
+    """How ``newsdedup scheduler`` runs the schedules (see ``pipeline/scheduler.py``)."""
+
+    table: str = "schedules"
+    misfire_grace_seconds: int = 3600
+    poll_seconds: float = 10.0
+    stop_timeout_seconds: float = 60.0
+    timezone: str = ""  # empty: the machine's
+
+
+@dataclass(frozen=True)
 class Config:
     """The settings newsdedup's own code reads."""
 
@@ -95,6 +106,7 @@ class Config:
     item_pipelines: Mapping[str, int]
     clean: CleanOptions
     dedup: DedupOptions
+    schedule: ScheduleOptions
 
     @classmethod
     def from_settings(cls, s: BaseSettings) -> Config:
@@ -137,6 +149,13 @@ class Config:
                 recurring_min_share=s.getfloat("NEWSDEDUP_RECURRING_MIN_SHARE"),
                 repeat_window_lines=s.getint("NEWSDEDUP_REPEAT_WINDOW_LINES"),
                 language_sample_chars=s.getint("NEWSDEDUP_LANGUAGE_SAMPLE_CHARS"),
+            ),
+            schedule=ScheduleOptions(
+                table=s.get("NEWSDEDUP_SCHEDULE_TABLE"),
+                misfire_grace_seconds=s.getint("NEWSDEDUP_MISFIRE_GRACE_SECONDS"),
+                poll_seconds=s.getfloat("NEWSDEDUP_SCHEDULER_POLL_SECONDS"),
+                stop_timeout_seconds=s.getfloat("NEWSDEDUP_STOP_TIMEOUT_SECONDS"),
+                timezone=s.get("NEWSDEDUP_TIMEZONE"),
             ),
             dedup=DedupOptions(
                 num_perm=s.getint("NEWSDEDUP_MINHASH_NUM_PERM"),

@@ -18,15 +18,15 @@ import scrapy
 from lxml import etree
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from sqlalchemy import select
 from twisted.python.failure import Failure
 
 from pipeline.context import RunContext
 from pipeline.items import Document
-from pipeline.storage import Provenance, utcnow
-from pipeline.urls import normalize_url
+from pipeline.storage import Database, Provenance, utcnow
+from pipeline.urls import canonical_url, normalize_url
 from settings.config import Config
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
@@ -99,11 +99,20 @@ class NewsSpider(scrapy.Spider):
     def follow_page(self, link: str, base: str, found_in: str,
                     callback: Callable[[Response], Any] | None = None) -> scrapy.Request | Document | None:
         """A request for a page ``link`` (to ``callback``, by default :meth:`parse_page`); None
-        when it is stored already and no re-fetch is asked."""
+        when it is stored already and no re-fetch is asked. A re-fetch is conditional: it sends
+        the stored ETag and Last-Modified back, and a 304 answer is skipped as ``not-modified``."""
         out = self.request(link, base, callback or self.parse_page, found_in)
-        if isinstance(out, scrapy.Request) and not self.refetch and self.stored(out.url):
+        if not isinstance(out, scrapy.Request) or not self.stored(out.url):
+            return out
+        if not self.refetch:
             self.crawler.stats.inc_value("newsdedup/skipped/already-fetched")
             return None
+        last = Database.last_fetch(RunContext.for_crawler(self.crawler).session, out.url)
+        if last is not None and last.etag:
+            out.headers["If-None-Match"] = last.etag
+        if last is not None and last.last_modified:
+            out.headers["If-Modified-Since"] = last.last_modified
+        out.meta["handle_httpstatus_list"] = [304]
         return out
 
     entry_urls: list[str]
@@ -126,10 +135,14 @@ class NewsSpider(scrapy.Spider):
         url = normalize_url(urljoin(base, link), self.tracking)
         if url is None:
             return failed(link, "not-a-web-url", f"{found_in} links to a non-web URL; not followed")
-        return scrapy.Request(url, callback=callback, errback=self.on_error)  # type: ignore[arg-type]
+        return scrapy.Request(url, callback=callback, errback=self.on_error,  # type: ignore[arg-type]
+                              meta={"found_in": base})
 
     def parse_page(self, response: Response) -> Iterator[Document]:
-        """A fetched page as a document, if it is a web page."""
+        """A fetched page as a document, if it is a web page, with how it was fetched."""
+        if response.status == 304:  # a conditional re-fetch: the stored version is current
+            self.crawler.stats.inc_value("newsdedup/skipped/not-modified")
+            return
         self.crawler.stats.inc_value("newsdedup/fetched/pages")
         kind = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
         if kind and kind not in PAGE_TYPES:
@@ -137,8 +150,12 @@ class NewsSpider(scrapy.Spider):
             return
         body = response.body
         uri = normalize_url(response.url, self.tracking) or response.url  # after redirects too
-        yield Document(uri=uri, raw=body, fetched_at=utcnow(), size=len(body),
-                       sha256=hashlib.sha256(body).hexdigest())
+        yield Document(
+            uri=uri, raw=body, fetched_at=utcnow(), size=len(body), sha256=hashlib.sha256(body).hexdigest(),
+            status=response.status, found_in=response.meta.get("found_in"),
+            canonical_url=canonical_url(response.selector, uri, self.tracking)
+            if isinstance(response, TextResponse) and kind != "text/plain" else None,
+            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"))
 
     def on_error(self, failure: Failure) -> Iterator[Document]:
         url = failure.request.url  # type: ignore[attr-defined]
@@ -148,3 +165,8 @@ class NewsSpider(scrapy.Spider):
             yield failed(url, f"http-{status}", f"the server answered {status}")
         else:
             yield failed(url, "download-error", f"{failure.type.__name__}: {failure.getErrorMessage()}")
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

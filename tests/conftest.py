@@ -100,4 +100,4 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
 
 
 # The local news world for crawl tests (served on 127.0.0.1 by the tests themselves).
-from tests.newsworld import news_site  # noqa: E402, F401
+from tests.newsworld import news_site, news_world  # noqa: E402, F401

@@ -1,15 +1,27 @@
-"""A small news world served on 127.0.0.1 by the tests themselves (the ``news_site`` fixture,
-registered in ``tests/conftest.py``), and a crawl helper."""
+"""Small news worlds served on 127.0.0.1 by the tests themselves, and a crawl helper.
+
+- ``news_site``: one site with one story on two pages, and every kind of bad input.
+- ``news_world``: two outlets on two ports, each with an RSS feed and a sitemap. The
+  Hafenblatt publishes stories; the Harbour Courier syndicates some of them inside its
+  own markup (menu, author box, ads, related list, comments) and has stories of its own.
+  Tests publish more stories between crawls, slow pages down, and read the request log.
+
+Both fixtures are registered in ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
 import gzip
+import hashlib
+import html
 import os
 import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -65,25 +77,188 @@ def news_site(tmp_path: Path) -> Iterator[str]:
     (site / "trouble.xml").write_text(
         '<?xml version="1.0"?><rss version="2.0"><channel><item><link>/loop</link></item>'
         "<item><link>/huge.html</link></item></channel></rss>", encoding="utf-8")
-    handler = partial(_Handler, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = _serve(site)
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    """Static files, plus /loop: a redirect to itself."""
+    """Static files with ETag and Last-Modified (a matching If-None-Match gets 304), plus /loop:
+    a redirect to itself. Requests are logged in the server's ``log``; pages under /news/
+    answer after the server's ``delay``."""
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server interface
+        server: _Server = self.server  # type: ignore[assignment]
+        server.log.append(self.path)
         if self.path.startswith("/loop"):
             self.send_response(302)
             self.send_header("Location", "/loop")
             self.end_headers()
             return
+        if self.path.startswith("/news/") and server.delay:
+            time.sleep(server.delay)
+        path = Path(self.translate_path(self.path))
+        self._etag = f'"{hashlib.sha256(path.read_bytes()).hexdigest()[:16]}"' if path.is_file() else None
+        if self._etag is not None and self.headers.get("If-None-Match") == self._etag:
+            self.send_response(304)
+            self.end_headers()
+            return
         super().do_GET()
+
+    def end_headers(self) -> None:
+        if getattr(self, "_etag", None):
+            self.send_header("ETag", self._etag)
+        super().end_headers()
+
+    def log_message(self, *_: object) -> None:  # quiet
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(("127.0.0.1", 0), partial(_Handler, directory=str(directory)))
+        self.log: list[str] = []
+        self.delay = 0.0
+
+
+def _serve(directory: Path) -> _Server:
+    server = _Server(directory)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@dataclass(frozen=True)
+class Story:
+    title: str
+    paragraphs: tuple[str, ...]
+
+
+def seed_story(name: str) -> Story:
+    """A story from a seed file: its first line of 4-20 words as the title, its long lines as
+    paragraphs."""
+    lines = [line.strip() for line in (SEEDS / name).read_text(encoding="utf-8").splitlines()]
+    title = next(line for line in lines if 4 <= len(line.split()) <= 20)
+    return Story(title, tuple(line for line in lines if len(line.split()) > 12))
+
+
+SEED_STORIES = [seed_story(p.name) for p in sorted(SEEDS.glob("*.txt"))]
+
+
+def hafenblatt_page(outlet: Outlet, story: Story, url: str) -> str:
+    """The Hafenblatt's markup: German chrome, a share line, related stories, comments, an ad."""
+    related = "".join(f'<li><a href="{outlet.url}/news/{slug}.html">{html.escape(t)}</a></li>'
+                      for slug, t in outlet.titles.items() if t != story.title)
+    return f"""<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">
+<title>{html.escape(story.title)} | Hafenblatt</title><link rel="canonical" href="{url}?utm_source=canonical">
+</head><body><header><nav><a href="/">Startseite</a> <a href="/politik/">Politik</a>
+<a href="/wirtschaft/">Wirtschaft</a> <a href="/sport/">Sport</a></nav></header>
+<div class="ad">Anzeige: Jetzt das Hafenblatt-Abo sichern und vier Wochen gratis lesen!</div>
+<article><h1>{html.escape(story.title)}</h1><p class="byline">Von Hafenblatt-Redaktion</p>
+{"".join(f"<p>{html.escape(p)}</p>" for p in story.paragraphs)}</article>
+<div class="share">Teilen: Facebook · X · WhatsApp · E-Mail</div>
+<aside class="related"><h2>Mehr zum Thema</h2><ul>{related}</ul></aside>
+<section id="comments"><h2>Kommentare (2)</h2>
+<div class="comment"><p>Leser_1983: Das ist doch alles nicht mehr normal, wer soll das noch glauben?</p></div>
+<div class="comment"><p>Hafenkind: Danke für den Bericht, bitte bleibt an dem Thema dran!</p></div></section>
+<footer>© Hafenblatt · Impressum · Datenschutz · Kontakt</footer></body></html>"""
+
+
+def courier_page(outlet: Outlet, story: Story, url: str, original: str | None = None) -> str:
+    """The Harbour Courier's markup: English chrome, an author box, an ad slot, related
+    articles, comments; a syndicated story declares its original as canonical (og:url)."""
+    related = "".join(f'<li><a href="{outlet.url}/news/{slug}.html">{html.escape(t)}</a></li>'
+                      for slug, t in outlet.titles.items() if t != story.title)
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>{html.escape(story.title)} - Harbour Courier</title><meta property="og:url" content="{original or url}">
+</head><body><div id="menu"><ul><li><a href="/">Home</a></li><li><a href="/world/">World</a></li>
+<li><a href="/business/">Business</a></li></ul></div><main><div class="story">
+<h2 class="headline">{html.escape(story.title)}</h2>
+<div class="author-box">About the author: The Harbour Courier wire desk has covered the region since 1998.</div>
+<div class="story-body">{"".join(f"<p>{html.escape(p)}</p>" for p in story.paragraphs)}</div>
+<p class="credit">Quelle: dpa</p></div>
+<div class="adslot">Advertisement · Sponsored: Best harbour cruises of the year</div>
+<div class="related-articles"><h3>Related articles</h3><ul>{related}</ul></div>
+<div class="comments"><h3>3 Comments</h3><p>Pete: Interesting read, thanks for sharing this one.</p>
+<p>Ann: I don't buy any of it, to be honest with you all.</p></div></main>
+<footer>Harbour Courier · Terms · Privacy</footer></body></html>"""
+
+
+@dataclass
+class Outlet:
+    """One outlet on its own port: pages under /news/, /feed.xml (RSS) and /sitemap.xml."""
+
+    root: Path
+    markup: Callable[..., str]
+    server: _Server = field(init=False)
+    titles: dict[str, str] = field(default_factory=dict)  # slug -> title, newest last
+
+    def __post_init__(self) -> None:
+        (self.root / "news").mkdir(parents=True)
+        self.server = _serve(self.root)
+        self._write_indexes()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def requests(self) -> list[str]:
+        return self.server.log
+
+    def publish(self, slug: str, story: Story, original: str | None = None) -> str:
+        """Put a story online (a syndicated copy names its ``original``); return its URL."""
+        url = f"{self.url}/news/{slug}.html"
+        self.titles[slug] = story.title
+        args = (original,) if original else ()
+        (self.root / "news" / f"{slug}.html").write_text(self.markup(self, story, url, *args), encoding="utf-8")
+        self._write_indexes()
+        return url
+
+    def _write_indexes(self) -> None:
+        items = "".join(f"<item><title>{html.escape(t)}</title><link>{self.url}/news/{s}.html?utm_source=rss</link>"
+                        "</item>" for s, t in reversed(self.titles.items()))
+        (self.root / "feed.xml").write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>news'
+                                            f"</title>{items}</channel></rss>", encoding="utf-8")
+        urls = "".join(f"<url><loc>{self.url}/news/{s}.html</loc></url>" for s in self.titles)
+        (self.root / "sitemap.xml").write_text('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/'
+                                               f'schemas/sitemap/0.9">{urls}</urlset>', encoding="utf-8")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@dataclass
+class NewsWorld:
+    hafenblatt: Outlet
+    courier: Outlet
+
+    def sources_toml(self, every: str = "1h") -> str:
+        """A sources file: the Hafenblatt by its feed, the Courier by its sitemap; no delays."""
+        polite = "[sources.{}.politeness]\ndownload_delay = 0\nautothrottle = false\n"
+        return (f'[sources.hafenblatt]\nfeeds = ["{self.hafenblatt.url}/feed.xml"]\nevery = "{every}"\n'
+                + polite.format("hafenblatt")
+                + f'[sources.courier]\nsitemaps = ["{self.courier.url}/sitemap.xml"]\nevery = "{every}"\n'
+                + polite.format("courier"))
+
+
+@pytest.fixture
+def news_world(tmp_path: Path) -> Iterator[NewsWorld]:
+    """Three Hafenblatt stories, two of them syndicated by the Courier, plus one of its own."""
+    world = NewsWorld(Outlet(tmp_path / "hafenblatt", hafenblatt_page), Outlet(tmp_path / "courier", courier_page))
+    s = SEED_STORIES
+    originals = [world.hafenblatt.publish(f"story-{i}", s[i]) for i in range(3)]
+    world.courier.publish("wire-a", s[0], originals[0])
+    world.courier.publish("wire-b", s[1], originals[1])
+    world.courier.publish("own-c", s[3])
+    yield world
+    world.hafenblatt.close()
+    world.courier.close()
 
 
 def crawl(db: Path, spider: str, urls: str, *args: str) -> tuple[int, list[str], list[tuple[str, str]]]:

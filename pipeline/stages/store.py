@@ -10,13 +10,14 @@ from pipeline.items import Document
 from pipeline.relations import Overlap, opening_keys, relation
 from pipeline.signatures import shingle_ids, to_bytes
 from pipeline.stages.base import Stage
-from pipeline.storage import Article, ArticleOpening, Provenance, utcnow
+from pipeline.storage import Article, ArticleOpening, Fetch, Provenance, utcnow
 from pipeline.text.normalize import shingles
 
 
 class StoreStage(Stage):
-    """Adds a ``provenance`` row for every document that reached it, and an
-    ``articles`` row (with its opening keys) for each ``original``.
+    """Adds a ``provenance`` row for every document that reached it (with its ``fetches``
+    row when a crawl fetched it), and an ``articles`` row (with its opening keys) for
+    each ``original``.
 
     A document that ``replaces_canonical`` overwrites its story's canonical text and
     metadata (the earliest published date is kept); the founding document's row is
@@ -77,6 +78,9 @@ class StoreStage(Stage):
             uri=doc.uri, fetched_at=fetched_at, content_sha256=doc.sha256 or doc.text_hash,
             size=doc.size, mtime=doc.mtime, encoding=doc.encoding, title=doc.title,
             similarity=doc.similarity, relation=doc.relation, credits=doc.credits, outlet=doc.outlet,
+            fetch=None if doc.status is None else Fetch(
+                status=doc.status, canonical_url=doc.canonical_url, found_in=doc.found_in,
+                etag=doc.etag, last_modified=doc.last_modified),
         ))
         if doc.relation == "original":
             self.ctx.count("new_articles")
