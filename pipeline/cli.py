@@ -363,10 +363,15 @@ def scheduler(db_url: str | None) -> None:
     signal abandons it at once. If the scheduler is killed, its spider dies
     with it; nothing half-written is kept, and a restart resumes the schedule.
     """
+    config = _config(db_url)
+    early: list[bool] = []  # a signal before the service exists (while importing) stops it at once
+    service = None
+    _on_stop_signals(lambda force: service.stop(force=force) if service is not None else early.append(force))
     from pipeline.scheduler import SchedulerService
 
-    service = SchedulerService(_config(db_url), log_level=_log_level())
-    _on_stop_signals(lambda force: service.stop(force=force))
+    service = SchedulerService(config, log_level=_log_level())
+    if early:
+        service.stop()
     service.serve()
 
 

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
 from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
@@ -179,7 +178,6 @@ class SchedulerService:
         self.db = Database(config.db_url)
         self.runner = CrawlRunner(self.db, trigger="schedule", log_level=log_level)
         self.scheduler = open_store(self.db, self.options)
-        self.scheduler.add_listener(self._on_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES)
         self._stop = threading.Event()
         self.runs = 0
 
@@ -216,6 +214,7 @@ class SchedulerService:
                         or " (add one with `newsdedup schedule add`)")
             while not self._stop.wait(self.options.poll_seconds):
                 self.scheduler.wakeup()  # see schedules added or removed by `newsdedup schedule`
+            self.scheduler.pause()  # submit nothing more while the executor shuts down
             killer = threading.Timer(self.options.stop_timeout_seconds, self.runner.stop, kwargs={"force": True})
             killer.daemon = True
             killer.start()
@@ -230,13 +229,3 @@ class SchedulerService:
         """Stop scheduling; ask the spider in flight to stop (or kill it: ``force``). Signal-safe."""
         self._stop.set()
         self.runner.stop(force=force)
-
-    def _on_event(self, event: JobEvent) -> None:
-        if event.code == EVENT_JOB_MISSED:
-            logger.warning("schedule %s: the run due at %s was missed (the scheduler was down or busy "
-                           "for longer than NEWSDEDUP_MISFIRE_GRACE_SECONDS)", event.job_id,
-                           getattr(event, "scheduled_run_time", "?"))
-        elif event.code == EVENT_JOB_MAX_INSTANCES:
-            logger.warning("schedule %s: still running from its previous time; this run is skipped", event.job_id)
-        else:
-            logger.error("schedule %s: the run failed: %r", event.job_id, getattr(event, "exception", None))

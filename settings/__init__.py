@@ -78,10 +78,10 @@ NEWSDEDUP_SCHEDULE_TABLE = "schedules"
 # when it comes back within this many seconds; several missed runs of a source run once.
 NEWSDEDUP_MISFIRE_GRACE_SECONDS = 3600
 # How often the scheduler re-reads the schedules that `newsdedup schedule add/remove` changed.
-NEWSDEDUP_SCHEDULER_POLL_SECONDS = 10
+NEWSDEDUP_SCHEDULER_POLL_SECONDS = 10.0
 # On SIGTERM or Ctrl-C, the spider in flight is asked to stop (it finishes the requests under
 # way and commits); after this many seconds it is killed and its uncommitted batch abandoned.
-NEWSDEDUP_STOP_TIMEOUT_SECONDS = 60
+NEWSDEDUP_STOP_TIMEOUT_SECONDS = 60.0
 # Time zone of cron schedules (an IANA name such as "Europe/Berlin"); empty: this machine's.
 NEWSDEDUP_TIMEZONE = ""
 # Set by `newsdedup crawl` and the scheduler on each spider process they start (not by hand):

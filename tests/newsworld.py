@@ -120,6 +120,10 @@ class _Handler(SimpleHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):  # a killed client
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
     def __init__(self, directory: Path) -> None:
         super().__init__(("127.0.0.1", 0), partial(_Handler, directory=str(directory)))
         self.log: list[str] = []
@@ -238,9 +242,10 @@ class NewsWorld:
     hafenblatt: Outlet
     courier: Outlet
 
-    def sources_toml(self, every: str = "1h") -> str:
-        """A sources file: the Hafenblatt by its feed, the Courier by its sitemap; no delays."""
-        polite = "[sources.{}.politeness]\ndownload_delay = 0\nautothrottle = false\n"
+    def sources_toml(self, every: str = "1h", politeness: str = "") -> str:
+        """A sources file: the Hafenblatt by its feed, the Courier by its sitemap; no delays
+        (plus ``politeness``, TOML lines for both)."""
+        polite = "[sources.{}.politeness]\ndownload_delay = 0\nautothrottle = false\n" + politeness
         return (f'[sources.hafenblatt]\nfeeds = ["{self.hafenblatt.url}/feed.xml"]\nevery = "{every}"\n'
                 + polite.format("hafenblatt")
                 + f'[sources.courier]\nsitemaps = ["{self.courier.url}/sitemap.xml"]\nevery = "{every}"\n'

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 from pipeline.crawl import spider_commands
 from pipeline.sources import command_line_source, load_sources
 from tests.conftest import make_config, run_cli
+from tests.newsworld import SEED_STORIES, NewsWorld
 
 
 def sources_file(tmp_path: Path, site: str) -> Path:
@@ -57,3 +59,35 @@ def test_spider_commands_carry_the_source_options(news_site: str, tmp_path: Path
     sites = dict(spider_commands(command_line_source([], [], ["https://Example.com/politik/?utm_source=x"], make_config().tracking_params)))
     assert sites["sites"][3:] == ["crawl", "sites", "-a", "urls=https://example.com/politik/",
                                   "-a", "domains=example.com", "-a", "depth=1"]
+
+
+def test_the_first_crawl_of_two_outlets_stores_every_story_once_with_all_its_urls(news_world: NewsWorld,
+                                                                                   tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(news_world.sources_toml(), encoding="utf-8")
+    db = tmp_path / "w.db"
+    out = run_cli("crawl", "--sources", str(path), "--db", f"sqlite:///{db}", check=True).stdout
+    assert "crawl done: 6 pages fetched, 4 new articles, 2 duplicates, 0 skipped as seen, 0 failures" in out
+    h, c = news_world.hafenblatt.url, news_world.courier.url
+    records = {r["title"]: r for r in map(json.loads, run_cli("export", "--db", f"sqlite:///{db}",
+                                                               check=True).stdout.splitlines())}
+    assert len(records) == 4
+    by_story = {t: {s["uri"] for s in r["sources"]} for t, r in records.items()}
+    stories = SEED_STORIES
+    assert by_story[stories[0].title] == {f"{h}/news/story-0.html", f"{c}/news/wire-a.html"}
+    assert by_story[stories[1].title] == {f"{h}/news/story-1.html", f"{c}/news/wire-b.html"}
+    assert by_story[stories[2].title] == {f"{h}/news/story-2.html"}
+    assert by_story[stories[3].title] == {f"{c}/news/own-c.html"}
+    for record in records.values():
+        text = record["text"]
+        for furniture in ("Kommentare (2)", "Leser_1983", "Hafenkind", "Anzeige:", "Teilen:", "Mehr zum Thema", "Related articles",
+                          "About the author", "Advertisement", "3 Comments", "Pete:", "Impressum", "Startseite"):
+            assert furniture not in text, (record["title"], furniture)
+        for other in records:  # related lists name the other stories; they stay out of the text
+            assert other == record["title"] or other not in text
+    # provenance of a crawled page: status, canonical URL (normalised), where it was found
+    wire = next(s for s in records[stories[0].title]["sources"] if s["uri"].endswith("wire-a.html"))
+    assert (wire["http_status"], wire["canonical_url"], wire["found_in"]) == (
+        200, f"{h}/news/story-0.html", f"{c}/sitemap.xml")
+    original = next(s for s in records[stories[0].title]["sources"] if s["uri"].endswith("story-0.html"))
+    assert (original["canonical_url"], original["found_in"]) == (f"{h}/news/story-0.html", f"{h}/feed.xml")

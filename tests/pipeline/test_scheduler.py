@@ -1,0 +1,230 @@
+"""Schedules in the database, and ``newsdedup scheduler`` running them against the news world."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import NewsdedupError
+from pipeline.scheduler import Schedules
+from pipeline.sources import command_line_source
+from pipeline.storage import Database
+from tests.conftest import ROOT, make_config, run_cli
+from tests.newsworld import SEED_STORIES, NewsWorld
+
+
+def test_schedules_are_stored_replaced_listed_and_removed(db_url: str) -> None:
+    options = make_config(db_url).schedule
+    wire = command_line_source(["https://example.com/rss.xml"], [], [], name="wire", every="30m")
+    nightly = command_line_source([], ["https://example.com/sitemap.xml"], [], name="nightly", cron="0 3 * * *")
+    db = Database(db_url)
+    with Schedules(db, options) as schedules:
+        assert schedules.add(wire) is False and schedules.add(nightly) is False
+        assert schedules.add(wire) is True  # same name: replaced
+    db.dispose()
+
+    db = Database(db_url)  # a new process would see the same
+    with Schedules(db, options) as schedules:
+        found = {s.source.name: s for s in schedules.list()}
+        assert sorted(found) == ["nightly", "wire"]
+        assert found["wire"].source == wire and found["wire"].when == "every 30m"
+        assert found["wire"].next_run is not None and abs(
+            found["wire"].next_run.timestamp() - time.time()) < 60  # an interval runs first at once
+        assert found["nightly"].when == "cron 0 3 * * *"
+        assert found["nightly"].next_run is not None and (found["nightly"].next_run.hour,
+                                                          found["nightly"].next_run.minute) == (3, 0)
+        schedules.remove("wire")
+        with pytest.raises(NewsdedupError, match="no schedule named 'wire' \\(scheduled: nightly\\)"):
+            schedules.remove("wire")
+        assert [s.source.name for s in schedules.list()] == ["nightly"]
+    db.dispose()
+
+
+def test_schedule_commands(news_world: NewsWorld, tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(news_world.sources_toml(every="1h"), encoding="utf-8")
+    db = ["--db", f"sqlite:///{tmp_path / 's.db'}"]
+    assert run_cli("schedule", "add", "--sources", str(path), *db, check=True).stdout.splitlines() == [
+        "added hafenblatt: every 1h", "added courier: every 1h"]
+    assert run_cli("schedule", "add", "courier", "--cron", "*/15 * * * *", "--sources", str(path), *db,
+                   check=True).stdout == "replaced courier: cron */15 * * * *\n"
+    assert run_cli("schedule", "add", "extra", "--feed", f"{news_world.courier.url}/feed.xml", "--every", "90s",
+                   *db, check=True).stdout == "added extra: every 90s\n"
+    listed = run_cli("schedule", "list", *db, check=True).stdout.splitlines()
+    assert [line.split()[:3] for line in listed] == [
+        ["courier", "cron", "*/15"], ["extra", "every", "90s"], ["hafenblatt", "every", "1h"]]
+    assert all("last run: none" in line for line in listed)
+    assert run_cli("schedule", "remove", "extra", *db, check=True).stdout == "removed extra\n"
+    for args, message in [
+        (("add", "x", "--feed", "https://example.com/rss", "--every", "1h", "--cron", "0 * * * *"), "not both"),
+        (("add", "x", "--feed", "https://example.com/rss"), "needs a schedule"),
+        (("add", "x", "--feed", "https://example.com/rss", "--every", "soon"), "not an interval"),
+        (("add", "nope", "--sources", str(path)), "no source named nope"),
+        (("remove", "extra"), "no schedule named 'extra'"),
+    ]:
+        bad = run_cli("schedule", *args, *db)
+        assert bad.returncode == 2 and message in bad.stderr, (args, bad.stderr)
+
+
+# --- the long-running scheduler ------------------------------------------------------------
+
+@contextmanager
+def scheduler(db: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``newsdedup scheduler`` in its own process, polling its schedules every second."""
+    with log.open("ab") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "scheduler", "--db", f"sqlite:///{db}"],
+                                cwd=ROOT, stderr=out, stdout=out,
+                                env={**os.environ, "NEWSDEDUP_SCHEDULER_POLL_SECONDS": "0.5"})
+    try:
+        yield proc
+    except BaseException:
+        print(log.read_text(encoding="utf-8"))  # shown by pytest with the failure
+        raise
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db, timeout=30) as conn:
+        try:
+            return conn.execute(sql).fetchall()
+        except sqlite3.OperationalError:  # no table yet
+            return []
+
+
+def wait_for(check: Callable[[], bool], what: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def finished_runs(db: Path) -> int:
+    return query(db, "select count(*) from runs where status != 'running'")[0][0] if query(
+        db, "select 1 from runs limit 1") else 0
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def schedule_world(world: NewsWorld, tmp_path: Path, every: str, politeness: str = "") -> Path:
+    """Schedule both outlets (sources file -> ``schedule add``); return the database's path."""
+    path = tmp_path / "sources.toml"
+    path.write_text(world.sources_toml(every=every, politeness=politeness), encoding="utf-8")
+    db = tmp_path / "w.db"
+    run_cli("schedule", "add", "--sources", str(path), "--db", f"sqlite:///{db}", check=True)
+    return db
+
+
+def stories(db: Path) -> dict[str, set[str]]:
+    """Each article's title with the URLs of all its pages."""
+    out: dict[str, set[str]] = {}
+    for title, uri in query(db, "select a.title, p.uri from articles a join provenance p on p.article_id = a.id"):
+        out.setdefault(title, set()).add(uri)
+    return out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads memory from /proc")
+def test_scheduled_runs_fetch_only_what_is_new_and_the_scheduler_does_not_grow(news_world: NewsWorld,
+                                                                                tmp_path: Path) -> None:
+    db = schedule_world(news_world, tmp_path, every="1s")
+    log = tmp_path / "scheduler.log"
+    h, c = news_world.hafenblatt, news_world.courier
+    with scheduler(db, log) as proc:
+        wait_for(lambda: len(stories(db)) == 4, "the first runs")
+        assert {len(urls) for urls in stories(db).values()} == {1, 2}  # two stories carried by both outlets
+        memory = [rss_kb(proc.pid)]
+
+        # more stories are published: one by the Hafenblatt, syndicated by the Courier
+        h.requests.clear()
+        c.requests.clear()
+        h.publish("story-4", SEED_STORIES[4])
+        c.publish("wire-d", SEED_STORIES[4], f"{h.url}/news/story-4.html")
+        wait_for(lambda: len(stories(db)) == 5 and len(stories(db)[SEED_STORIES[4].title]) == 2, "the new story")
+        runs_then = finished_runs(db)
+        wait_for(lambda: finished_runs(db) >= runs_then + 8, "eight more runs")  # each a new spider process
+        memory.append(rss_kb(proc.pid))
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+
+    assert stories(db)[SEED_STORIES[4].title] == {f"{h.url}/news/story-4.html", f"{c.url}/news/wire-d.html"}
+    # only what is new was fetched: each new page once, no stored page again
+    pages = [p for p in h.requests + c.requests if p.startswith("/news/")]
+    assert sorted(pages) == ["/news/story-4.html", "/news/wire-d.html"]
+    assert h.requests.count("/feed.xml") >= 4 and c.requests.count("/sitemap.xml") >= 4
+    assert query(db, "select count(*), count(distinct uri) from provenance") == [(8, 8)]
+    assert memory[1] - memory[0] < 8 * 1024, memory  # kB: runs are processes; the scheduler stays flat
+    text = log.read_text(encoding="utf-8")
+    assert "scheduler started" in text and "scheduler stopped after" in text
+    assert text.count("scheduled run (run ") >= 10  # a log line per run
+    kinds = query(db, "select kind, args from runs")
+    assert {k for k, _ in kinds} == {"crawl:feeds", "crawl:sitemaps"}
+    assert all('"trigger=schedule"' in a for _, a in kinds)
+
+
+def test_killing_the_scheduler_mid_run_loses_nothing_duplicates_nothing_and_keeps_the_schedule(
+        news_world: NewsWorld, tmp_path: Path) -> None:
+    db = schedule_world(news_world, tmp_path, every="2s", politeness="concurrent_requests_per_domain = 1\n")
+    news_world.courier.server.delay = 1.5  # each Courier page takes 1.5 s: a run takes several
+    log = tmp_path / "scheduler.log"
+
+    def courier_mid_run() -> bool:
+        latest = query(db, "select status from runs where kind = 'crawl:sitemaps' order by id desc limit 1")
+        return latest == [("running",)] and any(p.startswith("/news/") for p in news_world.courier.requests)
+
+    with scheduler(db, log) as proc:
+        wait_for(courier_mid_run, "a Courier run in flight")
+        spider_pid = int(next(a for a in query(db, "select args from runs where status = 'running'")[0][0]
+                              .strip("[]").replace('"', "").split(", ") if a.startswith("pid="))[4:])
+        proc.kill()  # SIGKILL: no chance to clean up
+        proc.wait()
+    wait_for(lambda: not Path(f"/proc/{spider_pid}").exists()
+             or "State:\tZ" in Path(f"/proc/{spider_pid}/status").read_text(), "the spider to die with it", 10)
+    assert len(run_cli("schedule", "list", "--db", f"sqlite:///{db}", check=True).stdout.splitlines()) == 2
+
+    news_world.courier.server.delay = 0.3
+    with scheduler(db, log) as proc:
+        wait_for(lambda: len(stories(db)) == 4 and sum(map(len, stories(db).values())) == 6, "the restarted runs")
+        # a clean stop in the middle of a run: the spider stops gracefully, the scheduler exits 0
+        news_world.courier.server.delay = 1.5
+        news_world.courier.requests.clear()
+        news_world.courier.publish("own-e", SEED_STORIES[4])
+        wait_for(courier_mid_run, "another Courier run in flight")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+
+    assert query(db, "select count(*), count(distinct uri) from provenance")[0][0] == query(
+        db, "select count(distinct uri) from provenance")[0][0]  # no page stored twice
+    assert len(query(db, "select id from articles")) in (4, 5)  # the fifth if its page was fetched before the stop
+    statuses = [s for (s,) in query(db, "select status from runs order by id")]
+    assert "abandoned" in statuses  # the killed run, marked when the scheduler came back
+    assert statuses[-1] in ("interrupted", "completed") and "running" not in statuses
+    text = log.read_text(encoding="utf-8")
+    assert "marked abandoned" in text and "SIGTERM: stopping" in text
+    assert len(run_cli("schedule", "list", "--db", f"sqlite:///{db}", check=True).stdout.splitlines()) == 2
+    # a later run completes what the stop left: nothing is lost
+    news_world.courier.server.delay = 0
+    last = query(db, "select max(id) from runs")[0][0]
+    with scheduler(db, log) as proc:
+        wait_for(lambda: query(db, f"select count(*) from runs where kind = 'crawl:sitemaps' and id > {last} "
+                                   "and status = 'completed'")[0][0] > 0, "a complete Courier run")
+        assert len(stories(db)) == 5  # the story published before the stop
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    assert query(db, "select count(*), count(distinct uri) from provenance") == [(7, 7)]
