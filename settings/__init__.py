@@ -26,6 +26,14 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # the same limit as NEWSDEDUP_MAX_BYTES for local files
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_TIMES = 2
+# Retries wait: this many seconds before the first, twice as long before each next one, at
+# most the maximum; a longer Retry-After (seconds) is honoured up to it (spiders/retry.py).
+NEWSDEDUP_RETRY_BACKOFF_SECONDS = 2.0
+NEWSDEDUP_RETRY_BACKOFF_MAX_SECONDS = 60.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.retry.BackoffRetryMiddleware": 550,
+}
 REDIRECT_MAX_TIMES = 5
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False

@@ -87,8 +87,9 @@ def news_site(tmp_path: Path) -> Iterator[str]:
 
 class _Handler(SimpleHTTPRequestHandler):
     """Static files with ETag and Last-Modified (a matching If-None-Match gets 304), plus /loop:
-    a redirect to itself. Requests are logged in the server's ``log``; pages under /news/
-    answer after the server's ``delay``."""
+    a redirect to itself, and /flaky/PATH: PATH after two failures. Requests are logged in the
+    server's ``log`` (and /flaky/ ones' times in ``times``); pages under /news/ answer after the
+    server's ``delay``."""
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server interface
         server: _Server = self.server  # type: ignore[assignment]
@@ -98,6 +99,16 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_header("Location", "/loop")
             self.end_headers()
             return
+        if self.path.startswith("/flaky/"):  # fails twice (503, then 429 asking for a 1 s pause), then serves
+            server.times.setdefault(self.path, []).append(time.monotonic())
+            failures = len(server.times[self.path])
+            if failures <= 2:
+                self.send_response(503 if failures == 1 else 429)
+                if failures == 2:
+                    self.send_header("Retry-After", "1")
+                self.end_headers()
+                return
+            self.path = self.path.removeprefix("/flaky")
         if self.path.startswith("/news/") and server.delay:
             time.sleep(server.delay)
         path = Path(self.translate_path(self.path))
@@ -127,6 +138,7 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, directory: Path) -> None:
         super().__init__(("127.0.0.1", 0), partial(_Handler, directory=str(directory)))
         self.log: list[str] = []
+        self.times: dict[str, list[float]] = {}
         self.delay = 0.0
 
 
