@@ -43,6 +43,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 POLITENESS = {  # key in sources.toml -> (Scrapy setting, type)
     "download_delay": ("DOWNLOAD_DELAY", float),
     "concurrent_requests_per_domain": ("CONCURRENT_REQUESTS_PER_DOMAIN", int),
+    "concurrent_requests": ("CONCURRENT_REQUESTS", int),
     "user_agent": ("USER_AGENT", str),
     "autothrottle_target_concurrency": ("AUTOTHROTTLE_TARGET_CONCURRENCY", float),
     "download_timeout": ("DOWNLOAD_TIMEOUT", int),

@@ -52,7 +52,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     async def _wait(self, seconds: float) -> None:
         if seconds > 0:
-            from twisted.internet import reactor  # the one Scrapy installed (importing it earlier would install one)
+            # the reactor Scrapy installed; imported at module level, it would install another
+            from twisted.internet import reactor
 
             self.crawler.stats.inc_value("newsdedup/retry/backoff_seconds", round(seconds, 3))  # type: ignore[union-attr]
             await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))  # type: ignore[arg-type]

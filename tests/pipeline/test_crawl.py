@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from pipeline.crawl import spider_commands
 from pipeline.sources import command_line_source, load_sources
-from tests.conftest import make_config, run_cli
+from tests.conftest import ROOT, make_config, run_cli
 from tests.newsworld import SEED_STORIES, NewsWorld
 
 
@@ -91,3 +95,31 @@ def test_the_first_crawl_of_two_outlets_stores_every_story_once_with_all_its_url
         200, f"{h}/news/story-0.html", f"{c}/sitemap.xml")
     original = next(s for s in records[stories[0].title]["sources"] if s["uri"].endswith("story-0.html"))
     assert (original["canonical_url"], original["found_in"]) == (f"{h}/news/story-0.html", f"{h}/feed.xml")
+
+
+def test_ctrl_c_stops_a_crawl_after_the_requests_under_way_and_a_rerun_completes_it(news_world: NewsWorld,
+                                                                                   tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(news_world.sources_toml(politeness="concurrent_requests = 1\n"), encoding="utf-8")
+    db = tmp_path / "w.db"
+    outlet = news_world.hafenblatt
+    outlet.server.delay = 1.0  # a page a second: the crawl takes three
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "crawl", "hafenblatt", "--sources", str(path),
+                             "--db", f"sqlite:///{db}"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 60
+    while not any(p.startswith("/news/") for p in outlet.requests) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "SIGINT: stopping after the requests under way" in err and "crawl interrupted: " in out
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select status from runs").fetchall() == [("interrupted",)]
+        assert conn.execute("select count(*) from provenance").fetchone()[0] < 3
+
+    outlet.server.delay = 0
+    run_cli("crawl", "hafenblatt", "--sources", str(path), "--db", f"sqlite:///{db}", check=True)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*), count(distinct uri) from provenance").fetchone() == (3, 3)
+        assert conn.execute("select count(*) from articles").fetchone()[0] == 3
