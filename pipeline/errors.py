@@ -7,6 +7,7 @@
     ├── InputError                 no readable input at all (fatal for a run)
     ├── StorageError               the database failed or holds incompatible data
     ├── WorkerError                a worker process of `ingest` died (killed, out of memory)
+    ├── QueryError                 a search query that cannot be read (unclosed quote, NOT alone)
     └── DocumentDropped            one document leaves the pipeline (a Scrapy DropItem)
         ├── DocumentSkipped        nothing to do: already ingested; not a failure
         └── DocumentFailed         bad input: recorded in the ``failures`` table, run goes on
@@ -39,6 +40,10 @@ class StorageError(NewsdedupError):
 
 class WorkerError(NewsdedupError):
     """A worker process of a parallel ingest died; the run stops, what was committed stays."""
+
+
+class QueryError(NewsdedupError):
+    """A search query that cannot be read; the message says where and why."""
 
 
 class DocumentDropped(NewsdedupError, DropItem):

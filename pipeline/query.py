@@ -1,14 +1,51 @@
-"""Reading the database: the records ``export``, ``show``, ``search`` and ``stats`` print."""
+"""Reading the database: search, articles with their sources, stories, counts, exports.
+
+Every function takes a SQLAlchemy session and returns typed, frozen records (their
+``to_dict()`` is what ``--json``, ``export`` and the web API print). Filters are one
+:class:`Filters` object, shared by search, clusters and export. Everything is
+parameterised: user input only ever reaches the database as bound values.
+:class:`pipeline.api.NewsDB` wraps these for notebooks.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    column,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import Session, selectinload
 
+from pipeline.errors import QueryError
+from pipeline.search import (
+    PG_CONFIGS,
+    SNIPPET_ELLIPSIS,
+    SNIPPET_END,
+    SNIPPET_START,
+    SNIPPET_WORDS,
+    TITLE_WEIGHT,
+    parse_query,
+    pg_config_sql,
+    to_fts5,
+    to_tsquery,
+)
 from pipeline.storage import Article, Database, Failure, Provenance, Run
 
 EXPORT_BATCH = 500
@@ -18,113 +55,316 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def source_record(p: Provenance) -> dict[str, Any]:
-    return {
-        "uri": p.uri, "fetched_at": _iso(p.fetched_at), "relation": p.relation,
-        "similarity": p.similarity, "title": p.title, "content_sha256": p.content_sha256,
-        "credits": list(p.credits or []), "outlet": p.outlet,
-        # crawled pages: how they were fetched (null for local files)
-        "http_status": p.fetch.status if p.fetch else None,
-        "canonical_url": p.fetch.canonical_url if p.fetch else None,
-        "found_in": p.fetch.found_in if p.fetch else None,
-    }
+# --- records -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Source:
+    """One document (page or file) that carried a story, and how it relates to the canonical text."""
+
+    uri: str
+    fetched_at: datetime
+    relation: str  # original / exact / near / update / contained
+    similarity: float
+    title: str
+    content_sha256: str
+    credits: tuple[str, ...]
+    outlet: str | None
+    http_status: int | None  # crawled pages only (else None): the fetch's provenance
+    canonical_url: str | None
+    found_in: str | None
+
+    @classmethod
+    def of(cls, p: Provenance) -> Source:
+        f = p.fetch
+        return cls(p.uri, p.fetched_at, p.relation, p.similarity, p.title, p.content_sha256, tuple(p.credits or ()),
+                   p.outlet, f.status if f else None, f.canonical_url if f else None, f.found_in if f else None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"uri": self.uri, "fetched_at": _iso(self.fetched_at), "relation": self.relation,
+                "similarity": self.similarity, "title": self.title, "content_sha256": self.content_sha256,
+                "credits": list(self.credits), "outlet": self.outlet, "http_status": self.http_status,
+                "canonical_url": self.canonical_url, "found_in": self.found_in}
 
 
-def article_record(a: Article, sources: list[Provenance]) -> dict[str, Any]:
-    """One canonical article as exported: the contract of ``newsdedup export``."""
-    return {
-        "id": a.id, "title": a.title, "text": a.text, "authors": list(a.authors or []),
-        "published": _iso(a.published), "language": a.language,
-        "credits": list(a.credits or []), "outlet": a.outlet, "first_seen": _iso(a.first_seen),
-        "sources": [source_record(p) for p in sources],
-    }
+@dataclass(frozen=True)
+class ArticleRecord:
+    """A canonical article with every source that carried it, oldest first."""
+
+    id: str
+    title: str
+    text: str
+    authors: tuple[str, ...]
+    published: datetime | None
+    language: str | None
+    credits: tuple[str, ...]
+    outlet: str | None
+    first_seen: datetime
+    sources: tuple[Source, ...]
+
+    @classmethod
+    def of(cls, a: Article, sources: list[Provenance]) -> ArticleRecord:
+        return cls(a.id, a.title, a.text, tuple(a.authors or ()), a.published, a.language, tuple(a.credits or ()),
+                   a.outlet, a.first_seen, tuple(Source.of(p) for p in sources))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The export record: the contract of ``newsdedup export``."""
+        return {"id": self.id, "title": self.title, "text": self.text, "authors": list(self.authors),
+                "published": _iso(self.published), "language": self.language, "credits": list(self.credits),
+                "outlet": self.outlet, "first_seen": _iso(self.first_seen),
+                "sources": [s.to_dict() for s in self.sources]}
 
 
-def find_record(session: Session, article_id: str) -> dict[str, Any] | None:
-    """One article's record by id or unique id prefix, with its sources; None if not found."""
+@dataclass(frozen=True)
+class Hit:
+    """A search result: the article, why it matched (a snippet, words marked «so»), its reach."""
+
+    id: str
+    title: str
+    snippet: str
+    score: float  # higher is better; comparable within one search only
+    sources: int
+    first_seen: datetime
+    published: datetime | None
+    language: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "snippet": self.snippet, "score": round(self.score, 4),
+                "sources": self.sources, "first_seen": _iso(self.first_seen), "published": _iso(self.published),
+                "language": self.language}
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A story carried by several documents."""
+
+    id: str
+    title: str
+    sources: int
+    relations: Mapping[str, int]
+    first_seen: datetime
+    canonical_uri: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "sources": self.sources, "relations": dict(self.relations),
+                "first_seen": _iso(self.first_seen), "canonical_uri": self.canonical_uri}
+
+
+@dataclass(frozen=True)
+class Stats:
+    articles: int
+    documents: int
+    relations: Mapping[str, int]
+    duplicates_ratio: float  # documents that copied a stored story / all documents
+    outlets: Mapping[str, int]  # documents per web host ("(local files)" for files), most first
+    failures: int
+    failure_reasons: Mapping[str, int]
+    runs: tuple[dict[str, Any], ...]  # the latest runs, newest first
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"articles": self.articles, "documents": self.documents, "relations": dict(self.relations),
+                "duplicates_ratio": round(self.duplicates_ratio, 4), "outlets": dict(self.outlets),
+                "failures": self.failures, "failure_reasons": dict(self.failure_reasons), "runs": list(self.runs)}
+
+
+# --- filters -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Filters:
+    """What to keep, for search, clusters and export. Dates are inclusive; ``None`` = no limit.
+
+    ``domain`` keeps stories that a page on that host (or a subdomain) carried; ``outlet``
+    matches the outlet name found on the pages (case-insensitive, part of it is enough);
+    ``author`` likewise, among the article's authors."""
+
+    published_from: datetime | None = None
+    published_to: datetime | None = None
+    seen_from: datetime | None = None
+    seen_to: datetime | None = None
+    domain: str | None = None
+    outlet: str | None = None
+    language: str | None = None
+    min_sources: int = 1
+    author: str | None = None
+
+    def conditions(self, dialect: str) -> list[ColumnElement[bool]]:
+        """SQL conditions on ``articles`` (all values bound)."""
+        out: list[ColumnElement[bool]] = []
+        for col, low, high in ((Article.published, self.published_from, self.published_to),
+                               (Article.first_seen, self.seen_from, self.seen_to)):
+            if low is not None:
+                out.append(col >= low)
+            if high is not None:
+                out.append(col <= high)
+        if self.language:
+            out.append(Article.language == self.language.lower())
+        if self.min_sources > 1:
+            out.append(_source_count() >= self.min_sources)
+        if self.domain:
+            host = self.domain.lower().strip().strip("/")
+            pages = [Provenance.uri.like(pattern, escape="\\") for pattern in _host_patterns(host)]
+            out.append(exists(select(Provenance.id).where(Provenance.article_id == Article.id, or_(*pages))))
+        if self.outlet:
+            pattern = f"%{_escape_like(self.outlet.lower())}%"
+            out.append(or_(func.lower(Article.outlet).like(pattern, escape="\\"), exists(
+                select(Provenance.id).where(Provenance.article_id == Article.id,
+                                            func.lower(Provenance.outlet).like(pattern, escape="\\")))))
+        if self.author:
+            out.append(_author_condition(dialect, self.author))
+        return out
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _host_patterns(host: str) -> list[str]:
+    h = _escape_like(host)
+    return [f"http%://{h}/%", f"http%://{h}:%", f"http%://%.{h}/%", f"http%://%.{h}:%"]
+
+
+def _author_condition(dialect: str, author: str) -> ColumnElement[bool]:
+    pattern = bindparam("author_pattern", f"%{_escape_like(author.lower())}%")
+    if dialect == "postgresql":
+        clause = text("EXISTS (SELECT 1 FROM json_array_elements_text(articles.authors) AS a(name) "
+                      "WHERE lower(a.name) LIKE :author_pattern ESCAPE '\\')")
+    else:
+        clause = text("EXISTS (SELECT 1 FROM json_each(articles.authors) "
+                      "WHERE lower(json_each.value) LIKE :author_pattern ESCAPE '\\')")
+    return clause.bindparams(pattern)  # type: ignore[return-value]
+
+
+def _source_count() -> Any:
+    return (select(func.count(Provenance.id)).where(Provenance.article_id == Article.id)
+            .correlate(Article).scalar_subquery())
+
+
+# --- queries -------------------------------------------------------------------------------
+
+def find_record(session: Session, article_id: str) -> ArticleRecord | None:
+    """One article by id or unique id prefix, with its sources; None if not found."""
     article = Database.find_article(session, article_id)
     if article is None:
         return None
-    return article_record(article, Database.sources(session, article.id))
+    return ArticleRecord.of(article, Database.sources(session, article.id))
 
 
-def iter_article_records(db: Database) -> Iterator[dict[str, Any]]:
-    """Every article with its sources, streamed in batches (memory stays flat)."""
+def iter_article_records(db: Database, filters: Filters = Filters()) -> Iterator[ArticleRecord]:
+    """Every article (that passes ``filters``) with its sources, streamed in batches of
+    ``EXPORT_BATCH``: memory stays flat whatever the size of the database."""
     with db.session() as session:
+        conditions = filters.conditions(db.engine.dialect.name)
         last = ""
         while True:
-            batch = session.scalars(
-                select(Article).where(Article.id > last).order_by(Article.id).limit(EXPORT_BATCH)
-            ).all()
+            batch = session.scalars(select(Article).where(Article.id > last, *conditions)
+                                    .order_by(Article.id).limit(EXPORT_BATCH)).all()
             if not batch:
                 return
             ids = [a.id for a in batch]
             by_article: dict[str, list[Provenance]] = {i: [] for i in ids}
-            for p in session.scalars(
-                select(Provenance).where(Provenance.article_id.in_(ids))
-                .options(selectinload(Provenance.fetch)).order_by(Provenance.fetched_at, Provenance.id)
-            ):
+            for p in session.scalars(select(Provenance).where(Provenance.article_id.in_(ids))
+                                     .options(selectinload(Provenance.fetch))
+                                     .order_by(Provenance.fetched_at, Provenance.id)):
                 by_article[p.article_id].append(p)
             for a in batch:
-                yield article_record(a, by_article[a.id])
+                yield ArticleRecord.of(a, by_article[a.id])
             last = ids[-1]
             session.expunge_all()
 
 
-def search(session: Session, query: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Articles whose title or text contains every word of ``query`` (case-insensitive)."""
-    conditions = []
-    for word in query.split():
-        pattern = f"%{word.lower()}%"
-        conditions.append(or_(func.lower(Article.title).like(pattern), func.lower(Article.text).like(pattern)))
-    n_sources = (select(func.count(Provenance.id)).where(Provenance.article_id == Article.id)
-                 .correlate(Article).scalar_subquery())
-    rows = session.execute(
-        select(Article, n_sources).where(*conditions).order_by(Article.first_seen, Article.id).limit(limit)
-    ).all()
-    return [{"id": a.id, "title": a.title, "published": _iso(a.published), "language": a.language,
-             "sources": n, "first_seen": _iso(a.first_seen), "snippet": _snippet(a.text, query)}
-            for a, n in rows]
+def search(session: Session, query: str, filters: Filters = Filters(), limit: int = 20) -> list[Hit]:
+    """The articles matching ``query`` (syntax: :mod:`pipeline.search`), best first, with a
+    snippet around the matched words; :class:`QueryError` for a query that cannot be read."""
+    if limit < 1:
+        raise QueryError("the limit must be 1 or more")
+    tree = parse_query(query)
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return _search_sqlite(session, to_fts5(tree), filters, limit)
+    if dialect == "postgresql":
+        return _search_pg(session, to_tsquery(tree), filters, limit)
+    raise QueryError(f"full-text search needs SQLite or PostgreSQL, not {dialect}")
 
 
-def _snippet(text: str, query: str, width: int = 160) -> str:
-    low = text.lower()
-    positions = [low.find(w.lower()) for w in query.split() if low.find(w.lower()) >= 0]
-    start = max(0, min(positions) - width // 3) if positions else 0
-    piece = text[start:start + width].replace("\n", " ")
-    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
+_FTS = table("articles_fts", column("article_id"))  # SQLite's FTS5 table (pipeline/search.py)
 
 
-def clusters(session: Session, min_sources: int = 2, limit: int = 50) -> list[dict[str, Any]]:
-    """Stories carried by at least ``min_sources`` documents, most sources first."""
+def _search_sqlite(session: Session, expression: str, filters: Filters, limit: int) -> list[Hit]:
+    fts = literal_column("articles_fts")
+    score = func.bm25(fts, 0.0, TITLE_WEIGHT, 1.0)
+    snippet = func.snippet(fts, 2, SNIPPET_START, SNIPPET_END, SNIPPET_ELLIPSIS, SNIPPET_WORDS)
+    stmt = (select(Article, score.label("score"), snippet.label("snippet"), _source_count().label("n"))
+            .join_from(_FTS, Article, Article.id == _FTS.c.article_id)
+            .where(fts.op("MATCH")(bindparam("fts_query", expression)), *filters.conditions("sqlite"))
+            .order_by(literal_column("score"), Article.first_seen, Article.id).limit(limit))
+    rows = session.execute(stmt).all()
+    return [Hit(a.id, a.title, _one_line(snip), -float(s), n, a.first_seen, a.published, a.language)
+            for a, s, snip, n in rows]
+
+
+def _search_pg(session: Session, tsquery: str, filters: Filters, limit: int) -> list[Hit]:
+    """Matches on the union of the query in every configuration the index uses (one constant
+    query: the GIN index serves it), or in the filtered language's alone."""
+    names = [PG_CONFIGS[filters.language]] if filters.language in PG_CONFIGS else [*PG_CONFIGS.values(), "simple"]
+    q = bindparam("ts_query", tsquery)
+    query = None
+    for name in dict.fromkeys(names):
+        part = func.to_tsquery(literal(name, REGCONFIG), q)
+        query = part if query is None else query.op("||")(part)
+    vector = literal_column("articles.search_vector")
+    score = func.ts_rank_cd(vector, query)
+    best = (select(Article.id.label("id"), score.label("score"))
+            .where(vector.op("@@")(query), *filters.conditions("postgresql"))
+            .order_by(score.desc(), Article.first_seen, Article.id).limit(limit).subquery())
+    options = (f"StartSel={SNIPPET_START}, StopSel={SNIPPET_END}, MaxWords={SNIPPET_WORDS + 6}, "
+               f"MinWords={SNIPPET_WORDS // 2}, MaxFragments=1, FragmentDelimiter={SNIPPET_ELLIPSIS}")
+    snippet = func.ts_headline(literal_column(pg_config_sql("articles.language")), Article.text, query,
+                               literal(options))
+    rows = session.execute(select(Article, best.c.score, snippet, _source_count())
+                           .join(best, best.c.id == Article.id)
+                           .order_by(best.c.score.desc(), Article.first_seen, Article.id)).all()
+    return [Hit(a.id, a.title, _one_line(snip), float(s), n, a.first_seen, a.published, a.language)
+            for a, s, snip, n in rows]
+
+
+def _one_line(snippet: str | None) -> str:
+    return " ".join((snippet or "").split())
+
+
+def clusters(session: Session, filters: Filters = Filters(), limit: int = 50) -> list[Cluster]:
+    """Stories carried by at least ``filters.min_sources`` (at least 2) documents, most first."""
     n = func.count(Provenance.id).label("n")
+    dialect = session.get_bind().dialect.name
+    conditions = dataclasses.replace(filters, min_sources=1).conditions(dialect)
     rows = session.execute(
-        select(Article, n).join(Provenance, Provenance.article_id == Article.id)
-        .group_by(Article.id).having(n >= min_sources)
+        select(Article, n).join(Provenance, Provenance.article_id == Article.id).where(*conditions)
+        .group_by(Article.id).having(n >= max(2, filters.min_sources))
         .order_by(n.desc(), Article.first_seen, Article.id).limit(limit)
     ).all()
-    out = []
-    for article, count in rows:
-        relations = dict(session.execute(
-            select(Provenance.relation, func.count()).where(Provenance.article_id == article.id)
-            .group_by(Provenance.relation)).all())
-        out.append({"id": article.id, "title": article.title, "sources": count, "relations": relations,
-                    "first_seen": _iso(article.first_seen), "canonical_uri": article.canonical_uri})
-    return out
+    relations: dict[str, dict[str, int]] = {a.id: {} for a, _ in rows}
+    if rows:
+        for article_id, relation, count in session.execute(
+                select(Provenance.article_id, Provenance.relation, func.count())
+                .where(Provenance.article_id.in_(list(relations))).group_by(Provenance.article_id, Provenance.relation)):
+            relations[article_id][relation] = count
+    return [Cluster(a.id, a.title, count, relations[a.id], a.first_seen, a.canonical_uri) for a, count in rows]
 
 
-def stats(session: Session) -> dict[str, Any]:
+def stats(session: Session, runs: int = 10) -> Stats:
+    """Counts: articles, documents by relation, outlets, failures by reason, the latest runs."""
     articles = session.scalar(select(func.count(Article.id))) or 0
     documents = session.scalar(select(func.count(Provenance.id))) or 0
     relations = dict(session.execute(select(Provenance.relation, func.count()).group_by(Provenance.relation)).all())
-    runs = session.scalars(select(Run).order_by(Run.id.desc()).limit(10)).all()
-    return {
-        "articles": articles,
-        "documents": documents,
-        "relations": relations,
-        "failures": session.scalar(select(func.count(Failure.id))) or 0,
-        "runs": [{"id": r.id, "kind": r.kind, "status": r.status, "started_at": _iso(r.started_at),
-                  "finished_at": _iso(r.finished_at), "documents": r.documents,
-                  "new_articles": r.new_articles, "duplicates": r.duplicates,
-                  "skipped": r.skipped, "failures": r.failures} for r in runs],
-    }
+    outlets: Counter[str] = Counter()
+    for uri, count in session.execute(select(Provenance.uri, literal(1))).yield_per(10_000):
+        outlets[urlsplit(uri).hostname or "(local files)" if uri.startswith("http") else "(local files)"] += count
+    reasons = dict(session.execute(select(Failure.reason, func.count()).group_by(Failure.reason)
+                                   .order_by(func.count().desc())).all())
+    latest = session.scalars(select(Run).order_by(Run.id.desc()).limit(runs)).all()
+    return Stats(
+        articles=articles, documents=documents, relations=relations,
+        duplicates_ratio=(documents - relations.get("original", 0)) / documents if documents else 0.0,
+        outlets=dict(outlets.most_common()), failures=sum(reasons.values()), failure_reasons=reasons,
+        runs=tuple({"id": r.id, "kind": r.kind, "status": r.status, "started_at": _iso(r.started_at),
+                    "finished_at": _iso(r.finished_at), "documents": r.documents, "new_articles": r.new_articles,
+                    "duplicates": r.duplicates, "skipped": r.skipped, "failures": r.failures} for r in latest),
+    )

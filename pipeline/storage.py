@@ -204,6 +204,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _read_only_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA query_only = ON")
+
+
+def _read_only_pg(dbapi_connection: Any, _record: Any) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    dbapi_connection.commit()
+
+
 def create_db_engine(url: str) -> Engine:
     """An engine for ``url``, with clear errors for a bad URL or an unreachable server."""
     try:
@@ -225,13 +235,24 @@ def create_db_engine(url: str) -> Engine:
 
 
 class Database:
-    """A connection to the newsdedup database: creates the schema and hands out sessions."""
+    """A connection to the newsdedup database: creates the schema and hands out sessions.
 
-    def __init__(self, url: str) -> None:
+    ``readonly=True`` (the web view) creates nothing, and makes every connection refuse
+    writes (SQLite ``PRAGMA query_only``; PostgreSQL read-only transactions)."""
+
+    def __init__(self, url: str, *, readonly: bool = False) -> None:
+        from pipeline.search import ensure_search_index
+
         self.url = url
+        self.readonly = readonly
         self.engine = create_db_engine(url)
+        if readonly:
+            event.listen(self.engine, "connect", _read_only_sqlite if self.engine.dialect.name == "sqlite"
+                         else _read_only_pg)
         try:
-            Base.metadata.create_all(self.engine)
+            if not readonly:
+                Base.metadata.create_all(self.engine)
+                ensure_search_index(self.engine)
         except OperationalError as exc:
             raise StorageError(f"cannot open database {self.safe_url}: {exc.orig}") from None
         except SQLAlchemyError as exc:
