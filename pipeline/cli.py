@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import sys
@@ -33,16 +32,6 @@ def _config(db_url: str | None = None, **overrides: Any):  # noqa: ANN202 - sett
         return load_config({"NEWSDEDUP_DB": db_url, **overrides})
     except ValueError as exc:  # a bad environment value
         raise NewsdedupError(f"bad setting: {exc}") from None
-
-
-def _read(db_url: str | None, query: Callable[..., Any], *args: Any) -> Any:
-    """Run a read-only query (a function of a session) on the database; return its result."""
-    db = Database(_config(db_url).db_url)
-    try:
-        with db.session() as session:
-            return query(session, *args)
-    finally:
-        db.dispose()
 
 
 def _echo_json(data: Any) -> None:
@@ -406,35 +395,78 @@ def clean(paths: tuple[str, ...], explain: bool) -> None:
         }, ensure_ascii=False))
 
 
+def filter_options(func: F) -> F:
+    """The filters shared by ``search``, ``clusters`` and ``export`` (fields of ``query.Filters``)."""
+    day = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"])
+    for option in reversed([
+        click.option("--published-from", type=day, metavar="DATE", help="Published on or after DATE (YYYY-MM-DD)."),
+        click.option("--published-to", type=day, metavar="DATE", help="Published on or before DATE (the whole day)."),
+        click.option("--seen-from", type=day, metavar="DATE", help="First seen (stored) on or after DATE."),
+        click.option("--seen-to", type=day, metavar="DATE", help="First seen on or before DATE (the whole day)."),
+        click.option("--domain", metavar="HOST", help="Carried by a page on HOST or its subdomains."),
+        click.option("--outlet", metavar="NAME", help="Outlet name found on the pages (part of it is enough)."),
+        click.option("--language", metavar="CODE", help="Article language (ISO 639-1: de, en, fr, ...)."),
+        click.option("--min-sources", type=click.IntRange(min=1), metavar="N", help="Carried by at least N documents."),
+        click.option("--author", metavar="NAME", help="An author's name (part of it is enough)."),
+    ]):
+        func = option(func)
+    return func
+
+
+FILTER_NAMES = ("published_from", "published_to", "seen_from", "seen_to", "domain", "outlet", "language",
+                "min_sources", "author")
+
+
+def _filters(options: dict[str, Any]) -> dict[str, Any]:
+    """The filter options given, for :mod:`pipeline.api` (a date alone ends at the end of its day)."""
+    from datetime import time
+
+    out = {}
+    for name in FILTER_NAMES:
+        value = options.pop(name, None)
+        if value is None:
+            continue
+        if name.endswith("_to") and value.time() == time.min:
+            value = value.date()  # the whole day
+        out[name] = value
+    return out
+
+
+def _open(db_url: str | None) -> Any:
+    from pipeline.api import NewsDB
+
+    return NewsDB(_config(db_url).db_url)
+
+
 @main.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
-              help="Output file (default: standard output).")
+@filter_options
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Output file (default: standard output; required for parquet).")
 @fatal_errors
-def export(db_url: str | None, fmt: str, output: Any) -> None:
-    """Export one canonical article per record, with its sources.
+def export(db_url: str | None, fmt: str, output: str | None, **options: Any) -> None:
+    """Export one canonical article per record, with its sources, streamed (memory
+    stays flat however large the database).
 
     JSON keys: id, title, text (without the title), authors, published
     (ISO 8601 or null), language, credits, outlet, first_seen, and sources
-    (uri, fetched_at, relation, similarity, title, content_sha256, ...).
-    In CSV, list fields are JSON-encoded.
+    (uri, fetched_at, relation, similarity, title, content_sha256, credits,
+    outlet, http_status, canonical_url, found_in). In CSV, list fields are
+    JSON-encoded; in Parquet they are typed lists and dates are timestamps.
     """
-    from pipeline.query import iter_article_records
+    from pipeline import export as out
 
-    db = Database(_config(db_url).db_url)
-    writer = None
-    count = 0
-    for record in iter_article_records(db):
-        if fmt == "jsonl":
-            output.write(json.dumps(record, ensure_ascii=False) + "\n")
+    where = _filters(options)
+    if fmt == "parquet" and output is None:
+        raise NewsdedupError("parquet is binary: give a file with -o FILE")
+    with _open(db_url) as db:
+        records = db.articles(**where)
+        if fmt == "parquet":
+            count = out.write_parquet(records, output)
         else:
-            if writer is None:
-                writer = csv.DictWriter(output, fieldnames=list(record))
-                writer.writeheader()
-            writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
-                             for k, v in record.items()})
-        count += 1
+            with click.open_file(output or "-", "w", encoding="utf-8") as stream:
+                count = (out.write_jsonl if fmt == "jsonl" else out.write_csv)(records, stream)
     click.echo(f"exported {count} articles", err=True)
 
 
@@ -444,68 +476,84 @@ def export(db_url: str | None, fmt: str, output: Any) -> None:
 @json_option
 @fatal_errors
 def show(article_id: str, db_url: str | None, as_json: bool) -> None:
-    """Show one article (by id, or a unique prefix of it) and every source that carried it."""
-    from pipeline.query import find_record
-
-    record = _read(db_url, find_record, article_id)
+    """Show one article (by id, or a unique prefix of it): its metadata, its text, and
+    every source that carried it, oldest first, with relation, similarity and credit."""
+    with _open(db_url) as db:
+        record = db.article(article_id)
     if record is None:
         raise NewsdedupError(f"no article with id {article_id!r} (see `newsdedup search`)")
     if as_json:
-        _echo_json(record)
+        _echo_json(record.to_dict())
         return
-    click.secho(record["title"], bold=True)
-    click.echo(f"id {record['id']} · {record['language'] or '?'} · published {record['published'] or '?'}"
-               f" · authors {', '.join(record['authors']) or '?'} · credits {', '.join(record['credits']) or '-'}")
+    click.secho(record.title, bold=True)
+    click.echo(f"id {record.id} · {record.language or '?'} · published "
+               f"{record.published.isoformat() if record.published else '?'} · first seen "
+               f"{record.first_seen.isoformat()} · authors {', '.join(record.authors) or '?'} · "
+               f"credits {', '.join(record.credits) or '-'}")
     click.echo()
-    click.echo(record["text"])
+    click.echo(record.text)
     click.echo()
-    click.secho(f"{len(record['sources'])} sources:", bold=True)
-    for s in record["sources"]:
-        click.echo(f"  {s['fetched_at']}  {s['relation']:<8} {s['similarity']:.2f}  {s['uri']}")
+    click.secho(f"{len(record.sources)} sources, oldest first:", bold=True)
+    for s in record.sources:
+        credit = ", ".join(s.credits) or s.outlet or ""
+        click.echo(f"  {s.fetched_at.isoformat(timespec='seconds')}  {s.relation:<9} {s.similarity:.2f}  {s.uri}"
+                   + (f"  ({credit})" if credit else ""))
 
 
 @main.command()
 @click.argument("query")
-@click.option("--limit", default=20, show_default=True, help="At most this many results.")
+@filter_options
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="At most this many results.")
 @db_option
 @json_option
 @fatal_errors
-def search(query: str, limit: int, db_url: str | None, as_json: bool) -> None:
-    """Find articles whose title or text contains every word of QUERY (case-insensitive)."""
-    from pipeline.query import search as run_search
+def search(query: str, limit: int, db_url: str | None, as_json: bool, **options: Any) -> None:
+    """Full-text search, best matches first, each with a snippet (matched words
+    ⟦marked⟧), its number of sources and when it was first seen.
 
-    results = _read(db_url, run_search, query, limit)
+    \b
+    Syntax:
+      schoigu kim          both words (AND may be written)
+      "roter platz"        the words in this order
+      schoigu OR lawrow    either
+      kim -putin           kim but not putin (also: kim NOT putin)
+      krieg*               words starting with krieg
+      (a OR b) c           brackets group
+    Case and accents do not matter; on PostgreSQL words also match by stem.
+    """
+    with _open(db_url) as db:
+        hits = db.search(query, limit=limit, **_filters(options))
     if as_json:
-        _echo_json(results)
+        _echo_json([h.to_dict() for h in hits])
         return
-    if not results:
+    if not hits:
         click.echo("no articles found")
-    for r in results:
-        click.secho(f"{r['id']}  {r['title']}", bold=True)
-        click.echo(f"    {r['sources']} sources · first seen {r['first_seen']} · {r['snippet']}")
+    for h in hits:
+        click.secho(f"{h.id}  {h.title}", bold=True)
+        click.echo(f"    {h.sources} sources · first seen {h.first_seen.isoformat(timespec='minutes')} · {h.snippet}")
 
 
 @main.command()
-@click.option("--min-sources", default=2, show_default=True, help="Only stories with at least this many sources.")
-@click.option("--limit", default=50, show_default=True, help="At most this many stories.")
+@filter_options
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="At most this many stories.")
 @db_option
 @json_option
 @fatal_errors
-def clusters(min_sources: int, limit: int, db_url: str | None, as_json: bool) -> None:
-    """List the stories carried by several documents, most sources first, with how each
-    copy relates to the canonical text (exact, near, update, contained)."""
-    from pipeline.query import clusters as run_clusters
-
-    results = _read(db_url, run_clusters, min_sources, limit)
+def clusters(limit: int, db_url: str | None, as_json: bool, **options: Any) -> None:
+    """List the stories carried by several documents (--min-sources, default 2), most
+    sources first, with how each copy relates to the canonical text (exact, near,
+    update, contained)."""
+    with _open(db_url) as db:
+        found = db.clusters(limit=limit, **_filters(options))
     if as_json:
-        _echo_json(results)
+        _echo_json([c.to_dict() for c in found])
         return
-    if not results:
-        click.echo(f"no story has {min_sources} or more sources")
-    for r in results:
-        rel = ", ".join(f"{n} {k}" for k, n in sorted(r["relations"].items()))
-        click.secho(f"{r['id']}  {r['sources']} sources ({rel})", bold=True)
-        click.echo(f"    {r['title']}")
+    if not found:
+        click.echo("no story has that many sources")
+    for c in found:
+        rel = ", ".join(f"{n} {k}" for k, n in sorted(c.relations.items()))
+        click.secho(f"{c.id}  {c.sources} sources ({rel})", bold=True)
+        click.echo(f"    {c.title}")
 
 
 @main.command()
@@ -513,20 +561,43 @@ def clusters(min_sources: int, limit: int, db_url: str | None, as_json: bool) ->
 @json_option
 @fatal_errors
 def stats(db_url: str | None, as_json: bool) -> None:
-    """Counts: articles, documents by relation, failures, and the latest runs."""
-    from pipeline.query import stats as run_stats
-
-    data = _read(db_url, run_stats)
+    """Counts: articles, documents by relation, the duplicates ratio, documents per
+    outlet, failures by reason, and the latest runs."""
+    with _open(db_url) as db:
+        data = db.stats()
     if as_json:
-        _echo_json(data)
+        _echo_json(data.to_dict())
         return
-    rel = ", ".join(f"{n} {k}" for k, n in sorted(data["relations"].items())) or "none"
-    click.echo(f"{data['articles']} articles from {data['documents']} documents ({rel}); "
-               f"{data['failures']} failed documents recorded")
-    for r in data["runs"]:
+    rel = ", ".join(f"{n} {k}" for k, n in sorted(data.relations.items())) or "none"
+    click.echo(f"{data.articles} articles from {data.documents} documents ({rel}); "
+               f"{data.duplicates_ratio:.1%} of documents were copies of a stored story")
+    click.echo("outlets: " + (", ".join(f"{host} {n}" for host, n in list(data.outlets.items())[:15]) or "none"))
+    click.echo(f"{data.failures} failed documents recorded"
+               + (": " + ", ".join(f"{n} {r}" for r, n in data.failure_reasons.items()) if data.failures else ""))
+    for r in data.runs:
         click.echo(f"  run {r['id']} {r['kind']} {r['status']} {r['started_at']}: {r['documents']} seen, "
                    f"{r['new_articles']} new, {r['duplicates']} duplicates, {r['skipped']} skipped, "
                    f"{r['failures']} failed")
+
+
+@main.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but 127.0.0.1 exposes the database to the network.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@fatal_errors
+def serve(db_url: str | None, host: str, port: int) -> None:
+    """Serve a read-only web view of the database: a search page, articles with
+    their sources' timeline, stats, and a JSON API (/api/..., described by
+    /openapi.json). No page or endpoint can change the database.
+    """
+    import uvicorn
+
+    from pipeline.web.app import create_app
+
+    with _open(db_url) as db:
+        click.echo(f"serving {db.url} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+        uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
 
 
 if __name__ == "__main__":

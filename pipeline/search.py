@@ -44,7 +44,7 @@ from pipeline.errors import QueryError
 PG_CONFIGS = {"de": "german", "en": "english", "fr": "french", "es": "spanish", "it": "italian",
               "nl": "dutch", "pt": "portuguese", "sv": "swedish", "da": "danish", "no": "norwegian",
               "fi": "finnish", "ru": "russian", "hu": "hungarian", "ro": "romanian", "tr": "turkish"}
-SNIPPET_START, SNIPPET_END, SNIPPET_ELLIPSIS = "«", "»", "…"
+SNIPPET_START, SNIPPET_END, SNIPPET_ELLIPSIS = "⟦", "⟧", "…"  # rare in news text, unlike « »
 SNIPPET_WORDS = 24
 TITLE_WEIGHT = 10.0  # SQLite bm25: a word in the title counts this much more than in the text
 

@@ -1,0 +1,118 @@
+"""The Python API, for notebooks and scripts::
+
+    from pipeline import open_db
+
+    with open_db("sqlite:///newsdedup.db") as db:
+        for hit in db.search('"Kim Jong" Schoigu', language="de", limit=5):
+            print(hit.score, hit.title, hit.sources)
+        story = db.article(hit.id)              # an ArticleRecord, sources oldest first
+        for source in story.sources:
+            print(source.fetched_at, source.relation, source.uri)
+        db.clusters(min_sources=3)              # stories carried by 3 documents or more
+        db.stats().outlets                      # documents per outlet
+        for record in db.articles(seen_from=datetime(2026, 11, 1)):   # streamed
+            ...
+
+Every method returns the frozen records of :mod:`pipeline.query` (``Hit``,
+``ArticleRecord``, ``Source``, ``Cluster``, ``Stats``); ``.to_dict()`` gives what the
+CLI prints with ``--json``. Keyword filters are the fields of
+:class:`pipeline.query.Filters`. The handle is read-only: it cannot change the
+database. Errors are :mod:`pipeline.errors` exceptions (``QueryError`` for a search
+query that cannot be read, ``StorageError`` for a database that cannot be opened).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import inspect
+
+from pipeline import query
+from pipeline.errors import StorageError
+from pipeline.query import ArticleRecord, Cluster, Filters, Hit, Stats
+from pipeline.storage import Database
+
+
+def open_db(url: str | None = None) -> NewsDB:
+    """Open a newsdedup database read-only (default: ``$NEWSDEDUP_DB``, else ``sqlite:///newsdedup.db``)."""
+    if url is None:
+        from settings.config import load_config
+
+        url = load_config().db_url
+    return NewsDB(url)
+
+
+def filters(**given: Any) -> Filters:
+    """:class:`Filters` from keyword arguments; dates may be ``date`` objects (a ``*_to`` date
+    includes its whole day) or ISO strings."""
+    out: dict[str, Any] = {}
+    for name, value in given.items():
+        if value is None:
+            continue
+        if name.endswith(("_from", "_to")):
+            value = _moment(name, value)
+        out[name] = value
+    return Filters(**out)
+
+
+def _moment(name: str, value: date | datetime | str) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{name}: {value!r} is not a date (YYYY-MM-DD) or an ISO date and time") from None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return datetime.combine(value, time.max if name.endswith("_to") else time.min)
+
+
+class NewsDB:
+    """A read-only handle on a newsdedup database (see the module for an example)."""
+
+    def __init__(self, url: str) -> None:
+        self._db = Database(url, readonly=True)
+        path = self._db.engine.url.database if self._db.engine.dialect.name == "sqlite" else None
+        if (path and path != ":memory:" and not Path(path).exists()) or not inspect(self._db.engine).has_table(
+                "articles"):
+            self._db.dispose()
+            raise StorageError(f"no newsdedup database at {self._db.safe_url}")
+        Database(url).dispose()  # brings an older database's schema and search index up to date
+
+    @property
+    def url(self) -> str:
+        return self._db.safe_url
+
+    def search(self, text: str, *, limit: int = 20, **where: Any) -> list[Hit]:
+        """Articles matching ``text`` (syntax in :mod:`pipeline.search`), best first."""
+        with self._db.session() as s:
+            return query.search(s, text, filters(**where), limit)
+
+    def article(self, article_id: str) -> ArticleRecord | None:
+        """One article (by id or a unique prefix) with every source; None if there is none."""
+        with self._db.session() as s:
+            return query.find_record(s, article_id)
+
+    def clusters(self, *, limit: int = 50, **where: Any) -> list[Cluster]:
+        """Stories carried by several documents (``min_sources``, default 2), most first."""
+        with self._db.session() as s:
+            return query.clusters(s, filters(**where), limit)
+
+    def stats(self) -> Stats:
+        with self._db.session() as s:
+            return query.stats(s)
+
+    def articles(self, **where: Any) -> Iterator[ArticleRecord]:
+        """Every article that passes the filters, with its sources, streamed."""
+        return query.iter_article_records(self._db, filters(**where))
+
+    def close(self) -> None:
+        self._db.dispose()
+
+    def __enter__(self) -> NewsDB:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

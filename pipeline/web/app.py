@@ -1,0 +1,117 @@
+"""The read-only web view and its JSON API (FastAPI), over :class:`pipeline.api.NewsDB`.
+
+Pages: ``/`` (search, with filters), ``/articles/{id}`` (an article and its sources as a
+timeline), ``/stats``. JSON: ``/api/search``, ``/api/articles/{id}``, ``/api/clusters``,
+``/api/stats``, described by ``/openapi.json``. Every route is a GET and the database
+handle refuses writes, so nothing can change through the web. (FastAPI's ``/docs`` page
+is off: it loads its scripts from a CDN.)
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from pipeline.api import NewsDB
+from pipeline.errors import QueryError
+from pipeline.query import ArticleRecord, Cluster, Hit, Stats
+from pipeline.search import SNIPPET_END, SNIPPET_START
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def _host(uri: str) -> str:
+    return urlsplit(uri).hostname or "local file" if uri.startswith("http") else "local file"
+
+
+def _highlight(snippet: str) -> Markup:
+    """A snippet, escaped, with the matched words in <mark>."""
+    return Markup(str(escape(snippet)).replace(SNIPPET_START, "<mark>").replace(SNIPPET_END, "</mark>"))
+
+
+TEMPLATES.env.filters["host"] = _host
+TEMPLATES.env.filters["highlight"] = _highlight
+
+
+class FilterParams:
+    """The search and clusters filters as query parameters (the fields of ``query.Filters``)."""
+
+    def __init__(self, language: str | None = None, domain: str | None = None, outlet: str | None = None,
+                 author: str | None = None, min_sources: Annotated[int | None, Query(ge=1)] = None,
+                 published_from: date | None = None, published_to: date | None = None,
+                 seen_from: date | None = None, seen_to: date | None = None) -> None:
+        self.values = {k: v for k, v in locals().items() if k != "self" and v not in (None, "")}
+
+
+def create_app(db: NewsDB) -> FastAPI:
+    app = FastAPI(title="newsdedup", version="0.1.0", docs_url=None, redoc_url=None,
+                  description="Read-only access to a newsdedup database: full-text search over canonical "
+                              "articles, each article with every source that carried it, stories, counts.")
+
+    @app.exception_handler(QueryError)
+    async def bad_query(_: Request, exc: QueryError) -> JSONResponse:
+        return JSONResponse({"detail": f"bad query: {exc}"}, status_code=400)
+
+    # --- JSON API ---------------------------------------------------------------------------
+    @app.get("/api/search", response_model=list[Hit], tags=["api"])
+    def api_search(q: Annotated[str, Query(description="the query: words, \"phrases\", OR, NOT or -word, "
+                                                       "prefix*, (brackets)", max_length=500)],
+                   filters: Annotated[FilterParams, Depends()],
+                   limit: Annotated[int, Query(ge=1, le=200)] = 20) -> list[Hit]:
+        """Articles matching ``q``, best first, with a snippet (matched words between ⟦ and ⟧)."""
+        return db.search(q, limit=limit, **(filters.values))
+
+    @app.get("/api/articles/{article_id}", response_model=ArticleRecord, tags=["api"])
+    def api_article(article_id: str) -> ArticleRecord:
+        """An article (id or unique prefix) with every source, oldest first."""
+        record = db.article(article_id)
+        if record is None:
+            raise HTTPException(404, f"no article with id {article_id!r}")
+        return record
+
+    @app.get("/api/clusters", response_model=list[Cluster], tags=["api"])
+    def api_clusters(filters: Annotated[FilterParams, Depends()],
+                     limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[Cluster]:
+        """Stories carried by several documents, most sources first."""
+        return db.clusters(limit=limit, **(filters.values))
+
+    @app.get("/api/stats", response_model=Stats, tags=["api"])
+    def api_stats() -> Stats:
+        return db.stats()
+
+    # --- pages --------------------------------------------------------------------------------
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(request: Request, filters: Annotated[FilterParams, Depends()], q: str = "",
+                    limit: Annotated[int, Query(ge=1, le=200)] = 20) -> Any:
+        hits: list[Hit] = []
+        error = None
+        values = filters.values
+        if q.strip():
+            try:
+                hits = db.search(q, limit=limit, **values)
+            except QueryError as exc:
+                error = str(exc)
+        return TEMPLATES.TemplateResponse(request, "search.html", {
+            "q": q, "hits": hits, "error": error, "filters": values, "searched": bool(q.strip())},
+            status_code=400 if error else 200)
+
+    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    def article_page(request: Request, article_id: str) -> Any:
+        record = db.article(article_id)
+        if record is None:
+            return TEMPLATES.TemplateResponse(request, "missing.html", {"id": article_id}, status_code=404)
+        return TEMPLATES.TemplateResponse(request, "article.html", {
+            "a": record, "paragraphs": [p for p in record.text.split("\n\n") if p.strip()]})
+
+    @app.get("/stats", response_class=HTMLResponse, include_in_schema=False)
+    def stats_page(request: Request) -> Any:
+        return TEMPLATES.TemplateResponse(request, "stats.html", {"s": db.stats()})
+
+    return app
