@@ -403,7 +403,7 @@ def filter_options(func: F) -> F:
         click.option("--published-to", type=day, metavar="DATE", help="Published on or before DATE (the whole day)."),
         click.option("--seen-from", type=day, metavar="DATE", help="First seen (stored) on or after DATE."),
         click.option("--seen-to", type=day, metavar="DATE", help="First seen on or before DATE (the whole day)."),
-        click.option("--domain", metavar="HOST", help="Carried by a page on HOST or its subdomains."),
+        click.option("--domain", metavar="HOST", help="Carried by a page on HOST or its subdomains (HOST:PORT for one port)."),
         click.option("--outlet", metavar="NAME", help="Outlet name found on the pages (part of it is enough)."),
         click.option("--language", metavar="CODE", help="Article language (ISO 639-1: de, en, fr, ...)."),
         click.option("--min-sources", type=click.IntRange(min=1), metavar="N", help="Carried by at least N documents."),

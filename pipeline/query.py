@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import (
     ColumnElement,
+    and_,
     bindparam,
     column,
     exists,
@@ -154,7 +155,7 @@ class Stats:
     articles: int
     documents: int
     relations: Mapping[str, int]
-    duplicates_ratio: float  # documents that copied a stored story / all documents
+    duplicates_ratio: float  # share of documents that were further copies of a story: 1 - articles / documents
     outlets: Mapping[str, int]  # documents per web host ("(local files)" for files), most first
     failures: int
     failure_reasons: Mapping[str, int]
@@ -172,7 +173,8 @@ class Stats:
 class Filters:
     """What to keep, for search, clusters and export. Dates are inclusive; ``None`` = no limit.
 
-    ``domain`` keeps stories that a page on that host (or a subdomain) carried; ``outlet``
+    ``domain`` keeps stories that a page on that host (or a subdomain; ``host:port`` for one
+    port) carried; ``outlet``
     matches the outlet name found on the pages (case-insensitive, part of it is enough);
     ``author`` likewise, among the article's authors."""
 
@@ -302,22 +304,27 @@ def _search_sqlite(session: Session, expression: str, filters: Filters, limit: i
 
 
 def _search_pg(session: Session, tsquery: str, filters: Filters, limit: int) -> list[Hit]:
-    """Matches on the union of the query in every configuration the index uses (one constant
-    query: the GIN index serves it), or in the filtered language's alone."""
-    names = [PG_CONFIGS[filters.language]] if filters.language in PG_CONFIGS else [*PG_CONFIGS.values(), "simple"]
+    """Each article is matched with the query read in its own language's configuration (one
+    branch per configuration, each a constant query that the GIN index serves)."""
     q = bindparam("ts_query", tsquery)
-    query = None
-    for name in dict.fromkeys(names):
-        part = func.to_tsquery(literal(name, REGCONFIG), q)
-        query = part if query is None else query.op("||")(part)
     vector = literal_column("articles.search_vector")
-    score = func.ts_rank_cd(vector, query)
+
+    def matches(config: str) -> Any:
+        return vector.op("@@")(func.to_tsquery(literal(config, REGCONFIG), q))
+
+    codes = [filters.language] if filters.language in PG_CONFIGS else list(PG_CONFIGS)
+    branches = [and_(Article.language == code, matches(PG_CONFIGS[code])) for code in codes]
+    if not filters.language or filters.language not in PG_CONFIGS:
+        branches.append(and_(or_(Article.language.is_(None), Article.language.notin_(list(PG_CONFIGS))),
+                             matches("simple")))
+    own = func.to_tsquery(literal_column(pg_config_sql("articles.language")), q)
+    score = func.ts_rank_cd(vector, own)
     best = (select(Article.id.label("id"), score.label("score"))
-            .where(vector.op("@@")(query), *filters.conditions("postgresql"))
+            .where(or_(*branches), *filters.conditions("postgresql"))
             .order_by(score.desc(), Article.first_seen, Article.id).limit(limit).subquery())
     options = (f"StartSel={SNIPPET_START}, StopSel={SNIPPET_END}, MaxWords={SNIPPET_WORDS + 6}, "
                f"MinWords={SNIPPET_WORDS // 2}, MaxFragments=1, FragmentDelimiter={SNIPPET_ELLIPSIS}")
-    snippet = func.ts_headline(literal_column(pg_config_sql("articles.language")), Article.text, query,
+    snippet = func.ts_headline(literal_column(pg_config_sql("articles.language")), Article.text, own,
                                literal(options))
     rows = session.execute(select(Article, best.c.score, snippet, _source_count())
                            .join(best, best.c.id == Article.id)
@@ -362,7 +369,7 @@ def stats(session: Session, runs: int = 10) -> Stats:
     latest = session.scalars(select(Run).order_by(Run.id.desc()).limit(runs)).all()
     return Stats(
         articles=articles, documents=documents, relations=relations,
-        duplicates_ratio=(documents - relations.get("original", 0)) / documents if documents else 0.0,
+        duplicates_ratio=(documents - articles) / documents if documents else 0.0,
         outlets=dict(outlets.most_common()), failures=sum(reasons.values()), failure_reasons=reasons,
         runs=tuple({"id": r.id, "kind": r.kind, "status": r.status, "started_at": _iso(r.started_at),
                     "finished_at": _iso(r.finished_at), "documents": r.documents, "new_articles": r.new_articles,

@@ -267,15 +267,21 @@ class NewsWorld:
 @pytest.fixture
 def news_world(tmp_path: Path) -> Iterator[NewsWorld]:
     """Three Hafenblatt stories, two of them syndicated by the Courier, plus one of its own."""
-    world = NewsWorld(Outlet(tmp_path / "hafenblatt", hafenblatt_page), Outlet(tmp_path / "courier", courier_page))
+    world = make_world(tmp_path)
+    yield world
+    world.hafenblatt.close()
+    world.courier.close()
+
+
+def make_world(root: Path) -> NewsWorld:
+    """The news world of ``news_world``, served from ``root`` (close both outlets after use)."""
+    world = NewsWorld(Outlet(root / "hafenblatt", hafenblatt_page), Outlet(root / "courier", courier_page))
     s = SEED_STORIES
     originals = [world.hafenblatt.publish(f"story-{i}", s[i]) for i in range(3)]
     world.courier.publish("wire-a", s[0], originals[0])
     world.courier.publish("wire-b", s[1], originals[1])
     world.courier.publish("own-c", s[3])
-    yield world
-    world.hafenblatt.close()
-    world.courier.close()
+    return world
 
 
 def crawl(db: Path, spider: str, urls: str, *args: str) -> tuple[int, list[str], list[tuple[str, str]]]:
