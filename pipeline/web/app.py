@@ -50,6 +50,10 @@ class FilterParams:
         self.values = {k: v for k, v in locals().items() if k != "self" and v not in (None, "")}
 
 
+FILTERS = ("language", "domain", "outlet", "author", "min_sources", "published_from", "published_to", "seen_from",
+           "seen_to")
+
+
 def create_app(db: NewsDB) -> FastAPI:
     app = FastAPI(title="newsdedup", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Read-only access to a newsdedup database: full-text search over canonical "
@@ -88,16 +92,19 @@ def create_app(db: NewsDB) -> FastAPI:
 
     # --- pages --------------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def search_page(request: Request, filters: Annotated[FilterParams, Depends()], q: str = "",
-                    limit: Annotated[int, Query(ge=1, le=200)] = 20) -> Any:
+    def search_page(request: Request, q: str = "", limit: Annotated[int, Query(ge=1, le=200)] = 20) -> Any:
+        """The search form sends every field, empty or not: empty ones are no filter."""
+        values = {k: v.strip() for k, v in request.query_params.items() if k in FILTERS and v.strip()}
         hits: list[Hit] = []
         error = None
-        values = filters.values
-        if q.strip():
-            try:
-                hits = db.search(q, limit=limit, **values)
-            except QueryError as exc:
-                error = str(exc)
+        try:
+            if "min_sources" in values and not values["min_sources"].isdigit():
+                raise ValueError(f"min. sources: {values['min_sources']!r} is not a whole number")
+            where = {k: int(v) if k == "min_sources" else v for k, v in values.items()}
+            if q.strip():
+                hits = db.search(q, limit=limit, **where)
+        except (QueryError, ValueError) as exc:
+            error = str(exc)
         return TEMPLATES.TemplateResponse(request, "search.html", {
             "q": q, "hits": hits, "error": error, "filters": values, "searched": bool(q.strip())},
             status_code=400 if error else 200)

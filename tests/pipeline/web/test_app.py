@@ -1,0 +1,144 @@
+"""The read-only web view: its JSON API on SQLite and PostgreSQL, its pages in a real browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipeline import open_db
+from pipeline.web.app import create_app
+from tests.conftest import ROOT
+from tests.corpus import Corpus
+from tests.newsworld import SEED_STORIES
+
+KIM = SEED_STORIES[0].title
+
+
+@pytest.fixture
+def client(corpus: Corpus) -> Iterator[TestClient]:
+    with open_db(corpus.url) as db:
+        yield TestClient(create_app(db))
+
+
+def test_the_json_api(client: TestClient) -> None:
+    hits = client.get("/api/search", params={"q": "Schoigu"}).json()
+    assert hits and all("⟦" in h["snippet"] for h in hits) and {"id", "score", "sources", "first_seen"} <= set(hits[0])
+    kim = next(h for h in client.get("/api/search", params={"q": '"Kim Jong"', "limit": 50}).json()
+               if h["title"] == KIM)
+    assert kim["sources"] == 3
+    assert [h["title"] for h in client.get("/api/search", params={"q": "Kim", "min_sources": 3}).json()] != []
+    assert client.get("/api/search", params={"q": "Kim", "language": "fr"}).json() == []
+    article = client.get(f"/api/articles/{kim['id']}").json()
+    assert article["title"] == KIM and len(article["sources"]) == 3
+    assert client.get("/api/articles/ffffffffffffffff").status_code == 404
+    assert [c["sources"] for c in client.get("/api/clusters").json()] == [3, 3, 2, 2]
+    assert client.get("/api/stats").json()["articles"] == 10
+
+
+def test_bad_input_gets_a_clear_answer_and_nothing_writes(client: TestClient) -> None:
+    bad = client.get("/api/search", params={"q": '"Kim'})
+    assert bad.status_code == 400 and "never closed" in bad.json()["detail"]
+    assert client.get("/api/search", params={"q": "Kim", "limit": 0}).status_code == 422
+    assert client.get("/api/search", params={"q": "Kim", "published_from": "yesterday"}).status_code == 422
+    assert client.get("/?q=%22Kim").status_code == 400  # the page shows the error
+    assert client.get("/?q=Kim&language=&min_sources=&published_from=").status_code == 200  # empty fields
+    page = client.get("/?q=Kim&published_from=yesterday")
+    assert page.status_code == 400 and "not a date" in page.text
+    spec = client.get("/openapi.json").json()
+    assert set(spec["paths"]) == {"/api/search", "/api/articles/{article_id}", "/api/clusters", "/api/stats"}
+    assert all(set(methods) == {"get"} for methods in spec["paths"].values())
+    for path in ("/api/search", "/api/articles/x", "/", "/stats"):
+        assert client.post(path).status_code == 405
+        assert client.delete(path).status_code == 405
+
+
+def test_the_database_handle_cannot_write(corpus: Corpus) -> None:
+    from sqlalchemy import text
+
+    with open_db(corpus.url) as db, pytest.raises(Exception, match="(?i)read.only|readonly"):
+        with db._db.session() as s:  # noqa: SLF001 - the handle the web view uses
+            s.execute(text("DELETE FROM articles"))
+            s.commit()
+
+
+# --- in a real browser ---------------------------------------------------------------------
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+@pytest.fixture
+def served(corpus: Corpus) -> Iterator[str]:
+    """``newsdedup serve`` on a free port of 127.0.0.1."""
+    if not corpus.url.startswith("sqlite"):
+        pytest.skip("the browser test runs once, on SQLite (the API tests cover PostgreSQL)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--db", corpus.url, "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/stats", timeout=2).close()  # noqa: S310 - our own server
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise AssertionError(f"newsdedup serve did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[object]:
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'chromium'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def test_search_an_article_and_its_sources_in_a_browser(served: str, browser) -> None:  # noqa: ANN001
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(served + "/")
+    box = browser.find_element(By.NAME, "q")
+    box.send_keys('"Kim Jong"', Keys.ENTER)
+    assert "article" in browser.find_element(By.ID, "count").text
+    marks = [m.text for m in browser.find_elements(By.CSS_SELECTOR, ".hit .snippet mark")]
+    assert marks and all(m.lower() in ("kim", "jong", "kim jong") for m in marks)
+    link = next(a for a in browser.find_elements(By.CSS_SELECTOR, ".hit h2 a") if a.text == KIM)
+    link.click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == KIM
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.timeline tbody tr")
+    assert len(rows) == 3 and "original" in rows[0].text  # the founding copy first
+    assert sum("127.0.0.1" in r.text for r in rows) == 2  # the two outlets' pages
+
+    browser.get(served + "/?q=%22Kim")
+    assert "never closed" in browser.find_element(By.ID, "error").text
+    browser.get(served + "/stats")
+    assert browser.find_element(By.ID, "totals").text.startswith("10 articles from 16 documents")
