@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, SEEDS, run_cli
+from tests.corpus import Corpus
 
 NOISE = [
     "Articles liés", "Antworten (0 )", "Kurze Werbeeinblendung", "hanfland", "Lesen Sie auch",
@@ -174,3 +175,34 @@ def test_ctrl_c_then_rerun_ends_complete(tmp_path: Path) -> None:
         assert conn.execute("select count(*) from provenance").fetchone()[0] == n_docs
         assert conn.execute("select count(distinct uri) from provenance").fetchone()[0] == n_docs
         assert conn.execute("select count(*) from articles").fetchone()[0] == n_docs
+
+
+def test_query_commands_with_filters_and_formats(corpus: Corpus, tmp_path: Path) -> None:
+    db = ["--db", corpus.url]
+    found = json.loads(run_cli("search", "Schoigu", "--json", *db, check=True).stdout)
+    assert found and all("⟦" in h["snippet"] for h in found)
+    assert json.loads(run_cli("search", "Kim", "--language", "en", "--json", *db, check=True).stdout) == []
+    text = run_cli("search", "Kim", "--min-sources", "3", *db, check=True).stdout
+    assert text.count("3 sources · first seen") == 2
+    bad = run_cli("search", '"Kim', *db)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: the quote before") and "Traceback" not in bad.stderr
+    story = found[0]["id"]
+    shown = run_cli("show", story, *db, check=True).stdout
+    assert "sources, oldest first:" in shown and "original" in shown
+    assert "2 articles" not in run_cli("stats", *db, check=True).stdout
+    stats = run_cli("stats", *db, check=True).stdout
+    assert stats.startswith("10 articles from 16 documents") and "(local files) 10" in stats
+    assert len(json.loads(run_cli("clusters", "--min-sources", "3", "--json", *db, check=True).stdout)) == 2
+
+    jsonl = [json.loads(line) for line in run_cli("export", "--language", "de", "--min-sources", "2", *db,
+                                                  check=True).stdout.splitlines()]
+    assert len(jsonl) == 4 and all(len(r["sources"]) >= 2 for r in jsonl)
+    run_cli("export", "--format", "parquet", "-o", str(tmp_path / "a.parquet"), *db, check=True)
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(tmp_path / "a.parquet")
+    assert table.num_rows == 10 and sum(len(s) for s in table.column("sources").to_pylist()) == 16
+    assert str(table.schema.field("first_seen").type).startswith("timestamp")
+    assert run_cli("export", "--format", "parquet", *db).returncode == 2  # binary: needs -o
+    missing = run_cli("search", "Kim", "--db", f"sqlite:///{tmp_path / 'none.db'}")
+    assert missing.returncode == 2 and "no newsdedup database" in missing.stderr
