@@ -488,12 +488,13 @@ def show(article_id: str, db_url: str | None, as_json: bool) -> None:
     click.secho(record.title, bold=True)
     click.echo(f"id {record.id} · {record.language or '?'} · published "
                f"{record.published.isoformat() if record.published else '?'} · first seen "
-               f"{record.first_seen.isoformat()} · authors {', '.join(record.authors) or '?'} · "
+               f"{record.first_seen.isoformat(timespec='seconds')} · authors {', '.join(record.authors) or '?'} · "
                f"credits {', '.join(record.credits) or '-'}")
     click.echo()
     click.echo(record.text)
     click.echo()
-    click.secho(f"{len(record.sources)} sources, oldest first:", bold=True)
+    n = len(record.sources)
+    click.secho(f"{n} source{'s' if n != 1 else ''}, oldest first:", bold=True)
     for s in record.sources:
         credit = ", ".join(s.credits) or s.outlet or ""
         click.echo(f"  {s.fetched_at.isoformat(timespec='seconds')}  {s.relation:<9} {s.similarity:.2f}  {s.uri}"
@@ -530,7 +531,7 @@ def search(query: str, limit: int, db_url: str | None, as_json: bool, **options:
         click.echo("no articles found")
     for h in hits:
         click.secho(f"{h.id}  {h.title}", bold=True)
-        click.echo(f"    {h.sources} sources · first seen {h.first_seen.isoformat(timespec='minutes')} · {h.snippet}")
+        click.echo(f"    {h.sources} source{'s' if h.sources != 1 else ''} · first seen {h.first_seen.isoformat(timespec='minutes')} · {h.snippet}")
 
 
 @main.command()
