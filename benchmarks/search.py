@@ -153,7 +153,35 @@ def run(label: str, url: str, n: int, repeat: int) -> None:
         ref = "" if terms is None else "{:>12.1f} / {:>9.1f} {:>5}".format(*timed(lambda: like_scan(db, terms), repeat))
         print(f"  {name:<36} {med:>12.1f} / {top:>9.1f} {hits:>5} {ref}")
     print(f"  slowest newsdedup search: {worst:.0f} ms")
+    print(f"  index upkeep: a canonical text replaced (UPDATE of title and text) takes {update_ms(db, n):.1f} ms, "
+          f"inserting an article {insert_ms(db):.1f} ms (medians, index included)")
     db.dispose()
+
+
+def update_ms(db: Database, n: int) -> float:
+    rng, times = random.Random(5), []
+    with db.session() as s:
+        for _ in range(20):
+            article = s.get(Article, f"{rng.randrange(n):016x}")
+            assert article is not None
+            t0 = time.perf_counter()
+            article.title, article.text = article.title + " (updated)", article.text + "\n\nA new paragraph."
+            s.commit()
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000
+
+
+def insert_ms(db: Database) -> float:
+    times = []
+    with db.session() as s:
+        template = s.scalars(select(Article).limit(1)).one()
+        for i in range(20):
+            t0 = time.perf_counter()
+            s.execute(insert(Article), [{**{c.key: getattr(template, c.key) for c in Article.__table__.columns
+                                            if c.key != "search_vector"}, "id": f"new{i:013d}"}])
+            s.commit()
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000
 
 
 def main() -> None:

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import (
     ColumnElement,
-    and_,
     bindparam,
     column,
     exists,
@@ -304,23 +303,20 @@ def _search_sqlite(session: Session, expression: str, filters: Filters, limit: i
 
 
 def _search_pg(session: Session, tsquery: str, filters: Filters, limit: int) -> list[Hit]:
-    """Each article is matched with the query read in its own language's configuration (one
-    branch per configuration, each a constant query that the GIN index serves)."""
+    """The GIN index finds the articles matching the query read in any configuration (one
+    constant query); each is then checked, and ranked, with the query read in its own
+    language's configuration (so that a word that is a stop word elsewhere cannot void a NOT)."""
     q = bindparam("ts_query", tsquery)
     vector = literal_column("articles.search_vector")
-
-    def matches(config: str) -> Any:
-        return vector.op("@@")(func.to_tsquery(literal(config, REGCONFIG), q))
-
-    codes = [filters.language] if filters.language in PG_CONFIGS else list(PG_CONFIGS)
-    branches = [and_(Article.language == code, matches(PG_CONFIGS[code])) for code in codes]
-    if not filters.language or filters.language not in PG_CONFIGS:
-        branches.append(and_(or_(Article.language.is_(None), Article.language.notin_(list(PG_CONFIGS))),
-                             matches("simple")))
+    names = [PG_CONFIGS[filters.language]] if filters.language in PG_CONFIGS else [*PG_CONFIGS.values(), "simple"]
+    anywhere = None
+    for name in dict.fromkeys(names):
+        part = func.to_tsquery(literal(name, REGCONFIG), q)
+        anywhere = part if anywhere is None else anywhere.op("||")(part)
     own = func.to_tsquery(literal_column(pg_config_sql("articles.language")), q)
     score = func.ts_rank_cd(vector, own)
     best = (select(Article.id.label("id"), score.label("score"))
-            .where(or_(*branches), *filters.conditions("postgresql"))
+            .where(vector.op("@@")(anywhere), vector.op("@@")(own), *filters.conditions("postgresql"))
             .order_by(score.desc(), Article.first_seen, Article.id).limit(limit).subquery())
     options = (f"StartSel={SNIPPET_START}, StopSel={SNIPPET_END}, MaxWords={SNIPPET_WORDS + 6}, "
                f"MinWords={SNIPPET_WORDS // 2}, MaxFragments=1, FragmentDelimiter={SNIPPET_ELLIPSIS}")

@@ -273,6 +273,7 @@ def _sqlite_index(conn: Connection) -> None:
 
 
 def _pg_index(conn: Connection) -> None:
+    """Adding the column rewrites the table once (slow on a large one); later opens only look."""
     has_column = conn.execute(text(
         "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
         "AND table_name = 'articles' AND column_name = 'search_vector'")).first()
@@ -282,4 +283,7 @@ def _pg_index(conn: Connection) -> None:
             "ALTER TABLE articles ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS ("
             f"setweight(to_tsvector({cfg}, coalesce(title, '')), 'A') || "
             f"setweight(to_tsvector({cfg}, coalesce(text, '')), 'B')) STORED"))
-    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_articles_search ON articles USING GIN (search_vector)"))
+    has_index = conn.execute(text("SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() "
+                                  "AND indexname = 'ix_articles_search'")).first()
+    if not has_index:  # looked up first: CREATE INDEX would lock the table even when it exists
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_articles_search ON articles USING GIN (search_vector)"))
