@@ -22,7 +22,8 @@ the result is passed as a bound parameter. No input reaches SQL as SQL.
 Indexes:
 
 - SQLite: the FTS5 table ``articles_fts`` (article id, title, text; accents
-  folded), kept in sync with ``articles`` by triggers;
+  folded), kept in sync with ``articles`` by triggers, and ``articles_fts_rows``,
+  which FTS row holds which article (so that an update finds its row by rowid);
 - PostgreSQL: the generated column ``articles.search_vector`` (title weighted above
   the text, each article in its language's configuration) and a GIN index on it.
 
@@ -239,13 +240,17 @@ def terms(node: Node) -> list[Term]:
 _SQLITE_DDL = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5("
     "article_id UNINDEXED, title, text, tokenize = 'unicode61 remove_diacritics 2')",
+    # which FTS row holds which article: FTS5 can only find its rows fast by rowid
+    "CREATE TABLE IF NOT EXISTS articles_fts_rows (article_id TEXT PRIMARY KEY, fts_rowid INTEGER NOT NULL)",
     "CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN "
-    "INSERT INTO articles_fts (article_id, title, text) VALUES (new.id, new.title, new.text); END",
+    "INSERT INTO articles_fts (article_id, title, text) VALUES (new.id, new.title, new.text); "
+    "INSERT INTO articles_fts_rows (article_id, fts_rowid) VALUES (new.id, last_insert_rowid()); END",
     "CREATE TRIGGER IF NOT EXISTS articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN "
-    "DELETE FROM articles_fts WHERE article_id = old.id; "
-    "INSERT INTO articles_fts (article_id, title, text) VALUES (new.id, new.title, new.text); END",
+    "UPDATE articles_fts SET title = new.title, text = new.text "
+    "WHERE rowid = (SELECT fts_rowid FROM articles_fts_rows WHERE article_id = old.id); END",
     "CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN "
-    "DELETE FROM articles_fts WHERE article_id = old.id; END",
+    "DELETE FROM articles_fts WHERE rowid = (SELECT fts_rowid FROM articles_fts_rows WHERE article_id = old.id); "
+    "DELETE FROM articles_fts_rows WHERE article_id = old.id; END",
 ]
 
 
@@ -270,6 +275,8 @@ def _sqlite_index(conn: Connection) -> None:
         conn.execute(text(ddl))
     if not exists:  # a database made before the index: index what it holds
         conn.execute(text("INSERT INTO articles_fts (article_id, title, text) SELECT id, title, text FROM articles"))
+        conn.execute(text("INSERT INTO articles_fts_rows (article_id, fts_rowid) SELECT article_id, rowid "
+                          "FROM articles_fts"))
 
 
 def _pg_index(conn: Connection) -> None:

@@ -1,0 +1,97 @@
+"""The query language, and the full-text index kept in step with the articles (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import text
+
+from pipeline.errors import QueryError
+from pipeline.query import search
+from pipeline.search import And, Not, Or, Term, parse_query, to_fts5, to_tsquery
+from pipeline.storage import Article, Database
+
+
+def test_the_parse_tree() -> None:
+    assert parse_query("Schoigu kim") == And((Term(("schoigu",)), Term(("kim",))))
+    assert parse_query('"Roter Platz" OR lawrow') == Or((Term(("roter", "platz")), Term(("lawrow",))))
+    assert parse_query("kim -putin") == And((Term(("kim",)), Not(Term(("putin",)))))
+    assert parse_query("kim NOT putin") == parse_query("kim -putin")
+    assert parse_query("krieg*") == Term(("krieg",), prefix=True)
+    assert parse_query("Kim-Jong") == Term(("kim", "jong"))  # one word of several parts: a phrase
+    assert parse_query("(a OR b) c") == And((Or((Term(("a",)), Term(("b",)))), Term(("c",))))
+    assert parse_query("or and not") == And((Term(("or",)), Term(("and",)), Term(("not",))))  # lower case: words
+
+
+def test_written_for_each_database() -> None:
+    tree = parse_query('(Schoigu OR "Roter Platz") kim* -putin')
+    assert to_fts5(tree) == '((("schoigu" OR "roter platz") AND "kim"*) NOT "putin")'
+    assert to_tsquery(tree) == "(('schoigu' | ('roter' <-> 'platz')) & 'kim':* & !'putin')"
+    hostile = parse_query("Kim' OR '1'='1")  # only letters and digits reach the database's syntax
+    assert (to_fts5(hostile), to_tsquery(hostile)) == ('("kim" OR "1 1")', "('kim' | ('1' <-> '1'))")
+    with pytest.raises(QueryError, match="unexpected"):
+        parse_query("Kim'); DROP TABLE articles; --")
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ('"unclosed', "never closed"), ("(a b", "'(' is never closed"), ("a b)", "unexpected ')'"),
+    ("-a", "not negated"), ("NOT a", "not negated"), ("a OR -b", "each side of OR"), ("NOT -a", "NOT of a negation"),
+    ("a OR", "OR needs a word"), ("AND a", "AND needs a word"), ("   ", "empty"), ("%%%", "no letters or digits"),
+    ("x" * 501, "at most 500"),
+])
+def test_queries_that_cannot_be_read(query: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_query(query)
+
+
+def _article(article_id: str, title: str, body: str, language: str = "de") -> Article:
+    return Article(id=article_id, title=title, text=body, authors=[], published=None, language=language,
+                   credits=[], outlet=None, canonical_uri=f"file:///{article_id}", text_hash=article_id,
+                   word_count=len(body.split()), signature=b"", signature_params="test",
+                   first_seen=datetime(2026, 1, 1), updated_at=datetime(2026, 1, 1))
+
+
+def found(db: Database, query: str) -> set[str]:
+    with db.session() as s:
+        return {h.id for h in search(s, query)}
+
+
+def test_the_index_follows_inserts_updates_and_deletes(db_url: str) -> None:
+    db = Database(db_url)
+    with db.session() as s:
+        s.add_all([_article("a1", "Hafen wächst", "Der Hafen baut ein neues Terminal für Container."),
+                   _article("a2", "Harbour grows", "The harbour builds a new container terminal.", "en")])
+        s.commit()
+    assert found(db, "Terminal") == {"a1", "a2"} and found(db, "Hafen") == {"a1"}
+    with db.session() as s:  # a more complete copy replaces the canonical text
+        article = s.get(Article, "a1")
+        assert article is not None
+        article.text = "Der Hafen eröffnet die Werft am Nordkai."
+        s.commit()
+    assert found(db, "Werft") == {"a1"} and found(db, "Terminal") == {"a2"}
+    with db.session() as s:
+        s.delete(s.get(Article, "a2"))
+        s.commit()
+    assert found(db, "terminal OR werft") == {"a1"}
+    db.dispose()
+
+
+def test_a_database_made_before_the_index_gets_it_filled(db_url: str) -> None:
+    db = Database(db_url)
+    with db.session() as s:
+        s.add(_article("old", "Alter Artikel", "Ein Artikel aus der Zeit vor dem Suchindex."))
+        s.commit()
+    with db.engine.begin() as conn:  # take the index away, as an older version had none
+        if db.engine.dialect.name == "sqlite":
+            for name in ("articles_fts_insert", "articles_fts_update", "articles_fts_delete"):
+                conn.execute(text(f"DROP TRIGGER {name}"))
+            conn.execute(text("DROP TABLE articles_fts"))
+            conn.execute(text("DROP TABLE articles_fts_rows"))
+        else:
+            conn.execute(text("DROP INDEX ix_articles_search"))
+            conn.execute(text("ALTER TABLE articles DROP COLUMN search_vector"))
+    db.dispose()
+    db = Database(db_url)  # opening it brings the index back, filled
+    assert found(db, "Suchindex") == {"old"}
+    db.dispose()
