@@ -25,7 +25,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,20 +187,6 @@ class CrawlRunner:
             stats: dict[str, Any] = run.stats or {}
             return CrawlResult(source, spider, run.status, int(stats.get("newsdedup/fetched/pages", 0)),
                                run.new_articles, run.duplicates, run.skipped, run.failures, run.id)
-
-
-def crawl_once(sources: Sequence[Source], db_url: str, *, log_level: str = "WARNING",
-               env: Mapping[str, str] | None = None, timeout: float | None = None) -> list[CrawlResult]:
-    """Run every spider each source needs, one process at a time; return what each did.
-
-    The spiders' log (at ``log_level``: failures are warnings) goes to this process'
-    stderr as it comes."""
-    db = Database(db_url)
-    try:
-        runner = CrawlRunner(db, log_level=log_level, env=env, timeout=timeout)
-        return [result for source in sources for result in runner.run(source)]
-    finally:
-        db.dispose()
 
 
 class DieWithParent:
