@@ -581,6 +581,52 @@ def stats(db_url: str | None, as_json: bool) -> None:
                    f"{r['failures']} failed")
 
 
+@main.group()
+def db() -> None:
+    """The database's schema: its revision, and upgrades (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@db_option
+@fatal_errors
+def db_upgrade(db_url: str | None) -> None:
+    """Upgrade a database made by an older newsdedup to this version's schema, keeping
+    every row. Back the database up first. Running it on a current database does nothing."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pipeline.schema import HEAD, upgrade
+    from pipeline.storage import create_db_engine
+
+    engine = create_db_engine(_config(db_url).db_url)
+    try:
+        before, after = upgrade(engine)
+    except SQLAlchemyError as exc:
+        raise NewsdedupError(f"upgrade failed, nothing was changed: {exc}") from None
+    finally:
+        engine.dispose()
+    if before == after:
+        click.echo(f"the database is current (schema revision {HEAD})")
+    else:
+        click.echo(f"upgraded the database from schema revision {before or 'none (before migrations)'} to {after}")
+
+
+@db.command("revision")
+@db_option
+@fatal_errors
+def db_revision(db_url: str | None) -> None:
+    """Print the database's schema revision and this version's."""
+    from pipeline.schema import HEAD, revision
+    from pipeline.storage import create_db_engine
+
+    engine = create_db_engine(_config(db_url).db_url)
+    try:
+        with engine.connect() as conn:
+            current = revision(conn)
+    finally:
+        engine.dispose()
+    click.echo(f"database: {current or 'none (empty, or made before migrations)'}; this newsdedup: {HEAD}")
+
+
 @main.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True,

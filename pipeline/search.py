@@ -27,8 +27,8 @@ Indexes:
 - PostgreSQL: the generated column ``articles.search_vector`` (title weighted above
   the text, each article in its language's configuration) and a GIN index on it.
 
-:func:`ensure_search_index` creates them (and fills them for existing articles);
-:class:`pipeline.storage.Database` calls it on opening.
+:func:`ensure_search_index` creates them (and fills them for existing articles): the
+schema's migration 0002, and :mod:`pipeline.schema` for a new database.
 """
 
 from __future__ import annotations
@@ -260,13 +260,29 @@ def pg_config_sql(language_column: str) -> str:
     return f"(CASE {language_column} {cases} ELSE 'simple'::regconfig END)"
 
 
-def ensure_search_index(engine: Engine) -> None:
-    """Create the full-text index of ``articles`` if it is missing, and fill it (idempotent)."""
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            _sqlite_index(conn)
-        elif engine.dialect.name == "postgresql":
-            _pg_index(conn)
+def ensure_search_index(bind: Engine | Connection) -> None:
+    """Create the full-text index of ``articles`` if it is missing, and fill it (idempotent).
+    Run by the schema's migration 0002 and when a new database is created."""
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            ensure_search_index(conn)
+        return
+    if bind.dialect.name == "sqlite":
+        _sqlite_index(bind)
+    elif bind.dialect.name == "postgresql":
+        _pg_index(bind)
+
+
+def drop_search_index(conn: Connection) -> None:
+    """Remove the full-text index (migration 0002's downgrade)."""
+    if conn.dialect.name == "sqlite":
+        for trigger in ("articles_fts_insert", "articles_fts_update", "articles_fts_delete"):
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
+        conn.execute(text("DROP TABLE IF EXISTS articles_fts"))
+        conn.execute(text("DROP TABLE IF EXISTS articles_fts_rows"))
+    elif conn.dialect.name == "postgresql":
+        conn.execute(text("DROP INDEX IF EXISTS ix_articles_search"))
+        conn.execute(text("ALTER TABLE articles DROP COLUMN IF EXISTS search_vector"))
 
 
 def _sqlite_index(conn: Connection) -> None:

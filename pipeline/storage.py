@@ -241,7 +241,7 @@ class Database:
     writes (SQLite ``PRAGMA query_only``; PostgreSQL read-only transactions)."""
 
     def __init__(self, url: str, *, readonly: bool = False) -> None:
-        from pipeline.search import ensure_search_index
+        from pipeline.schema import prepare
 
         self.url = url
         self.readonly = readonly
@@ -251,8 +251,7 @@ class Database:
                          else _read_only_pg)
         try:
             if not readonly:
-                Base.metadata.create_all(self.engine)
-                ensure_search_index(self.engine)
+                prepare(self.engine)  # a new database gets the schema; an older one must be upgraded
         except OperationalError as exc:
             raise StorageError(f"cannot open database {self.safe_url}: {exc.orig}") from None
         except SQLAlchemyError as exc:
