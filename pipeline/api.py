@@ -79,7 +79,7 @@ class NewsDB:
                 "articles"):
             self._db.dispose()
             raise StorageError(f"no newsdedup database at {self._db.safe_url}")
-        Database(url).dispose()  # brings an older database's schema and search index up to date
+        Database(url).dispose()  # creates nothing here; refuses a database that needs `newsdedup db upgrade`
 
     @property
     def url(self) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import text
 
 from pipeline.errors import QueryError
 from pipeline.query import search
@@ -74,24 +73,4 @@ def test_the_index_follows_inserts_updates_and_deletes(db_url: str) -> None:
         s.delete(s.get(Article, "a2"))
         s.commit()
     assert found(db, "terminal OR werft") == {"a1"}
-    db.dispose()
-
-
-def test_a_database_made_before_the_index_gets_it_filled(db_url: str) -> None:
-    db = Database(db_url)
-    with db.session() as s:
-        s.add(_article("old", "Alter Artikel", "Ein Artikel aus der Zeit vor dem Suchindex."))
-        s.commit()
-    with db.engine.begin() as conn:  # take the index away, as an older version had none
-        if db.engine.dialect.name == "sqlite":
-            for name in ("articles_fts_insert", "articles_fts_update", "articles_fts_delete"):
-                conn.execute(text(f"DROP TRIGGER {name}"))
-            conn.execute(text("DROP TABLE articles_fts"))
-            conn.execute(text("DROP TABLE articles_fts_rows"))
-        else:
-            conn.execute(text("DROP INDEX ix_articles_search"))
-            conn.execute(text("ALTER TABLE articles DROP COLUMN search_vector"))
-    db.dispose()
-    db = Database(db_url)  # opening it brings the index back, filled
-    assert found(db, "Suchindex") == {"old"}
     db.dispose()
