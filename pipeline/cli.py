@@ -249,7 +249,7 @@ def schedule_add(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple
     import dataclasses
 
     from pipeline.scheduler import Schedules, describe
-    from pipeline.sources import command_line_source
+    from pipeline.sources import command_line_source, parse_schedule
 
     config = _config(db_url)
     if every and cron:
@@ -266,9 +266,8 @@ def schedule_add(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple
         if not chosen:
             raise NewsdedupError(f"nothing to schedule: {sources_file} lists no source")
         if every or cron:  # checked as a file's schedule is
-            chosen = [dataclasses.replace(s, every=w.every, cron=w.cron) for s in chosen
-                      for w in [command_line_source(s.feeds, s.sitemaps, s.start_urls, name=s.name,
-                                                    every=every, cron=cron)]]
+            interval, expression = parse_schedule("command line", every, cron)
+            chosen = [dataclasses.replace(s, every=interval, cron=expression) for s in chosen]
     db = Database(config.db_url)
     try:
         with Schedules(db, config.schedule) as schedules:

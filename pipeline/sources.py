@@ -148,8 +148,16 @@ def _source(path: Path, name: str, table: Any, tracking: tuple[str, ...], schedu
     refetch = table.get("refetch", False)
     if not isinstance(refetch, bool):
         raise ConfigError(f"{where}: refetch must be true or false")
-    every, cron = table.get("every"), table.get("cron")
-    if scheduled and (every is None) == (cron is None):
+    interval, cron = parse_schedule(where, table.get("every"), table.get("cron"), required=scheduled)
+    return Source(name=name, feeds=feeds, sitemaps=sitemaps, start_urls=start_urls,
+                  allowed_domains=tuple(d.lower() for d in domains), depth=depth, every=interval,
+                  cron=cron, refetch=refetch, settings=_politeness(where, table.get("politeness", {})))
+
+
+def parse_schedule(where: str, every: Any, cron: Any, *, required: bool = True) -> tuple[timedelta | None, str | None]:
+    """``every`` ("30m") or ``cron`` ("*/30 * * * *"), checked: exactly one of them when
+    ``required``; :class:`ConfigError` naming ``where`` otherwise."""
+    if required and (every is None) == (cron is None):
         raise ConfigError(f"{where}: give exactly one of every (\"30m\") or cron (\"*/30 * * * *\")")
     try:
         interval = parse_interval(every) if isinstance(every, str) else None
@@ -163,9 +171,7 @@ def _source(path: Path, name: str, table: Any, tracking: tuple[str, ...], schedu
         except (ValueError, TypeError, AttributeError) as exc:
             raise ConfigError(f"{where}: cron {cron!r} is not a crontab expression "
                               f"(minute hour day month weekday): {exc}") from None
-    return Source(name=name, feeds=feeds, sitemaps=sitemaps, start_urls=start_urls,
-                  allowed_domains=tuple(d.lower() for d in domains), depth=depth, every=interval,
-                  cron=cron, refetch=refetch, settings=_politeness(where, table.get("politeness", {})))
+    return interval, cron
 
 
 def _politeness(where: str, table: Any) -> dict[str, Any]:

@@ -86,6 +86,7 @@ class NewsSpider(scrapy.Spider):
             RunContext.for_crawler(self.crawler).record_failure(
                 Document(uri=chain[0]), "download", "redirect-loop",
                 f"redirected back to {request.url} (after {' -> '.join(chain)}); not followed")
+
     @cached_property
     def tracking(self) -> tuple[str, ...]:
         return Config.from_settings(self.settings).tracking_params
