@@ -593,10 +593,12 @@ def db_upgrade(db_url: str | None) -> None:
     every row. Back the database up first. Running it on a current database does nothing."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from pipeline.bands import ensure_built
     from pipeline.schema import HEAD, upgrade
     from pipeline.storage import create_db_engine
 
-    engine = create_db_engine(_config(db_url).db_url)
+    config = _config(db_url)
+    engine = create_db_engine(config.db_url)
     try:
         before, after = upgrade(engine)
     except SQLAlchemyError as exc:
@@ -607,6 +609,50 @@ def db_upgrade(db_url: str | None) -> None:
         click.echo(f"the database is current (schema revision {HEAD})")
     else:
         click.echo(f"upgraded the database from schema revision {before or 'none (before migrations)'} to {after}")
+    database = Database(config.db_url)
+    try:
+        with database.session() as session:
+            built = ensure_built(session, config.dedup)  # the dedup index is derived: build it now
+    finally:
+        database.dispose()
+    if built is not None:
+        click.echo(f"built the dedup index: {built} articles")
+
+
+@main.group()
+def index() -> None:
+    """The dedup index kept in the database (LSH bands and opening keys), derived from the
+    stored signatures and canonical texts."""
+
+
+@index.command("rebuild")
+@db_option
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
+@fatal_errors
+def index_rebuild(db_url: str | None, progress: bool | None) -> None:
+    """Rebuild the dedup index from the signatures and texts in the database: after it was
+    lost or damaged, or to index with other LSH settings. Nothing else is changed. Workers
+    writing meanwhile wait for it (PostgreSQL), then go on."""
+    import time
+
+    from tqdm import tqdm
+
+    from pipeline.bands import count_articles, params, rebuild
+
+    config = _config(db_url)
+    database = Database(config.db_url)
+    started = time.monotonic()
+    try:
+        with database.session() as session:
+            total = count_articles(session)
+            show = sys.stderr.isatty() if progress is None else progress
+            with tqdm(total=total, unit="article", desc="index", disable=not show, file=sys.stderr) as bar:
+                n = rebuild(session, config.dedup, progress=bar.update)
+            session.commit()
+    finally:
+        database.dispose()
+    click.echo(f"rebuilt the dedup index: {n} articles in {time.monotonic() - started:.1f} s "
+               f"({params(config.dedup)})")
 
 
 @db.command("revision")

@@ -118,9 +118,11 @@ class RunContext:
         logger.info("run %s started (%s) on %s", self.run.id, self.kind, self.db.safe_url)
 
     def document_done(self) -> None:
-        """Count one finished document; commit when a batch is full."""
+        """Count one finished document; commit when a batch is full. With the shared dedup
+        index every document is its own transaction: it ends the document's locks, and other
+        workers see the document at once."""
         self._pending += 1
-        if self._pending >= self.config.store_batch:
+        if self._pending >= self.config.store_batch or self.config.shared:
             self.commit()
 
     def commit(self) -> None:

@@ -70,6 +70,7 @@ class Document:
     text_hash: str | None = None
     signature: Any = None  # datasketch MinHash
     shingles: Any = None  # ids of the body's word shingles (signatures.ShingleIds), for exact overlaps
+    bands: list[int] = field(default_factory=list)  # the signature's LSH band keys (pipeline.bands)
     word_count: int = 0
 
     # dedup

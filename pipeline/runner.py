@@ -18,11 +18,11 @@ from types import FrameType
 
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from tqdm import tqdm
 
 from pipeline.context import RunContext, RunSummary
-from pipeline.errors import DocumentDropped, InputError
+from pipeline.errors import DocumentDropped, InputError, StorageError
 from pipeline.inputs import iter_files, read_document
 from pipeline.items import Document
 from pipeline.parallel import StagePool, split_stages
@@ -152,19 +152,32 @@ def ingest(paths: Sequence[str], config: Config, *, progress: bool | None = None
         status = "interrupted" if interrupt.requested else "completed"
     except KeyboardInterrupt:
         status = "interrupted"
+    except BaseException:
+        _abort(pool, stages, ctx)
+        raise
+    try:
+        if pool is not None:
+            pool.close()
+        for stage in stages:
+            stage.close_spider()
     finally:
-        try:
-            if pool is not None:
-                pool.close()
-            for stage in stages:
-                stage.close_spider()
-        finally:
-            summary = ctx.close(status)
+        summary = ctx.close(status)
     if status == "completed" and readable == 0:
         raise InputError("no readable input: " + (
             "no file with a suffix in NEWSDEDUP_FILE_SUFFIXES was found" if not files
             else "every path failed (see the messages above)"))
     return summary
+
+
+def _abort(pool: StagePool | None, stages: Sequence[Stage], ctx: RunContext) -> None:
+    """Stop after a fatal error, as far as the database still lets us: what fails here is
+    logged, and the error that stopped the run is the one reported."""
+    steps = ([pool.close] if pool is not None else []) + [st.close_spider for st in stages]
+    for step in [*steps, lambda: ctx.close("failed")]:
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 - the first error matters; this one is logged
+            logger.warning("while stopping: %s: %s", type(exc).__name__, exc)
 
 
 def _read(files: Sequence[tuple[Path, tuple[str, str] | None]], config: Config, interrupt: _Interrupt) -> Iterator[Document]:
@@ -212,6 +225,11 @@ def _process(run: Sequence[Stage], stages: Sequence[Stage], ctx: RunContext, doc
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:  # a bug or a library failure on one page: record it and go on
+        if isinstance(exc, OperationalError):  # the server went away (restarted, network): stop
+            raise StorageError(
+                f"lost the database connection while storing {doc.uri} ({exc.orig}): every document "
+                "committed before is kept, this one was not stored; run the same command again to "
+                "finish") from None
         if isinstance(exc, SQLAlchemyError):
             # The session cannot go on: drop the uncommitted batch (the next run redoes
             # it) and let the stages forget what they held of it.

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from pipeline.errors import StorageError
 
-HEAD = "0002"  # the newest revision in pipeline/migrations/versions (a test checks)
+HEAD = "0003"  # the newest revision in pipeline/migrations/versions (a test checks)
 BASELINE = "0001"  # the schema of databases made before migrations existed
 MIGRATIONS = Path(__file__).parent / "migrations"
 _VERSION = Table("alembic_version", MetaData(), Column("version_num", String(32), primary_key=True))

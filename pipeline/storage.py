@@ -7,6 +7,9 @@ Tables:
 - ``runs``: one row per run, with its counts;
 - ``failures``: the documents a run could not ingest, with the reason;
 - ``article_openings``: keys of the first words of each canonical text's first paragraphs;
+- ``article_bands``: the LSH band keys of each canonical text's signature (the dedup index that
+  several workers share, :mod:`pipeline.dedup_index`); ``index_state`` says with which
+  parameters it was built. Both are derived: ``newsdedup index rebuild`` remakes them;
 - ``recurring_lines``: per source, how many documents carried each line (page furniture);
 - ``fetches``: for a page a crawl stored, how it was fetched (status, canonical URL, the feed or
   sitemap that linked it, the validators for conditional re-fetching). One row per provenance row.
@@ -21,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -161,7 +165,27 @@ class ArticleOpening(Base):
     __table_args__ = (PrimaryKeyConstraint("article_id", "key"),)
 
     article_id: Mapped[str] = mapped_column(ForeignKey("articles.id"))
-    key: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(16), index=True)
+
+
+class ArticleBand(Base):
+    """One LSH band key of a canonical text's signature (:mod:`pipeline.bands`)."""
+
+    __tablename__ = "article_bands"
+    __table_args__ = (PrimaryKeyConstraint("key", "article_id"),)
+
+    key: Mapped[int] = mapped_column(BigInteger)
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id"), index=True)
+
+
+class IndexState(Base):
+    """How a derived index was built (``lsh-bands``: its MinHash and band parameters)."""
+
+    __tablename__ = "index_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    params: Mapped[str] = mapped_column(Text)
+    built_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class RecurringLine(Base):
@@ -280,6 +304,15 @@ class Database:
             select(Article).where(Article.id.startswith(article_id, autoescape=True)).limit(2)
         ).all()
         return matches[0] if len(matches) == 1 else None
+
+    @staticmethod
+    def stored(session: Session, uri: str, sha256: str | None) -> bool:
+        """True when a document with these bytes from this URI is already stored."""
+        if sha256 is None:
+            return False
+        with session.no_autoflush:  # a caller's unflushed rows are its own business
+            return session.scalar(select(Provenance.id).where(
+                Provenance.uri == uri, Provenance.content_sha256 == sha256).limit(1)) is not None
 
     @staticmethod
     def sources(session: Session, article_id: str) -> list[Provenance]:

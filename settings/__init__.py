@@ -65,8 +65,26 @@ NEWSDEDUP_TRACKING_PARAMS = [
 # --- Storage --------------------------------------------------------------
 # Any SQLAlchemy URL. PostgreSQL: postgresql+psycopg://user@host:5432/dbname
 NEWSDEDUP_DB = "sqlite:///newsdedup.db"
-# Documents written per database transaction.
+# Documents written per database transaction (with the shared dedup index: one, see below).
 NEWSDEDUP_STORE_BATCH = 200
+# Where the dedup stage looks for the stories a document may copy (pipeline/dedup_index.py):
+# "memory": an in-memory MinHashLSH, loaded from the stored signatures when a run starts;
+#   fast, but it sees only what this process stores: one writer per database.
+# "database": the LSH bands in the database (table article_bands), locked per band while a
+#   document is deduplicated and committed one document at a time; any number of workers, on
+#   any number of machines, may then write to one database.
+# "auto": "database" on PostgreSQL, "memory" on SQLite.
+NEWSDEDUP_DEDUP_INDEX = "auto"
+
+# --- Shared crawl frontier (scrapy-redis) -------------------------------------
+# A Redis URL (redis://host:6379/0) makes crawls share one request queue and one
+# seen-requests filter through scrapy-redis, so several crawl processes, on one machine or
+# many, split a source's pages between them. Empty: each crawl keeps its own, in memory.
+NEWSDEDUP_REDIS = ""
+# Processes crawling a source share a frontier when they use the same name here (and Redis).
+# Empty: today's date (UTC). A new name starts afresh (spiders/frontier.py).
+NEWSDEDUP_FRONTIER = ""
+ADDONS = {"spiders.frontier.SharedFrontier": 0}
 
 # --- Local runs (`newsdedup ingest`) -----------------------------------------
 # Worker processes for the stages marked ``parallel`` (clean, metadata,

@@ -98,6 +98,8 @@ class Config:
 
     db_url: str
     store_batch: int
+    dedup_index: str  # "memory" or "database" (resolved from "auto")
+    redis_url: str  # the shared crawl frontier; empty: none
     workers: int  # worker processes of a local run (resolved: 0 in settings means one per core)
     worker_chunk: int
     file_suffixes: tuple[str, ...]
@@ -108,11 +110,19 @@ class Config:
     dedup: DedupOptions
     schedule: ScheduleOptions
 
+    @property
+    def shared(self) -> bool:
+        """True when the dedup index is the database's (any number of writers, one document per
+        transaction), False for the in-memory one (one writer)."""
+        return self.dedup_index == "database"
+
     @classmethod
     def from_settings(cls, s: BaseSettings) -> Config:
         return cls(
             db_url=s.get("NEWSDEDUP_DB"),
             store_batch=s.getint("NEWSDEDUP_STORE_BATCH"),
+            dedup_index=_dedup_index(s.get("NEWSDEDUP_DEDUP_INDEX"), s.get("NEWSDEDUP_DB")),
+            redis_url=s.get("NEWSDEDUP_REDIS") or "",
             workers=_workers(s.getint("NEWSDEDUP_WORKERS")),
             worker_chunk=max(1, s.getint("NEWSDEDUP_WORKER_CHUNK")),
             file_suffixes=tuple(s.getlist("NEWSDEDUP_FILE_SUFFIXES")),
@@ -174,6 +184,21 @@ class Config:
                 opening_paragraphs=s.getint("NEWSDEDUP_OPENING_PARAGRAPHS"),
             ),
         )
+
+
+DEDUP_INDEXES = ("auto", "memory", "database")
+
+
+def _dedup_index(value: str, db_url: str) -> str:
+    if value not in DEDUP_INDEXES:
+        raise ConfigError(f"NEWSDEDUP_DEDUP_INDEX={value!r}: choose one of {', '.join(DEDUP_INDEXES)}")
+    sqlite = str(db_url).startswith("sqlite")
+    if value == "auto":
+        return "memory" if sqlite else "database"
+    if value == "database" and sqlite:
+        raise ConfigError("NEWSDEDUP_DEDUP_INDEX=database needs PostgreSQL: SQLite has one writer at a "
+                          "time, so use memory (or auto) with it")
+    return value
 
 
 def _workers(value: int) -> int:

@@ -114,13 +114,16 @@ class NewsSpider(scrapy.Spider):
         if last is not None and last.last_modified:
             out.headers["If-Modified-Since"] = last.last_modified
         out.meta["handle_httpstatus_list"] = [304]
-        return out
+        return out.replace(dont_filter=True)  # asked for: even a shared frontier that saw it
 
     entry_urls: list[str]
 
     async def start(self) -> AsyncIterator[Document | scrapy.Request]:
         for url in self.entry_urls:
-            yield self.request(url, url, self.parse_entry, "the command line")
+            out = self.request(url, url, self.parse_entry, "the command line")
+            # an entry (feed, sitemap, start page) is read every run, even through a shared
+            # frontier that has seen it (spiders/frontier.py)
+            yield out.replace(dont_filter=True) if isinstance(out, scrapy.Request) else out
 
     def parse_entry(self, response: Response) -> Iterator[Document | scrapy.Request]:
         raise NotImplementedError

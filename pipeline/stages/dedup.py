@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from dataclasses import dataclass
 
-from datasketch import MinHashLSH
 from sqlalchemy import select
 
 from pipeline.context import RunContext
-from pipeline.errors import StorageError
+from pipeline.dedup_index import CandidateIndex, Described, make_index
 from pipeline.items import Document
-from pipeline.relations import Overlap, facts_agree, numbers, opening_keys
+from pipeline.relations import Overlap, facts_agree, numbers
 from pipeline.relations import relation as relation_of
-from pipeline.signatures import ShingleIds, from_bytes, shingle_ids
+from pipeline.signatures import ShingleIds, shingle_ids
 from pipeline.stages.base import Stage
-from pipeline.storage import Article, ArticleOpening
+from pipeline.storage import Article, Database
 from pipeline.text.normalize import shingles
 
 
@@ -27,6 +25,7 @@ class Match:
     article_id: str
     relation: str
     similarity: float
+    words: int  # the story's canonical text's length
 
 
 class DedupStage(Stage):
@@ -47,9 +46,12 @@ class DedupStage(Stage):
     similarity to the story's canonical text, never through a chain of copies.
     When a joining document is more complete (more words) than the canonical, it
     takes the canonical place (``replaces_canonical``); every provenance row stays.
-    The index is rebuilt from the signatures stored in the database when the
-    stage opens; signatures made with other MinHash parameters are refused.
-    Drops nothing.
+    The index (:mod:`pipeline.dedup_index`, ``NEWSDEDUP_DEDUP_INDEX``) is in memory,
+    built from the stored signatures when the stage opens, or in the database, shared
+    by several workers; signatures made with other MinHash parameters are refused.
+    With the shared index, the document's keys are locked first, and a document
+    another worker stored meanwhile is dropped (skipped: ``already-ingested``).
+    Otherwise drops nothing.
     """
 
     name = "dedup"
@@ -58,80 +60,49 @@ class DedupStage(Stage):
     def __init__(self, ctx: RunContext) -> None:
         super().__init__(ctx)
         self.opts = ctx.config.dedup
-        self.lsh: MinHashLSH | None = None
-        self.by_hash: dict[str, str] = {}
-        self.words: dict[str, int] = {}
-        self.openings: dict[str, set[str]] = defaultdict(set)
-        self.canonical_cache: dict[str, tuple[ShingleIds, set[str]]] = {}
+        self._index_: CandidateIndex | None = None  # made on first use: no connection before workers fork
+        self.canonical_cache: dict[str, tuple[ShingleIds, set[str]]] = {}  # by text hash
 
     def open_spider(self) -> None:
         super().open_spider()
         self.load_index()
 
+    @property
+    def index(self) -> CandidateIndex:
+        """The index, ready (made and loaded once per run)."""
+        if self._index_ is None:
+            index = make_index(self.ctx.session, self.opts, self.config.dedup_index)
+            self.count("index/loaded", index.open())
+            self._index_ = index
+        return self._index_
+
     def reset(self) -> None:
-        self.lsh = None
-        self.by_hash.clear()
-        self.words.clear()
-        self.openings.clear()
-        self.canonical_cache.clear()
+        self._index_ = None
 
     def load_index(self) -> None:
-        """Build the indexes from the stored signatures and opening keys (once per run)."""
-        if self.lsh is not None:
-            return
-        self.lsh = MinHashLSH(threshold=self.opts.lsh_threshold, num_perm=self.opts.num_perm)
-        session = self.ctx.session
-        self._backfill_openings()
-        rows = session.execute(select(Article.id, Article.text_hash, Article.signature,
-                                      Article.signature_params, Article.word_count))
-        with self.lsh.insertion_session() as lsh:
-            for article_id, text_hash, sig_bytes, params, n_words in rows:
-                if params != self.opts.signature_params:
-                    raise StorageError(
-                        f"article {article_id} has a signature made with {params!r}, but the "
-                        f"settings say {self.opts.signature_params!r}; use the parameters the "
-                        "database was built with"
-                    )
-                lsh.insert(article_id, from_bytes(sig_bytes, self.opts))
-                self.words[article_id] = n_words
-                self.by_hash.setdefault(text_hash, article_id)
-        for article_id, key in session.execute(select(ArticleOpening.article_id, ArticleOpening.key)):
-            self.openings[key].add(article_id)
-        self.count("index/loaded", len(self.words))
-
-    def _backfill_openings(self) -> None:
-        """A database made before opening keys were kept gets them now (once: afterwards
-        the store writes them with each article, and an article may rightly have none)."""
-        session = self.ctx.session
-        if session.scalar(select(ArticleOpening.key).limit(1)) is not None or \
-                session.scalar(select(Article.id).limit(1)) is None:
-            return
-        for article_id, text in session.execute(select(Article.id, Article.text)).all():
-            for key in opening_keys(text.split("\n\n"), self.opts):
-                session.merge(ArticleOpening(article_id=article_id, key=key))
-            self.count("index/backfilled")
-        session.flush()
+        self.index  # noqa: B018 (made and loaded on first use)
 
     def process(self, doc: Document) -> Document:
-        self.load_index()
-        assert self.lsh is not None and doc.text_hash is not None
-        exact = self.by_hash.get(doc.text_hash)
+        assert doc.text_hash is not None
+        if self.index.shared:
+            self.index.lock(doc)
+            if Database.stored(self.ctx.session, doc.uri, doc.sha256):
+                self.ctx.commit()  # ends the transaction: the locks are released
+                self.skip("already-ingested", "another worker stored the same content from this URI")
+        exact = self.index.exact(doc.text_hash)
         if exact is not None:
-            return self._join(doc, exact, "exact", 1.0)
+            return self._join(doc, Match(exact, "exact", 1.0, doc.word_count))
         best = self._best_match(doc)
         if best is not None:
-            return self._join(doc, best.article_id, best.relation, best.similarity)
+            return self._join(doc, best)
         article_id = hashlib.sha256(f"{doc.uri}\0{doc.sha256 or doc.text_hash}".encode()).hexdigest()[:16]
         self._index(article_id, doc)
-        return self._join(doc, article_id, "original", 1.0)
+        return self._join(doc, Match(article_id, "original", 1.0, doc.word_count))
 
-    def _candidates(self, doc: Document) -> list[str]:
-        assert self.lsh is not None
-        found = set(self.lsh.query(doc.signature))
-        for key in opening_keys(doc.body, self.opts):
-            found |= self.openings.get(key, set())
+    def _candidates(self, doc: Document) -> Described:
+        found = self.index.describe(self.index.candidates(doc))
         self.count("candidates", len(found))
-        return sorted(found)
+        return found
 
     def _best_match(self, doc: Document) -> Match | None:
         """The story this document joins: of the candidates it relates to, the most similar
@@ -139,10 +110,10 @@ class DedupStage(Stage):
         lower than with an unrelated one, so every candidate's relation is judged first."""
         best: Match | None = None
         doc_numbers = numbers(doc.body_text)
-        for cand in self._candidates(doc):
+        for cand, (text_hash, words) in sorted(self._candidates(doc).items()):
             # Every candidate is verified on the exact shingles: the signature estimate
             # cannot tell containment (teaser, update) and is loose near the threshold.
-            canonical = self._canonical(cand)
+            canonical = self._canonical(cand, text_hash)
             if canonical is None:
                 continue
             canon_shingles, canon_numbers = canonical
@@ -151,51 +122,44 @@ class DedupStage(Stage):
                 self.count("other-facts")  # same template, other story
                 continue
             overlap = Overlap.of(doc.shingles, canon_shingles)
-            relation, similarity = relation_of(overlap, doc.word_count - self.words[cand],
+            relation, similarity = relation_of(overlap, doc.word_count - words,
                                                self.config.clean.paragraph_min_words, self.opts)
             if relation is None:
                 continue
-            match = Match(cand, relation, similarity)
+            match = Match(cand, relation, similarity, words)
             if best is None or (match.similarity, match.article_id) > (best.similarity, best.article_id):
                 best = match
         return best
 
-    def _canonical(self, article_id: str) -> tuple[ShingleIds, set[str]] | None:
-        """Shingles and numbers of a story's canonical text, cached for the run (syndicated
-        stories are compared with many copies)."""
-        cached = self.canonical_cache.get(article_id)
+    def _canonical(self, article_id: str, text_hash: str) -> tuple[ShingleIds, set[str]] | None:
+        """Shingles and numbers of a story's canonical text, cached for the run by its text hash
+        (syndicated stories are compared with many copies; another worker may replace a text)."""
+        cached = self.canonical_cache.get(text_hash)
         if cached is None:
-            article = self.ctx.session.get(Article, article_id)
-            if article is None:
+            text = self.ctx.session.scalar(select(Article.text).where(Article.id == article_id))
+            if text is None:
                 return None
-            cached = (shingle_ids(shingles(article.text, self.opts.shingle_words), self.opts), numbers(article.text))
-        self._remember(article_id, cached)
+            cached = (shingle_ids(shingles(text, self.opts.shingle_words), self.opts), numbers(text))
+        self._remember(text_hash, cached)
         return cached
 
-    def _remember(self, article_id: str, canonical: tuple[ShingleIds, set[str]]) -> None:
+    def _remember(self, text_hash: str, canonical: tuple[ShingleIds, set[str]]) -> None:
         """Cache a canonical text's shingles and numbers, most recently used last."""
-        self.canonical_cache.pop(article_id, None)
-        self.canonical_cache[article_id] = canonical
+        self.canonical_cache.pop(text_hash, None)
+        self.canonical_cache[text_hash] = canonical
         if len(self.canonical_cache) > self.opts.canonical_cache:
             self.canonical_cache.pop(next(iter(self.canonical_cache)))
 
     def _index(self, article_id: str, doc: Document) -> None:
-        """Index a new canonical text (the store stage writes its opening keys)."""
-        assert self.lsh is not None
-        self.lsh.insert(article_id, doc.signature)
-        self._remember(article_id, (doc.shingles, numbers(doc.body_text)))  # the new canonical text
-        self.words[article_id] = doc.word_count
-        self.by_hash[doc.text_hash or ""] = article_id
-        for key in opening_keys(doc.body, self.opts):
-            self.openings[key].add(article_id)
+        """Index a new canonical text (the store stage writes its rows)."""
+        self.index.add(article_id, doc)
+        self._remember(doc.text_hash or "", (doc.shingles, numbers(doc.body_text)))
 
-    def _join(self, doc: Document, article_id: str, relation: str, similarity: float) -> Document:
-        doc.article_id, doc.relation, doc.similarity = article_id, relation, round(similarity, 4)
-        if relation in ("near", "update") and doc.word_count > self.words.get(article_id, 0):
+    def _join(self, doc: Document, match: Match) -> Document:
+        doc.article_id, doc.relation, doc.similarity = match.article_id, match.relation, round(match.similarity, 4)
+        if match.relation in ("near", "update") and doc.word_count > match.words:
             doc.replaces_canonical = True  # the more complete version becomes canonical
-            assert self.lsh is not None
-            self.lsh.remove(article_id)
-            self._index(article_id, doc)
+            self._index(match.article_id, doc)
             self.count("canonical-replaced")
-        self.count(f"relation/{relation}")
+        self.count(f"relation/{match.relation}")
         return doc

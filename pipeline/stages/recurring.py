@@ -91,7 +91,7 @@ class RecurringLinesStage(Stage):
         """Store this run's counts: lines seen in two or more documents, or already stored."""
         if not self.ctx.has_database or self.ctx.closed:
             return
-        rows = [(source, h, n) for source, counts in self.seen.items() for h, n in counts.items()
-                if n >= 2 or h in self.stored.get(source, ())]
+        rows = sorted((source, h, n) for source, counts in self.seen.items() for h, n in counts.items()
+                      if n >= 2 or h in self.stored.get(source, ()))  # one order: concurrent writers never deadlock
         upsert_recurring_lines(self.ctx.session, rows)
         self.ctx.commit()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from pipeline.context import RunContext
 from pipeline.items import Document
 from pipeline.stages.base import Stage
-from pipeline.storage import Provenance
+from pipeline.storage import Database
 
 
 class SeenStage(Stage):
@@ -31,11 +29,7 @@ class SeenStage(Stage):
         key = (doc.uri, doc.sha256)
         if key in self.this_run:
             self.skip("already-ingested", "the same content from this URI came earlier in this run")
-        session = self.ctx.session
-        with session.no_autoflush:  # this run's rows are in this_run; no need to write them first
-            hit = session.scalar(select(Provenance.id).where(
-                Provenance.uri == doc.uri, Provenance.content_sha256 == doc.sha256).limit(1))
-        if hit is not None:
+        if Database.stored(self.ctx.session, doc.uri, doc.sha256):  # this run's rows: in this_run
             self.skip("already-ingested", "the same content from this URI is already stored")
         self.this_run.add(key)
         return doc

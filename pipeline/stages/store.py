@@ -4,26 +4,33 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from pipeline.items import Document
 from pipeline.relations import Overlap, opening_keys, relation
 from pipeline.signatures import shingle_ids, to_bytes
 from pipeline.stages.base import Stage
-from pipeline.storage import Article, ArticleOpening, Fetch, Provenance, utcnow
+from pipeline.storage import (
+    Article,
+    ArticleBand,
+    ArticleOpening,
+    Fetch,
+    Provenance,
+    utcnow,
+)
 from pipeline.text.normalize import shingles
 
 
 class StoreStage(Stage):
     """Adds a ``provenance`` row for every document that reached it (with its ``fetches``
-    row when a crawl fetched it), and an ``articles`` row (with its opening keys) for
-    each ``original``.
+    row when a crawl fetched it), and an ``articles`` row (with its opening keys and LSH
+    band keys, the dedup index in the database) for each ``original``.
 
     A document that ``replaces_canonical`` overwrites its story's canonical text and
     metadata (the earliest published date is kept); the founding document's row is
     re-measured against the new text. Rows are written when a later query needs them
     (SQLAlchemy's autoflush) or at the latest when the batch is committed, every
-    ``NEWSDEDUP_STORE_BATCH`` documents; an interrupted run loses at most the uncommitted
+    ``NEWSDEDUP_STORE_BATCH`` documents (every document with the shared dedup index); an interrupted run loses at most the uncommitted
     batch, which the next run redoes.
     Drops nothing.
     """
@@ -34,7 +41,7 @@ class StoreStage(Stage):
     def _replace_canonical(self, doc: Document, now: datetime) -> None:
         """Make ``doc`` the canonical text of its story; re-measure the story's founding row."""
         session = self.ctx.session
-        article = session.get(Article, doc.article_id)
+        article = session.get(Article, doc.article_id, populate_existing=True)  # another worker may have changed it
         assert article is not None
         opts = self.config.dedup
         overlap = Overlap.of(shingle_ids(shingles(article.text, opts.shingle_words), opts), doc.shingles)
@@ -70,9 +77,12 @@ class StoreStage(Stage):
         if doc.relation == "original":
             session.add_all(ArticleOpening(article_id=doc.article_id, key=key)
                             for key in opening_keys(doc.body, self.config.dedup))
-        elif doc.replaces_canonical:  # the story keeps the old text's keys too: merge
+            session.add_all(ArticleBand(key=key, article_id=doc.article_id) for key in set(doc.bands))
+        elif doc.replaces_canonical:  # the story keeps the old text's opening keys too: merge
             for key in opening_keys(doc.body, self.config.dedup):
                 session.merge(ArticleOpening(article_id=doc.article_id, key=key))
+            session.execute(delete(ArticleBand).where(ArticleBand.article_id == doc.article_id))
+            session.add_all(ArticleBand(key=key, article_id=doc.article_id) for key in set(doc.bands))
         session.add(Provenance(
             article_id=doc.article_id, run_id=self.ctx.run.id if self.ctx.run else None,
             uri=doc.uri, fetched_at=fetched_at, content_sha256=doc.sha256 or doc.text_hash,
