@@ -52,7 +52,7 @@ def pg_server() -> str:
 def pg_database(server: str) -> Iterator[str]:
     """A new, empty PostgreSQL database on ``server``, dropped afterwards."""
     name = f"newsdedup_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", pool_pre_ping=True)  # survives a server restart
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
