@@ -33,7 +33,6 @@ from sqlalchemy.orm import Session
 from pipeline import bands
 from pipeline.errors import StorageError
 from pipeline.items import Document
-from pipeline.relations import opening_keys
 from pipeline.signatures import from_bytes
 from pipeline.storage import Article, ArticleBand, ArticleOpening, IndexState, utcnow
 from settings.config import DedupOptions
@@ -115,7 +114,7 @@ class MemoryIndex(CandidateIndex):
     def candidates(self, doc: Document) -> set[str]:
         assert self.lsh is not None
         found = set(self.lsh.query(doc.signature))
-        for key in opening_keys(doc.body, self.opts):
+        for key in doc.openings:
             found |= self.openings.get(key, set())
         return found
 
@@ -129,7 +128,7 @@ class MemoryIndex(CandidateIndex):
         self.lsh.insert(article_id, doc.signature)
         self.articles[article_id] = (doc.text_hash, doc.word_count)
         self.by_hash[doc.text_hash] = article_id
-        for key in opening_keys(doc.body, self.opts):
+        for key in doc.openings:
             self.openings[key].add(article_id)
 
     def reset(self) -> None:
@@ -169,7 +168,7 @@ class DatabaseIndex(CandidateIndex):
         keys = set(doc.bands)
         keys.add(bands.lock_key("text", doc.text_hash))
         keys.add(bands.lock_key("doc", f"{doc.uri}\0{doc.sha256 or doc.text_hash}"))
-        keys.update(bands.lock_key("opening", k) for k in opening_keys(doc.body, self.opts))
+        keys.update(bands.lock_key("opening", k) for k in doc.openings)
         self.session.execute(_LOCK_KEYS, {"keys": sorted(keys)})
 
     def exact(self, text_hash: str) -> str | None:
@@ -178,10 +177,9 @@ class DatabaseIndex(CandidateIndex):
 
     def candidates(self, doc: Document) -> set[str]:
         by_band = select(ArticleBand.article_id).where(ArticleBand.key.in_(doc.bands))
-        openings = opening_keys(doc.body, self.opts)
-        if not openings:
+        if not doc.openings:
             return set(self.session.scalars(by_band.distinct()))
-        by_opening = select(ArticleOpening.article_id).where(ArticleOpening.key.in_(openings))
+        by_opening = select(ArticleOpening.article_id).where(ArticleOpening.key.in_(doc.openings))
         return set(self.session.scalars(union(by_band, by_opening)))
 
     def describe(self, ids: Iterable[str]) -> Described:

@@ -71,6 +71,7 @@ class Document:
     signature: Any = None  # datasketch MinHash
     shingles: Any = None  # ids of the body's word shingles (signatures.ShingleIds), for exact overlaps
     bands: list[int] = field(default_factory=list)  # the signature's LSH band keys (pipeline.bands)
+    openings: list[str] = field(default_factory=list)  # keys of the first paragraphs' openings (teasers)
     word_count: int = 0
 
     # dedup

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from pipeline.items import Document
-from pipeline.relations import Overlap, opening_keys, relation
+from pipeline.relations import Overlap, relation
 from pipeline.signatures import shingle_ids, to_bytes
 from pipeline.stages.base import Stage
 from pipeline.storage import (
@@ -75,13 +75,12 @@ class StoreStage(Stage):
         elif doc.replaces_canonical:
             self._replace_canonical(doc, now)
         if doc.relation == "original":
-            session.add_all(ArticleOpening(article_id=doc.article_id, key=key)
-                            for key in opening_keys(doc.body, self.config.dedup))
-            session.add_all(ArticleBand(key=key, article_id=doc.article_id) for key in set(doc.bands))
-        elif doc.replaces_canonical:  # the story keeps the old text's opening keys too: merge
-            for key in opening_keys(doc.body, self.config.dedup):
+            session.add_all(ArticleOpening(article_id=doc.article_id, key=key) for key in doc.openings)
+        elif doc.replaces_canonical:  # the story keeps the old text's opening keys too (merged); its
+            for key in doc.openings:  # bands are the new text's only
                 session.merge(ArticleOpening(article_id=doc.article_id, key=key))
             session.execute(delete(ArticleBand).where(ArticleBand.article_id == doc.article_id))
+        if doc.relation == "original" or doc.replaces_canonical:
             session.add_all(ArticleBand(key=key, article_id=doc.article_id) for key in set(doc.bands))
         session.add(Provenance(
             article_id=doc.article_id, run_id=self.ctx.run.id if self.ctx.run else None,
