@@ -112,3 +112,5 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
 # The local news world for crawl tests (served on 127.0.0.1 by the tests themselves).
 from tests.newsworld import news_site, news_world  # noqa: E402, F401
 from tests.corpus import corpus  # noqa: E402, F401
+# A throwaway PostgreSQL cluster for tests that stop or restart the server (never the machine's).
+from tests.pgcluster import pg_cluster  # noqa: E402, F401

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 
 from pipeline.bands import layout
 from pipeline.context import RunContext
@@ -29,6 +29,7 @@ from pipeline.stages.fingerprint import FingerprintStage
 from pipeline.stages.store import StoreStage
 from pipeline.storage import Article, ArticleBand, Database, IndexState, Provenance, Run
 from tests.conftest import PAGES, ROOT, SEEDS, make_config, run_cli
+from tests.pgcluster import PgCluster
 from tests.pipeline.stages.test_dedup import STORY
 from tests.pipeline.test_stories import write_world
 
@@ -245,53 +246,38 @@ def test_an_index_built_with_other_settings_is_refused(pg_url: str) -> None:
     assert layout(make_config(pg_url, NEWSDEDUP_LSH_THRESHOLD=0.8).dedup) != layout(make_config(pg_url).dedup)
 
 
-def _pg_ctl(action: str) -> subprocess.CompletedProcess[str]:
-    version = sorted(os.listdir("/etc/postgresql"))[-1]
-    return subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action],
-                          capture_output=True, text=True, timeout=120)
-
-
-def _wait_for_server(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            db = Database(url)
-            with db.session() as s:
-                s.execute(text("select 1"))
-            db.dispose()
-            return
-        except StorageError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-
-
 @pytest.mark.slow
 def test_postgresql_restarted_mid_run_workers_stop_clearly_and_a_rerun_completes(tmp_path: Path,
-                                                                              pg_url: str) -> None:
-    if shutil.which("pg_ctlcluster") is None or not os.path.isdir("/etc/postgresql") or os.geteuid() != 0:
-        pytest.skip("restarting PostgreSQL needs pg_ctlcluster and root (the CI machine has both)")
+                                                                              pg_cluster: PgCluster) -> None:
+    """Restarts a throwaway cluster that the test owns (tests/pgcluster.py), never the machine's."""
     files = write_inputs(tmp_path / "in")
     expected = reference(tmp_path, files)
-    workers = [start_worker(pg_url, share) for share in shares(files, 2)]
-    db = Database(pg_url)
-    stored = 0
-    while stored < 3 and all(w.poll() is None for w in workers):
-        time.sleep(0.01)
-        with db.session() as s:
-            stored = s.scalar(select(func.count()).select_from(Provenance)) or 0
-    db.dispose()
-    restart = _pg_ctl("restart")
-    assert restart.returncode == 0, restart.stderr
-    _wait_for_server(pg_url)
-    results = [w.communicate(timeout=300) + (w.returncode,) for w in workers]
+    url = pg_cluster.url
+    workers = [start_worker(url, share) for share in shares(files, 2)]
+    try:
+        db = Database(url)
+        stored = 0
+        deadline = time.monotonic() + 120
+        while stored < 3 and time.monotonic() < deadline and all(w.poll() is None for w in workers):
+            time.sleep(0.01)
+            with db.session() as s:
+                stored = s.scalar(select(func.count()).select_from(Provenance)) or 0
+        db.dispose()
+        assert any(w.poll() is None for w in workers), "the workers finished before the restart"
+        pg_cluster.restart()  # pg_ctl -m fast: the workers' sessions are ended
+        results = [w.communicate(timeout=300) + (w.returncode,) for w in workers]
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+                w.wait(30)
     for _, err, code in results:
         # each worker either finished (its last documents after the restart) or stopped clearly
         assert code == 0 or "lost the database connection" in err or "cannot open database" in err, err
         assert "Traceback" not in err, err
-    check_whole(pg_url)
-    rerun = start_worker(pg_url, files)
+    check_whole(url)
+    rerun = start_worker(url, files)
     out, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err
-    assert clusters(pg_url, tmp_path / "in") == expected
-    assert check_whole(pg_url) == (len(expected), len(files))
+    assert clusters(url, tmp_path / "in") == expected
+    assert check_whole(url) == (len(expected), len(files))
