@@ -1,31 +1,66 @@
-"""What the stages of one run share: config, stats, the database session and the run row.
+"""What the stages of one run share: config, stats, the database session, the run row, and
+each document's unit of work.
 
 Inside a Scrapy crawl there is one :class:`RunContext` per crawler
-(:meth:`RunContext.for_crawler`); the local runner makes its own. Drops and
-failures are recorded here, whichever way the run is driven.
+(:meth:`RunContext.for_crawler`); the local runner makes its own.
+
+One document, one unit
+----------------------
+A document's database work runs inside a SAVEPOINT of the run's transaction: the first stage
+that handles it opens it (:meth:`RunContext.begin`). Every document then ends in one of three
+ways, each recorded against the document's own URI:
+
+- **stored**: every stage ran, the store stage wrote its rows (:meth:`~RunContext.document_stored`);
+- **dropped** with a reason: skipped, or failed (a ``failures`` row) (:meth:`~RunContext.document_dropped`);
+- **broken** by an unexpected error (:meth:`~RunContext.document_broken`): its writes are rolled
+  back to the savepoint, the stages forget what they learnt from it
+  (:meth:`Stage.document_discarded <pipeline.stages.base.Stage.document_discarded>`), and it is
+  recorded as failed (``internal-error``) with the exception. The documents before and after it
+  in the batch are stored.
+
+The batch is committed every ``NEWSDEDUP_STORE_BATCH`` documents or
+``NEWSDEDUP_STORE_BATCH_SECONDS`` (every document with the shared dedup index, whose locks end
+with the transaction). Counts are taken at the commit, in the same transaction as the ``runs``
+row that holds them: the summary, the ``runs`` row, the progress bar and the log lines only ever
+count documents whose rows are in the database. A commit that fails, or a database that cannot
+roll a document back, stops the run (:class:`~pipeline.errors.StorageError`): the run is marked
+``failed`` with the reason, and what was committed before stays.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import time
 import weakref
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from sqlalchemy.orm import Session
+from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session, SessionTransaction
 
-from pipeline.errors import DocumentDropped, DocumentFailed
+from pipeline.errors import DocumentDropped, DocumentFailed, NewsdedupError, StorageError
 from pipeline.items import Document
 from pipeline.stats import Stats, StatsSink
 from pipeline.storage import Database, Failure, Run, utcnow
+from pipeline.writers import WriterLock, abandon_dead_runs, this_host
 from settings.config import Config
+
+if TYPE_CHECKING:
+    from pipeline.stages.base import Stage
 
 logger = logging.getLogger("newsdedup")
 
 PREFIX = "newsdedup"
+MESSAGE_MAX_CHARS = 2000  # an exception's message as stored in `failures` (SQL errors quote whole texts)
+LOST = ("lost the database connection while storing {uri} ({why}): every document committed before is "
+        "kept, this one was not stored; run the same command again to finish")
+OUTCOMES = ("new_articles", "duplicates/", "skipped/", "failed/")  # the committed counts' stats keys
 
 
 @dataclass
@@ -39,6 +74,7 @@ class RunSummary:
     duplicates: int
     skipped: int
     failures: int
+    error: str | None = None
 
     def line(self) -> str:
         return (
@@ -48,8 +84,15 @@ class RunSummary:
         )
 
 
-def _sum_prefix(stats: dict[str, Any], prefix: str) -> int:
-    return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
+def _sum_prefix(counts: dict[str, Any], prefix: str) -> int:
+    return sum(v for k, v in counts.items() if k.startswith(prefix) and isinstance(v, int))
+
+
+def summarize(counts: dict[str, int], run_id: int | None, status: str, error: str | None = None) -> RunSummary:
+    """A summary from outcome counts keyed as in :data:`OUTCOMES`."""
+    new = counts.get("new_articles", 0)
+    dups, skipped, failed = (_sum_prefix(counts, p) for p in OUTCOMES[1:])
+    return RunSummary(run_id, status, new + dups + skipped + failed, new, dups, skipped, failed, error)
 
 
 class RunContext:
@@ -73,9 +116,19 @@ class RunContext:
         self._db: Database | None = None
         self._session: Session | None = None
         self.run: Run | None = None
-        self._pending = 0
         self.closed = False
         self.has_database = not offline  # False for `newsdedup clean`: nothing is read or stored
+        self.stages: list[Stage] = []  # told when a document ends (Stage.__init__ adds itself)
+        self.stage = ""  # the stage handling the current document (named in internal errors)
+        self.error: str | None = None  # why the run had to stop (a fatal storage error)
+        self.lock = WriterLock(config.db_url, kind)
+        self._writing: Document | None = None  # the document whose SAVEPOINT is open
+        self._savepoint: SessionTransaction | None = None
+        self._batch: Counter[str] = Counter()  # outcomes of the documents not committed yet
+        self._committed: Counter[str] = Counter()
+        self._pending = 0
+        self._last_commit = time.monotonic()
+        self._crawler: Crawler | None = None
 
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> RunContext:
@@ -89,7 +142,7 @@ class RunContext:
                                 crawler.settings.get("NEWSDEDUP_TRIGGER") or "scrapy")
             ctx = cls(Config.from_settings(crawler.settings), _LazyStats(crawler),
                       kind=f"crawl:{spider_name}", args=labels)
-            crawler.signals.connect(ctx._on_item_dropped, signal=signals.item_dropped)
+            ctx._crawler = crawler
             crawler.signals.connect(ctx._on_item_error, signal=signals.item_error)
             crawler.signals.connect(ctx._on_spider_closed, signal=signals.spider_closed)
             cls._by_crawler[crawler] = ctx
@@ -105,105 +158,247 @@ class RunContext:
     @property
     def session(self) -> Session:
         if self._session is None:
-            self._session = self.db.session()
+            self._session = self.db.session(writer=True)
         return self._session
 
     def open(self) -> None:
-        """Start the run row (idempotent)."""
+        """Take the SQLite writer lock, mark the runs of dead processes ``abandoned``, and start
+        this run's row (idempotent). Raises :class:`~pipeline.errors.DatabaseBusy` when another
+        process writes to the SQLite file (after ``NEWSDEDUP_WRITER_WAIT_SECONDS``)."""
         if self.run is not None:
             return
-        self.run = Run(kind=self.kind, args=self.args, status="running", started_at=utcnow())
-        self.session.add(self.run)
-        self.session.commit()
+        self.lock.acquire(self.config.writer_wait_seconds)
+        try:
+            abandoned = abandon_dead_runs(self.session, sole_writer=self.lock.held)
+            if abandoned:
+                logger.warning("%d run(s) left running by a process that is gone marked abandoned", abandoned)
+            self.run = Run(kind=self.kind, args=self.args, status="running", started_at=utcnow(),
+                           host=this_host(), pid=os.getpid())
+            self.session.add(self.run)
+            self.session.commit()
+        except BaseException:
+            self.lock.release()
+            raise
+        self._last_commit = time.monotonic()
         logger.info("run %s started (%s) on %s", self.run.id, self.kind, self.db.safe_url)
 
-    def document_done(self) -> None:
-        """Count one finished document; commit when a batch is full. With the shared dedup
-        index every document is its own transaction: it ends the document's locks, and other
-        workers see the document at once."""
-        self._pending += 1
-        if self._pending >= self.config.store_batch or self.config.shared:
-            self.commit()
-
     def commit(self) -> None:
-        if self._session is not None:
+        """Commit the batch, with the run row's counts; then count its documents as done."""
+        if self._session is None:
+            return
+        if self._writing is not None:
+            raise RuntimeError(f"commit while {self._writing.uri} is being written")
+        committed = self._committed + self._batch
+        if self.run is not None and self._batch:
+            self._set_counts(self.run, committed)
+        try:
             self._session.commit()
+        except SQLAlchemyError as exc:
+            raise self._fatal(f"could not commit the last {self._pending} documents ({_short(exc)}): what "
+                              "was committed before is kept; run the same command again to finish") from None
+        self._committed = committed
+        for key, n in self._batch.items():
+            self.stats.inc_value(f"{PREFIX}/{key}", n)
+        self._batch.clear()
         self._pending = 0
+        self._last_commit = time.monotonic()
 
-    def close(self, status: str = "completed") -> RunSummary:
-        """Commit what is done, store the run's counts, release the database."""
-        summary = self.summary(status)
+    def close(self, status: str = "completed", error: str | None = None) -> RunSummary:
+        """Commit what is done, store the run's final status (``failed`` with ``error``, the reason,
+        when given) and its counts, release the database. A document stopped half-way (a second
+        Ctrl-C) is rolled back. After a fatal storage error nothing more is committed; a commit
+        that fails here makes the run ``failed`` too."""
         if self.closed:
-            return summary
+            return self.summary(status, error)
         self.closed = True
         try:
+            if self._writing is not None:
+                try:
+                    self._roll_back(self._writing)
+                except StorageError:
+                    pass  # remembered in self.error
+            if self.run is not None and self.error is None:
+                try:
+                    self.commit()
+                except StorageError:
+                    pass  # remembered in self.error
+            if self.error is not None:
+                error = self.error
+            if error is not None:
+                status = "failed"
             if self.run is not None:
-                self.session.commit()
-                self.run.finished_at = utcnow()
-                self.run.status = status
-                self.run.documents = summary.documents
-                self.run.new_articles = summary.new_articles
-                self.run.duplicates = summary.duplicates
-                self.run.skipped = summary.skipped
-                self.run.failures = summary.failures
-                self.run.stats = {k: v for k, v in self.stats.get_stats().items()
-                                  if k.startswith(PREFIX)}
-                self.session.commit()
+                self._finish_run(status, error)
         finally:
             if self._session is not None:
                 self._session.close()
             if self._db is not None:
                 self._db.dispose()
-        return summary
+            self.lock.release()
+        return self.summary(status, error)
 
-    def summary(self, status: str = "running") -> RunSummary:
-        stats = self.stats.get_stats()
-        new = stats.get(f"{PREFIX}/new_articles", 0)
-        dups = _sum_prefix(stats, f"{PREFIX}/duplicates/")
-        skipped = _sum_prefix(stats, f"{PREFIX}/skipped/")
-        failed = _sum_prefix(stats, f"{PREFIX}/failed/")
-        return RunSummary(
-            run_id=self.run.id if self.run is not None else None,
-            status=status,
-            documents=new + dups + skipped + failed,
-            new_articles=new,
-            duplicates=dups,
-            skipped=skipped,
-            failures=failed,
-        )
-
-    # --- outcomes -----------------------------------------------------------
-    def count(self, key: str, n: int = 1) -> None:
-        self.stats.inc_value(f"{PREFIX}/{key}", n)
-
-    def record_drop(self, doc: Document, exc: DocumentDropped) -> None:
-        """Count a dropped document; a failure also gets a row in ``failures``."""
-        if isinstance(exc, DocumentFailed):
-            self.record_failure(doc, exc.stage, exc.reason, exc.message)
+    def _finish_run(self, status: str, error: str | None) -> None:
+        """Write the run's status, reason and counts (what was committed) in a transaction of their own."""
+        assert self.run is not None
+        session = self.session
+        if error is not None:
+            session.rollback()
+            run = session.get(Run, self.run.id, populate_existing=True) if self._can_reach() else None
         else:
-            self.count(f"skipped/{exc.reason}")
+            run = self.run
+        if run is None:
+            logger.error("run %s could not be marked %s: the next run marks it abandoned", self.run.id, status)
+            return
+        run.finished_at, run.status, run.error = utcnow(), status, error
+        self._set_counts(run, self._committed)
+        run.stats = {k: v for k, v in self.stats.get_stats().items() if k.startswith(PREFIX)}
+        try:
+            session.commit()
+        except SQLAlchemyError as exc:
+            logger.error("run %s could not be marked %s (%s): the next run marks it abandoned",
+                         self.run.id, status, _short(exc))
 
-    def record_failure(self, doc: Document, stage: str, reason: str, message: str) -> None:
-        self.count(f"failed/{reason}")
-        logger.warning("failed %s: %s (%s)", doc.uri, message, reason)
+    def _can_reach(self) -> bool:
+        try:
+            self.session.connection().exec_driver_sql("SELECT 1")
+            return True
+        except SQLAlchemyError:
+            self.session.rollback()
+            return False
+
+    @staticmethod
+    def _set_counts(run: Run, counts: Counter[str]) -> None:
+        s = summarize(dict(counts), run.id, run.status)
+        run.documents, run.new_articles, run.duplicates = s.documents, s.new_articles, s.duplicates
+        run.skipped, run.failures = s.skipped, s.failures
+
+    def summary(self, status: str = "running", error: str | None = None) -> RunSummary:
+        """The committed counts."""
+        return summarize(dict(self._committed), self.run.id if self.run is not None else None, status,
+                         error or self.error)
+
+    def _fatal(self, message: str) -> StorageError:
+        """The run cannot go on: remember why (the run row says it when closed)."""
+        self.error = self.error or message
+        self._writing = self._savepoint = None
+        return StorageError(message)
+
+    # --- documents ------------------------------------------------------------
+    def begin(self, doc: Document) -> None:
+        """Open ``doc``'s SAVEPOINT (once; :meth:`Stage.process_item` calls it for each stage)."""
+        if not self.has_database or self._writing is doc:
+            return
+        if self.error is not None:
+            raise StorageError(f"the run stopped: {self.error}")
+        if self._writing is not None:
+            raise RuntimeError(f"{doc.uri} started while {self._writing.uri} is still being written "
+                               "(the store stage ends a document: it must be the last of ITEM_PIPELINES)")
+        self._savepoint = self.session.begin_nested()
+        self._writing = doc
+
+    def release(self, doc: Document) -> None:
+        """Close ``doc``'s SAVEPOINT, keeping its writes: it was stored, or it goes on to the worker
+        processes and comes back later (its next stage opens a new one)."""
+        if self._writing is doc and self._savepoint is not None:
+            savepoint, self._writing, self._savepoint = self._savepoint, None, None
+            try:
+                savepoint.commit()
+            except SQLAlchemyError as exc:
+                raise self._fatal(f"lost the database while storing {doc.uri} ({_short(exc)})") from None
+
+    def _roll_back(self, doc: Document) -> None:
+        """Undo what ``doc`` wrote since its SAVEPOINT; a database that cannot is fatal."""
+        if self._savepoint is None:
+            return
+        savepoint, self._writing, self._savepoint = self._savepoint, None, None
+        try:
+            savepoint.rollback()
+        except SQLAlchemyError as exc:
+            raise self._fatal(LOST.format(uri=doc.uri, why=_short(exc))) from None
+
+    def document_stored(self, doc: Document) -> None:
+        """The store stage wrote ``doc``'s rows (it is the last stage)."""
+        self.release(doc)
+        self._end(doc, "new_articles" if doc.relation == "original" else f"duplicates/{doc.relation}", kept=True)
+
+    def document_dropped(self, doc: Document, exc: DocumentDropped) -> None:
+        """A stage dropped ``doc`` with a reason: skipped, or failed (recorded in ``failures``)."""
+        self._roll_back(doc)
+        if isinstance(exc, DocumentFailed):
+            logger.warning("failed %s: %s (%s)", doc.uri, exc.message, exc.reason)
+            self._add_failure(doc, exc.stage, exc.reason, exc.message)
+            self._end(doc, f"failed/{exc.reason}", kept=True)
+        else:
+            self._end(doc, f"skipped/{exc.reason}", kept=True)
+
+    def document_broken(self, doc: Document, error: BaseException | str, stage: str | None = None) -> None:
+        """An unexpected error in a stage: ``doc``'s writes are undone, the stages forget it, and
+        it is recorded as failed (``internal-error``) with the error."""
+        if isinstance(error, DBAPIError) and error.connection_invalidated:  # the server went away
+            raise self._fatal(LOST.format(uri=doc.uri, why=_short(error)))
+        self._roll_back(doc)
+        message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        message = message[:MESSAGE_MAX_CHARS]
+        stage = stage or self.stage or "unknown"
+        logger.error("internal error on %s in stage %s: %s", doc.uri, stage, message.splitlines()[0])
+        self._add_failure(doc, stage, "internal-error", message)
+        self._end(doc, "failed/internal-error", kept=False)
+
+    def _add_failure(self, doc: Document, stage: str, reason: str, message: str) -> None:
+        if not self.has_database:
+            return
         self.session.add(Failure(run_id=self.run.id if self.run else None, uri=doc.uri,
                                  stage=stage, reason=reason, message=message))
-        self.document_done()
+        try:
+            self.session.flush()
+        except SQLAlchemyError as exc:
+            raise self._fatal(f"could not record the failure of {doc.uri} ({_short(exc)})") from None
 
-    # --- Scrapy signals -----------------------------------------------------
-    def _on_item_dropped(self, item: Any, exception: BaseException, **_: Any) -> None:
-        if isinstance(item, Document) and isinstance(exception, DocumentDropped):
-            self.record_drop(item, exception)
+    def _end(self, doc: Document, outcome: str, *, kept: bool) -> None:
+        try:
+            for stage in self.stages:
+                if kept:
+                    stage.document_kept(doc)
+                else:
+                    stage.document_discarded(doc)
+        except Exception as exc:  # a stage could not learn or forget: what it holds is unsure
+            raise self._fatal(f"internal error after {doc.uri}: {type(exc).__name__}: {exc}") from exc
+        self._batch[outcome] += 1
+        self._pending += 1
+        if (self._pending >= self.config.store_batch or self.config.shared
+              or time.monotonic() - self._last_commit >= self.config.store_batch_seconds):
+            self.commit()
 
+    def skipped(self, reason: str) -> None:
+        """A page the spider did not fetch (stored already, or not modified): counted as skipped
+        with the next commit."""
+        self._batch[f"skipped/{reason}"] += 1
+
+    # --- outcomes -------------------------------------------------------------
+    def count(self, key: str, n: int = 1) -> None:
+        """A per-stage statistic (``newsdedup/<stage>/<event>``): work done, not what was stored."""
+        self.stats.inc_value(f"{PREFIX}/{key}", n)
+
+    # --- Scrapy signals -------------------------------------------------------
+    # Documents end inside the stages (Stage.process_item), never here: Scrapy may start the next
+    # item before these signals run. Only a fatal error is handled here: it stops the crawl.
     def _on_item_error(self, item: Any, failure: Any, **_: Any) -> None:
-        if isinstance(item, Document):
-            self.record_failure(item, "unknown", "internal-error",
-                                f"unexpected error: {failure.getErrorMessage()}")
+        if isinstance(item, Document) and isinstance(failure.value, NewsdedupError) and self.error is None:
+            self.error = str(failure.value)
+            logger.error("stopping the crawl: %s", failure.value)
+            if self._crawler is not None and self._crawler.engine is not None:
+                deferred_from_coro(self._crawler.engine.close_spider_async(reason="storage-error"))
 
     def _on_spider_closed(self, reason: str, **_: Any) -> None:
         status = "completed" if reason == "finished" else "interrupted"
         summary = self.close(status)
-        logger.info("run %s %s: %s", summary.run_id, status, summary.line())
+        logger.info("run %s %s: %s%s", summary.run_id, summary.status, summary.line(),
+                    f" ({summary.error})" if summary.error else "")
+
+
+def _short(exc: BaseException) -> str:
+    """An SQLAlchemy error without the SQL and its parameters."""
+    orig = getattr(exc, "orig", None)
+    return str(orig if orig is not None else exc).splitlines()[0][:MESSAGE_MAX_CHARS]
 
 
 class _LazyStats:

@@ -9,7 +9,7 @@ that row back for the summary.
 Stopping: :meth:`CrawlRunner.stop` sends the spider in flight SIGTERM (Scrapy's
 graceful stop: the requests under way finish, the stages commit, the run is marked
 ``interrupted``), or SIGKILL when forced (the uncommitted batch is rolled back; the
-run is marked ``abandoned`` by the next crawl on this host). A spider process also
+run is marked ``abandoned`` by the next command that writes, :mod:`pipeline.writers`). A spider process also
 dies when its parent does (:class:`DieWithParent`, Linux), so killing the scheduler
 never leaves a crawl behind that could race the next one.
 """
@@ -21,7 +21,6 @@ import ctypes.util
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -35,7 +34,8 @@ from sqlalchemy import func, select
 
 from pipeline.errors import NewsdedupError
 from pipeline.sources import Source
-from pipeline.storage import Database, Run, utcnow
+from pipeline.storage import Database, Run
+from pipeline.writers import mark_dead_runs
 
 logger = logging.getLogger("newsdedup")
 
@@ -57,11 +57,13 @@ class CrawlResult:
     skipped: int
     failures: int
     run_id: int | None = None
+    error: str | None = None  # why a failed run stopped
 
     def line(self) -> str:
         return (f"{self.source} ({self.spider}): {self.status}; {self.fetched} pages fetched, "
                 f"{self.new_articles} new articles, {self.duplicates} duplicates, "
-                f"{self.skipped} skipped as seen, {self.failures} failures")
+                f"{self.skipped} skipped as seen, {self.failures} failures"
+                + (f" ({self.error})" if self.error else ""))
 
 
 def spider_commands(source: Source) -> list[tuple[str, list[str]]]:
@@ -83,40 +85,9 @@ def spider_commands(source: Source) -> list[tuple[str, list[str]]]:
 
 
 def run_labels(source: str, trigger: str) -> list[str]:
-    """What a spider run stores in ``runs.args``: its source and trigger, and where it runs
-    (so a run left ``running`` by a killed process can be told from one still under way)."""
-    return [f"source={source}", f"trigger={trigger}", f"host={socket.gethostname()}", f"pid={os.getpid()}"]
-
-
-def abandon_dead_runs(db: Database) -> int:
-    """Mark ``abandoned`` the crawl runs of this host left ``running`` by a process that is
-    gone (killed); return how many."""
-    host = f"host={socket.gethostname()}"
-    count = 0
-    with db.session() as s:
-        for run in s.scalars(select(Run).where(Run.status == "running", Run.kind.startswith("crawl:"))):
-            labels = run.args or []
-            pid = next((int(a[4:]) for a in labels if a.startswith("pid=") and a[4:].isdigit()), None)
-            if host in labels and pid is not None and not _alive(pid):
-                run.status, run.finished_at = "abandoned", utcnow()
-                count += 1
-        s.commit()
-    return count
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` is a running process (a zombie, dead but not yet reaped, is not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:  # no /proc (not Linux): trust kill()
-        return True
+    """What a spider run stores in ``runs.args``: its source and trigger (its host and pid are
+    in ``runs.host`` and ``runs.pid``)."""
+    return [f"source={source}", f"trigger={trigger}"]
 
 
 class CrawlRunner:
@@ -163,7 +134,7 @@ class CrawlRunner:
             if code != 0 and not self.stopping:
                 raise NewsdedupError(f"crawl of {source.name} ({spider}) failed (exit {code}); see its log above")
             if code != 0:
-                abandon_dead_runs(self.db)
+                mark_dead_runs(self.db)
             results.append(self._result(before, source.name, spider))
         return results
 
@@ -186,7 +157,7 @@ class CrawlRunner:
                 return CrawlResult(source, spider, "no-run", 0, 0, 0, 0, 0)
             stats: dict[str, Any] = run.stats or {}
             return CrawlResult(source, spider, run.status, int(stats.get("newsdedup/fetched/pages", 0)),
-                               run.new_articles, run.duplicates, run.skipped, run.failures, run.id)
+                               run.new_articles, run.duplicates, run.skipped, run.failures, run.id, run.error)
 
 
 class DieWithParent:

@@ -67,10 +67,7 @@ class CandidateIndex:
         raise NotImplementedError
 
     def add(self, article_id: str, doc: Document) -> None:
-        """``doc`` founded ``article_id`` or became its canonical text (the store stage writes the rows)."""
-
-    def reset(self) -> None:
-        """Forget what the rolled-back transaction added."""
+        """``doc`` founded ``article_id`` or became its canonical text, and its rows are written."""
 
 
 class MemoryIndex(CandidateIndex):
@@ -130,12 +127,6 @@ class MemoryIndex(CandidateIndex):
         self.by_hash[doc.text_hash] = article_id
         for key in doc.openings:
             self.openings[key].add(article_id)
-
-    def reset(self) -> None:
-        self.lsh = None
-        self.by_hash.clear()
-        self.articles.clear()
-        self.openings.clear()
 
 
 class DatabaseIndex(CandidateIndex):

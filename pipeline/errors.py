@@ -6,6 +6,7 @@
     ├── ConfigError                a setting or CLI flag is unusable (bad DB URL, bad value)
     ├── InputError                 no readable input at all (fatal for a run)
     ├── StorageError               the database failed or holds incompatible data
+    │   └── DatabaseBusy           another process is writing to this SQLite file
     ├── WorkerError                a worker process of `ingest` died (killed, out of memory)
     ├── QueryError                 a search query that cannot be read (unclosed quote, NOT alone)
     └── DocumentDropped            one document leaves the pipeline (a Scrapy DropItem)
@@ -36,6 +37,10 @@ class InputError(NewsdedupError):
 
 class StorageError(NewsdedupError):
     """The database could not be used, or holds data made with other parameters."""
+
+
+class DatabaseBusy(StorageError):
+    """Another newsdedup process is writing to this SQLite database (one writer at a time)."""
 
 
 class WorkerError(NewsdedupError):

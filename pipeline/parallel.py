@@ -55,6 +55,7 @@ class Outcome:
     doc: Document
     dropped: DocumentDropped | None = None
     error: str | None = None  # "TypeError: ..." for an unexpected error in a stage
+    stage: str | None = None  # the stage that raised it
 
 
 # --- worker side ---------------------------------------------------------------
@@ -69,23 +70,25 @@ def _init_worker(config: Config, classes: list[type[Stage]]) -> None:
     _worker_stages = [cls(_worker_ctx) for cls in classes]
 
 
-def _run_chunk(docs: list[Document]) -> tuple[list[tuple[Document, tuple[str, str, str, str] | None,
-                                                         str | None]], dict[str, Any]]:
+_Result = tuple[Document, tuple[str, str, str, str] | None, str | None, str | None]
+
+
+def _run_chunk(docs: list[Document]) -> tuple[list[_Result], dict[str, Any]]:
     """Run the worker's stages over ``docs``; returns the outcomes (exceptions as plain
     tuples, since they do not pickle) and the stats counted meanwhile."""
     assert _worker_ctx is not None
     _worker_ctx.stats = stats = Stats()
-    out: list[tuple[Document, tuple[str, str, str, str] | None, str | None]] = []
+    out: list[_Result] = []
     for doc in docs:
         try:
             for stage in _worker_stages:
                 doc = stage.process_item(doc)
-            out.append((_without_page(doc), None, None))
+            out.append((_without_page(doc), None, None, None))
         except DocumentDropped as exc:
             kind = "failed" if isinstance(exc, DocumentFailed) else "skipped"
-            out.append((doc, (kind, exc.reason, exc.message, exc.stage), None))
+            out.append((doc, (kind, exc.reason, exc.message, exc.stage), None, None))
         except Exception as exc:  # a bug or a library failure on one page: report it, go on
-            out.append((doc, None, f"{type(exc).__name__}: {exc}"))
+            out.append((doc, None, f"{type(exc).__name__}: {exc}", _worker_ctx.stage))
     return out, stats.get_stats()
 
 
@@ -159,4 +162,5 @@ class StagePool:
             raise _worker_died() from exc
         for key, value in stats.items():
             self.ctx.stats.inc_value(key, value)
-        return [Outcome(doc, _dropped(*dropped) if dropped else None, error) for doc, dropped, error in results]
+        return [Outcome(doc, _dropped(*dropped) if dropped else None, error, stage)
+                for doc, dropped, error, stage in results]

@@ -73,12 +73,15 @@ def facts_agree(a: set[str], b: set[str], opts: DedupOptions) -> bool:
 
 def opening_keys(paragraphs: list[str], opts: DedupOptions) -> list[str]:
     """Keys for the first ``opening_words`` words of the first ``opening_paragraphs`` paragraphs
-    long enough: a teaser quotes a story's opening, and is found by it."""
-    keys = []
+    long enough, each key once (two paragraphs may open alike): a teaser quotes a story's
+    opening, and is found by it."""
+    keys: list[str] = []
     for para in paragraphs:
         toks = words(fold(para))
         if len(toks) >= opts.opening_words:
-            keys.append(hashlib.blake2b(" ".join(toks[: opts.opening_words]).encode(), digest_size=8).hexdigest())
+            key = hashlib.blake2b(" ".join(toks[: opts.opening_words]).encode(), digest_size=8).hexdigest()
+            if key not in keys:
+                keys.append(key)
             if len(keys) >= opts.opening_paragraphs:
                 break
     return keys

@@ -18,11 +18,10 @@ from types import FrameType
 
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from tqdm import tqdm
 
 from pipeline.context import RunContext, RunSummary
-from pipeline.errors import DocumentDropped, InputError, StorageError
+from pipeline.errors import DocumentDropped, InputError, NewsdedupError, StorageError
 from pipeline.inputs import iter_files, read_document
 from pipeline.items import Document
 from pipeline.parallel import StagePool, split_stages
@@ -98,10 +97,12 @@ def _sigint(interrupt: _Interrupt) -> Iterator[None]:
 def ingest(paths: Sequence[str], config: Config, *, progress: bool | None = None) -> RunSummary:
     """Ingest local files and directories; returns the run's summary.
 
-    With ``config.workers`` > 1, the parallel stages run in worker processes
-    (:mod:`pipeline.parallel`); the result is the same as with one.
-    Raises :class:`InputError` when no path held a readable file (after
-    recording the failures), and lets fatal storage errors through.
+    Every file read is either stored or recorded in ``failures`` with its reason; one that
+    breaks a stage is rolled back alone (:mod:`pipeline.context`). With ``config.workers`` > 1,
+    the parallel stages run in worker processes (:mod:`pipeline.parallel`); the result is the
+    same as with one. Raises :class:`InputError` when no path held a readable file (after
+    recording the failures), :class:`~pipeline.errors.DatabaseBusy` when another process writes
+    to the SQLite file, and lets fatal storage errors through (the run is marked ``failed``).
     """
     files = canonical_order(iter_files(paths, config.file_suffixes))
     ctx = RunContext(config, kind="ingest", args=[str(p) for p in paths])
@@ -113,55 +114,55 @@ def ingest(paths: Sequence[str], config: Config, *, progress: bool | None = None
         ctx.open()
         for stage in stages:
             stage.open_spider()
-    except BaseException:
+    except BaseException as exc:
         if pool is not None:
             pool.close()
+        ctx.close("failed", error=str(exc) or type(exc).__name__)
         raise
     interrupt = _Interrupt()
     show_bar = sys.stderr.isatty() if progress is None else progress
     status = "failed"
     readable = 0
     try:
-        with _sigint(interrupt), tqdm(total=len(files), unit="doc", disable=not show_bar,
-                                      desc="ingest", file=sys.stderr) as bar:
-            logger_tick = _LogTick(len(files), ctx, show_bar)
+        with _sigint(interrupt), _Progress(len(files), ctx, show_bar) as shown:
             documents = _read(files, config, interrupt)
             if pool is None:
                 for doc in documents:
                     readable += doc.error is None
-                    _process(stages, stages, ctx, doc)
-                    bar.update(1)
-                    logger_tick.done(bar.n)
+                    _process(stages, ctx, doc, last=True)
+                    shown.update()
             else:
                 chunk: list[Document] = []
                 for doc in documents:
                     readable += doc.error is None
-                    head = _process(before, stages, ctx, doc)
-                    if head is None:
-                        bar.update(1)
-                    else:
+                    head = _process(before, ctx, doc, last=False)
+                    if head is not None:
                         chunk.append(head)
                     if len(chunk) >= config.worker_chunk:
                         pool.submit(chunk)
                         chunk = []
                     while pool.full:
-                        _finish(pool, after, stages, ctx, bar, logger_tick)
+                        _finish(pool, after, ctx, shown)
                 pool.submit(chunk)
                 while pool.pending:  # after Ctrl-C too: the documents in flight are finished
-                    _finish(pool, after, stages, ctx, bar, logger_tick)
+                    _finish(pool, after, ctx, shown)
+            for stage in stages:
+                stage.close_spider()
+            ctx.commit()
+            shown.update()
         status = "interrupted" if interrupt.requested else "completed"
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a second Ctrl-C: the document in hand is rolled back by close()
         status = "interrupted"
-    except BaseException:
-        _abort(pool, stages, ctx)
+    except BaseException as exc:
+        _abort(pool, stages, ctx, exc)
         raise
     try:
         if pool is not None:
             pool.close()
-        for stage in stages:
-            stage.close_spider()
     finally:
         summary = ctx.close(status)
+    if summary.status == "failed":
+        raise StorageError(summary.error or "the run failed")
     if status == "completed" and readable == 0:
         raise InputError("no readable input: " + (
             "no file with a suffix in NEWSDEDUP_FILE_SUFFIXES was found" if not files
@@ -169,11 +170,12 @@ def ingest(paths: Sequence[str], config: Config, *, progress: bool | None = None
     return summary
 
 
-def _abort(pool: StagePool | None, stages: Sequence[Stage], ctx: RunContext) -> None:
-    """Stop after a fatal error, as far as the database still lets us: what fails here is
-    logged, and the error that stopped the run is the one reported."""
+def _abort(pool: StagePool | None, stages: Sequence[Stage], ctx: RunContext, error: BaseException) -> None:
+    """Stop after a fatal error, as far as the database still lets us: what was finished is
+    committed (unless the database failed), the run is marked ``failed`` with the reason, and
+    what fails here is logged; the error that stopped the run is the one reported."""
     steps = ([pool.close] if pool is not None else []) + [st.close_spider for st in stages]
-    for step in [*steps, lambda: ctx.close("failed")]:
+    for step in [*steps, lambda: ctx.close("failed", error=str(error) or type(error).__name__)]:
         try:
             step()
         except Exception as exc:  # noqa: BLE001 - the first error matters; this one is logged
@@ -187,58 +189,60 @@ def _read(files: Sequence[tuple[Path, tuple[str, str] | None]], config: Config, 
         yield read_document(path, config.max_bytes, error)
 
 
-class _LogTick:
-    """A log line every LOG_EVERY_SECONDS when there is no progress bar."""
+class _Progress:
+    """What a run shows while it goes, counted from what was committed: a progress bar on a
+    terminal, else a log line every LOG_EVERY_SECONDS. Documents count once their batch is in
+    the database (so the bar lags the work by at most NEWSDEDUP_STORE_BATCH_SECONDS)."""
 
     def __init__(self, total: int, ctx: RunContext, show_bar: bool) -> None:
-        self.total, self.ctx, self.enabled = total, ctx, not show_bar
-        self.last = time.monotonic()
+        self.total, self.ctx, self.show_bar = total, ctx, show_bar
+        self.bar = tqdm(total=total, unit="doc", disable=not show_bar, desc="ingest", file=sys.stderr)
+        self.last_log = time.monotonic()
 
-    def done(self, n: int) -> None:
-        if self.enabled and time.monotonic() - self.last >= LOG_EVERY_SECONDS:
-            self.last = time.monotonic()
-            logger.info("ingest: %d/%d documents; %s", n, self.total, self.ctx.summary().line())
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.bar.close()
+
+    def update(self) -> None:
+        summary = self.ctx.summary()
+        if self.show_bar:
+            self.bar.update(summary.documents - self.bar.n)
+        elif time.monotonic() - self.last_log >= LOG_EVERY_SECONDS:
+            self.last_log = time.monotonic()
+            logger.info("ingest: %d/%d documents committed; %s", summary.documents, self.total, summary.line())
 
 
-def _finish(pool: StagePool, after: Sequence[Stage], stages: Sequence[Stage], ctx: RunContext,
-            bar: tqdm, tick: _LogTick) -> None:
+def _finish(pool: StagePool, after: Sequence[Stage], ctx: RunContext, shown: _Progress) -> None:
     """Collect the oldest chunk from the workers and run the remaining stages on it, in order."""
     for outcome in pool.collect():
         if outcome.dropped is not None:
-            ctx.record_drop(outcome.doc, outcome.dropped)
+            ctx.document_dropped(outcome.doc, outcome.dropped)
         elif outcome.error is not None:
-            logger.error("internal error on %s: %s", outcome.doc.uri, outcome.error)
-            ctx.record_failure(outcome.doc, "unknown", "internal-error", outcome.error)
+            ctx.document_broken(outcome.doc, outcome.error, stage=outcome.stage)
         else:
-            _process(after, stages, ctx, outcome.doc)
-        bar.update(1)
-        tick.done(bar.n)
+            _process(after, ctx, outcome.doc, last=True)
+        shown.update()
 
 
-def _process(run: Sequence[Stage], stages: Sequence[Stage], ctx: RunContext, doc: Document) -> Document | None:
-    """Run the stages ``run`` on ``doc``; a drop or an error is recorded and gives None.
-    ``stages`` are all the run's stages, reset when the database session had to be rolled back."""
+def _process(run: Sequence[Stage], ctx: RunContext, doc: Document, *, last: bool) -> Document | None:
+    """Run the stages ``run`` on ``doc``; None when it ended there (dropped, or broken by an
+    error: :meth:`Stage.process_item <pipeline.stages.base.Stage.process_item>` recorded it and
+    rolled it back alone). ``last``: they are the last stages, and the store stage ended the
+    document's unit; otherwise its unit is closed here, and it goes on to the worker processes.
+    A fatal error (:class:`~pipeline.errors.NewsdedupError`: the database is gone) stops the run."""
     try:
-        return run_stages(run, doc)
-    except DocumentDropped as exc:
-        ctx.record_drop(doc, exc)
-    except (KeyboardInterrupt, SystemExit):
+        doc = run_stages(run, doc)
+    except DocumentDropped:
+        return None
+    except (KeyboardInterrupt, SystemExit, NewsdedupError):
         raise
-    except Exception as exc:  # a bug or a library failure on one page: record it and go on
-        if isinstance(exc, OperationalError):  # the server went away (restarted, network): stop
-            raise StorageError(
-                f"lost the database connection while storing {doc.uri} ({exc.orig}): every document "
-                "committed before is kept, this one was not stored; run the same command again to "
-                "finish") from None
-        if isinstance(exc, SQLAlchemyError):
-            # The session cannot go on: drop the uncommitted batch (the next run redoes
-            # it) and let the stages forget what they held of it.
-            ctx.session.rollback()
-            for stage in stages:
-                stage.reset()
-        logger.exception("internal error on %s", doc.uri)
-        ctx.record_failure(doc, "unknown", "internal-error", f"{type(exc).__name__}: {exc}")
-    return None
+    except Exception:  # noqa: BLE001 - recorded by the stage, against this document
+        return None
+    if not last:
+        ctx.release(doc)
+    return doc
 
 
 def clean_files(paths: Sequence[str], config: Config) -> Iterator[tuple[Document, DocumentDropped | None]]:

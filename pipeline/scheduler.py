@@ -39,10 +39,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
-from pipeline.crawl import CrawlResult, CrawlRunner, abandon_dead_runs
+from pipeline.crawl import CrawlResult, CrawlRunner
 from pipeline.errors import ConfigError, NewsdedupError
 from pipeline.sources import Source
 from pipeline.storage import Database, Run
+from pipeline.writers import mark_dead_runs
 from settings.config import Config, ScheduleOptions
 
 logger = logging.getLogger("newsdedup")
@@ -176,7 +177,9 @@ class SchedulerService:
     def __init__(self, config: Config, *, log_level: str = "WARNING") -> None:
         self.options = config.schedule
         self.db = Database(config.db_url)
-        self.runner = CrawlRunner(self.db, trigger="schedule", log_level=log_level)
+        # a scheduled run waits for another writer of a SQLite file (an ingest) rather than fail
+        self.runner = CrawlRunner(self.db, trigger="schedule", log_level=log_level,
+                                  env={"NEWSDEDUP_WRITER_WAIT_SECONDS": "inf"})
         self.scheduler = open_store(self.db, self.options)
         self._stop = threading.Event()
         self.runs = 0
@@ -203,9 +206,9 @@ class SchedulerService:
             raise NewsdedupError("a scheduler is already running in this process")
         _service = self
         try:
-            abandoned = abandon_dead_runs(self.db)
+            abandoned = mark_dead_runs(self.db)
             if abandoned:
-                logger.warning("%d crawl run(s) left running by a killed process marked abandoned", abandoned)
+                logger.warning("%d run(s) left running by a killed process marked abandoned", abandoned)
             self.scheduler.start()
             jobs = self.scheduler.get_jobs()
             logger.info("scheduler started on %s: %d schedule(s)%s; stop with Ctrl-C or SIGTERM",

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from pipeline.errors import StorageError
 
-HEAD = "0003"  # the newest revision in pipeline/migrations/versions (a test checks)
+HEAD = "0004"  # the newest revision in pipeline/migrations/versions (a test checks)
 BASELINE = "0001"  # the schema of databases made before migrations existed
 MIGRATIONS = Path(__file__).parent / "migrations"
 _VERSION = Table("alembic_version", MetaData(), Column("version_num", String(32), primary_key=True))
@@ -40,9 +40,11 @@ def revision(conn: Connection) -> str | None:
 def prepare(engine: Engine) -> None:
     """Create the schema of an empty database, or check that an existing one is current."""
     from pipeline.search import ensure_search_index
-    from pipeline.storage import Base
+    from pipeline.storage import WRITER, Base
 
-    with engine.begin() as conn:
+    # SQLite: the write lock is taken first, so two processes opening a new file at once set it up
+    # one after the other (the second finds the schema made); PostgreSQL: an advisory lock.
+    with engine.execution_options(**WRITER).begin() as conn:
         _lock(conn)
         if not inspect(conn).has_table("articles"):
             Base.metadata.create_all(conn)
@@ -67,7 +69,9 @@ def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str]:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
+    from pipeline.storage import WRITER
+
+    with engine.execution_options(**WRITER).begin() as conn:
         _lock(conn)
         before = revision(conn)
         config.attributes["connection"] = conn

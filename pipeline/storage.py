@@ -142,6 +142,9 @@ class Run(Base):
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    host: Mapped[str | None] = mapped_column(Text)  # where the run's process ran, and its pid: a run
+    pid: Mapped[int | None] = mapped_column(Integer)  # left `running` by a dead process is told apart
+    error: Mapped[str | None] = mapped_column(Text)  # why a `failed` run stopped
 
 
 class Failure(Base):
@@ -221,11 +224,25 @@ def upsert_recurring_lines(session: Session, rows: list[tuple[str, str, int]]) -
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINT (a RELEASE of the outermost one would
+    # commit): SQLAlchemy's recipe turns it off and emits BEGIN itself (_sqlite_begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+WRITER = {"sqlite_begin": "IMMEDIATE"}  # execution options of a writer's session (Database.session)
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """Start a transaction. A writer's begins IMMEDIATE: it takes SQLite's write lock at once
+    (waiting ``busy_timeout``), so a write later in the transaction never finds the database
+    changed under its snapshot (SQLITE_BUSY_SNAPSHOT, which no waiting cures)."""
+    mode = conn.get_execution_options().get("sqlite_begin", "")
+    conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def _read_only_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -255,6 +272,7 @@ def create_db_engine(url: str) -> Engine:
         raise ConfigError(f"bad database URL {url!r}: {exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -281,14 +299,17 @@ class Database:
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot use database {self.safe_url}: {exc}") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer_sessions = sessionmaker(self.engine.execution_options(**WRITER), expire_on_commit=False)
 
     @property
     def safe_url(self) -> str:
         """The URL with any password hidden, for messages."""
         return self.engine.url.render_as_string(hide_password=True)
 
-    def session(self) -> Session:
-        return self._sessions()
+    def session(self, *, writer: bool = False) -> Session:
+        """A session; a ``writer``'s transactions take SQLite's write lock when they begin (a run's
+        batches: see :func:`_sqlite_begin`). On PostgreSQL both are the same."""
+        return (self._writer_sessions if writer else self._sessions)()
 
     def dispose(self) -> None:
         self.engine.dispose()

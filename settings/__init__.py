@@ -66,7 +66,15 @@ NEWSDEDUP_TRACKING_PARAMS = [
 # Any SQLAlchemy URL. PostgreSQL: postgresql+psycopg://user@host:5432/dbname
 NEWSDEDUP_DB = "sqlite:///newsdedup.db"
 # Documents written per database transaction (with the shared dedup index: one, see below).
+# Each document is its own unit inside it (a SAVEPOINT): one that fails is rolled back alone.
 NEWSDEDUP_STORE_BATCH = 200
+# ...or fewer, when the batch has been open this many seconds: counts shown while a run goes
+# (progress bar, log lines) are of committed documents, so they lag by at most this much.
+NEWSDEDUP_STORE_BATCH_SECONDS = 2.0
+# SQLite takes one writing run at a time (pipeline/writers.py): a second one stops at once with
+# a message (exit 2), unless it is asked to wait this many seconds for the first (`--wait`: no
+# limit; "inf" works here too).
+NEWSDEDUP_WRITER_WAIT_SECONDS = 0.0
 # Where the dedup stage looks for the stories a document may copy (pipeline/dedup_index.py):
 # "memory": an in-memory MinHashLSH, loaded from the stored signatures when a run starts;
 #   fast, but it sees only what this process stores: one writer per database.

@@ -98,6 +98,8 @@ class Config:
 
     db_url: str
     store_batch: int
+    store_batch_seconds: float
+    writer_wait_seconds: float  # how long a run waits for another writer of its SQLite file
     dedup_index: str  # "memory" or "database" (resolved from "auto")
     redis_url: str  # the shared crawl frontier; empty: none
     workers: int  # worker processes of a local run (resolved: 0 in settings means one per core)
@@ -120,7 +122,9 @@ class Config:
     def from_settings(cls, s: BaseSettings) -> Config:
         return cls(
             db_url=s.get("NEWSDEDUP_DB"),
-            store_batch=s.getint("NEWSDEDUP_STORE_BATCH"),
+            store_batch=max(1, s.getint("NEWSDEDUP_STORE_BATCH")),
+            store_batch_seconds=s.getfloat("NEWSDEDUP_STORE_BATCH_SECONDS"),
+            writer_wait_seconds=s.getfloat("NEWSDEDUP_WRITER_WAIT_SECONDS"),
             dedup_index=_dedup_index(s.get("NEWSDEDUP_DEDUP_INDEX"), s.get("NEWSDEDUP_DB")),
             redis_url=s.get("NEWSDEDUP_REDIS") or "",
             workers=_workers(s.getint("NEWSDEDUP_WORKERS")),

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from twisted.python.failure import Failure
 
 from pipeline.context import RunContext
+from pipeline.errors import DocumentFailed
 from pipeline.items import Document
 from pipeline.storage import Database, Provenance, utcnow
 from pipeline.urls import canonical_url, normalize_url
@@ -83,9 +84,9 @@ class NewsSpider(scrapy.Spider):
         page another link already led to is just a duplicate."""
         chain = request.meta.get("redirect_urls") or []
         if request.url in chain:
-            RunContext.for_crawler(self.crawler).record_failure(
-                Document(uri=chain[0]), "download", "redirect-loop",
-                f"redirected back to {request.url} (after {' -> '.join(chain)}); not followed")
+            RunContext.for_crawler(self.crawler).document_dropped(Document(uri=chain[0]), DocumentFailed(
+                "redirect-loop", f"redirected back to {request.url} (after {' -> '.join(chain)}); not followed",
+                stage="download"))
 
     @cached_property
     def tracking(self) -> tuple[str, ...]:
@@ -106,7 +107,7 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(out, scrapy.Request) or not self.stored(out.url):
             return out
         if not self.refetch:
-            self.crawler.stats.inc_value("newsdedup/skipped/already-fetched")
+            RunContext.for_crawler(self.crawler).skipped("already-fetched")
             return None
         last = Database.last_fetch(RunContext.for_crawler(self.crawler).session, out.url)
         if last is not None and last.etag:
@@ -145,7 +146,7 @@ class NewsSpider(scrapy.Spider):
     def parse_page(self, response: Response) -> Iterator[Document]:
         """A fetched page as a document, if it is a web page, with how it was fetched."""
         if response.status == 304:  # a conditional re-fetch: the stored version is current
-            self.crawler.stats.inc_value("newsdedup/skipped/not-modified")
+            RunContext.for_crawler(self.crawler).skipped("not-modified")
             return
         self.crawler.stats.inc_value("newsdedup/fetched/pages")
         kind = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()

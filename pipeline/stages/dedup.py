@@ -51,7 +51,9 @@ class DedupStage(Stage):
     by several workers; signatures made with other MinHash parameters are refused.
     With the shared index, the document's keys are locked first, and a document
     another worker stored meanwhile is dropped (skipped: ``already-ingested``).
-    Otherwise drops nothing.
+    Otherwise drops nothing. A new or replacing canonical text enters the in-memory index once
+    the document is stored (:meth:`document_kept`), never before: a document whose rows are
+    rolled back leaves no trace there.
     """
 
     name = "dedup"
@@ -76,9 +78,6 @@ class DedupStage(Stage):
             self._index_ = index
         return self._index_
 
-    def reset(self) -> None:
-        self._index_ = None
-
     def load_index(self) -> None:
         self.index  # noqa: B018 (made and loaded on first use)
 
@@ -86,8 +85,8 @@ class DedupStage(Stage):
         assert doc.text_hash is not None
         if self.index.shared:
             self.index.lock(doc)
-            if Database.stored(self.ctx.session, doc.uri, doc.sha256):
-                self.ctx.commit()  # ends the transaction: the locks are released
+            if Database.stored(self.ctx.session, doc.uri, doc.sha256):  # (its locks end with the
+                # document's transaction, which the context commits when it records the skip)
                 self.skip("already-ingested", "another worker stored the same content from this URI")
         exact = self.index.exact(doc.text_hash)
         if exact is not None:
@@ -96,7 +95,6 @@ class DedupStage(Stage):
         if best is not None:
             return self._join(doc, best)
         article_id = hashlib.sha256(f"{doc.uri}\0{doc.sha256 or doc.text_hash}".encode()).hexdigest()[:16]
-        self._index(article_id, doc)
         return self._join(doc, Match(article_id, "original", 1.0, doc.word_count))
 
     def _candidates(self, doc: Document) -> Described:
@@ -150,16 +148,17 @@ class DedupStage(Stage):
         if len(self.canonical_cache) > self.opts.canonical_cache:
             self.canonical_cache.pop(next(iter(self.canonical_cache)))
 
-    def _index(self, article_id: str, doc: Document) -> None:
-        """Index a new canonical text (the store stage writes its rows)."""
-        self.index.add(article_id, doc)
+    def document_kept(self, doc: Document) -> None:
+        """A new canonical text, stored: index it (the store stage wrote its rows)."""
+        if doc.article_id is None or not (doc.relation == "original" or doc.replaces_canonical):
+            return
+        self.index.add(doc.article_id, doc)
         self._remember(doc.text_hash or "", (doc.shingles, numbers(doc.body_text)))
 
     def _join(self, doc: Document, match: Match) -> Document:
         doc.article_id, doc.relation, doc.similarity = match.article_id, match.relation, round(match.similarity, 4)
         if match.relation in ("near", "update") and doc.word_count > match.words:
             doc.replaces_canonical = True  # the more complete version becomes canonical
-            self._index(match.article_id, doc)
             self.count("canonical-replaced")
         self.count(f"relation/{match.relation}")
         return doc

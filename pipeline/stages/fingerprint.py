@@ -3,13 +3,41 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+
+from datasketch import MinHash
 
 from pipeline.bands import band_keys
 from pipeline.items import Document
 from pipeline.relations import opening_keys
-from pipeline.signatures import shingle_ids, signature
+from pipeline.signatures import ShingleIds, shingle_ids, signature
 from pipeline.stages.base import Stage
 from pipeline.text.normalize import fold, word_shingles, words
+from settings.config import DedupOptions
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the dedup index knows of a text (see :class:`FingerprintStage`)."""
+
+    text_hash: str
+    word_count: int
+    shingles: ShingleIds
+    signature: MinHash
+    bands: list[int]
+    openings: list[str]
+
+
+def fingerprint(paragraphs: list[str], opts: DedupOptions) -> Fingerprint:
+    """The fingerprint of an article text given as paragraphs (``newsdedup check`` recomputes
+    the stored ones with it)."""
+    folded = fold("\n\n".join(paragraphs))
+    tokens = words(folded)
+    ids = shingle_ids(word_shingles(tokens, opts.shingle_words), opts)
+    sig = signature(ids, opts)
+    return Fingerprint(text_hash=hashlib.sha256(folded.encode("utf-8")).hexdigest(), word_count=len(tokens),
+                       shingles=ids, signature=sig, bands=band_keys(sig, opts),
+                       openings=opening_keys(paragraphs, opts))
 
 
 class FingerprintStage(Stage):
@@ -25,12 +53,7 @@ class FingerprintStage(Stage):
     parallel = True
 
     def process(self, doc: Document) -> Document:
-        folded = fold(doc.body_text)
-        doc.text_hash = hashlib.sha256(folded.encode("utf-8")).hexdigest()
-        tokens = words(folded)
-        doc.word_count = len(tokens)
-        doc.shingles = shingle_ids(word_shingles(tokens, self.config.dedup.shingle_words), self.config.dedup)
-        doc.signature = signature(doc.shingles, self.config.dedup)
-        doc.bands = band_keys(doc.signature, self.config.dedup)
-        doc.openings = opening_keys(doc.body, self.config.dedup)
+        fp = fingerprint(doc.body, self.config.dedup)
+        doc.text_hash, doc.word_count, doc.shingles = fp.text_hash, fp.word_count, fp.shingles
+        doc.signature, doc.bands, doc.openings = fp.signature, fp.bands, fp.openings
         return doc

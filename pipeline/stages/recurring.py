@@ -44,7 +44,7 @@ class RecurringLinesStage(Stage):
     ``recurring_lines`` table). When recurring lines would make up most of a
     document's words, the document is taken to be a copy of another one of the
     source, and nothing is marked. Outside a database run (``newsdedup clean``) it
-    learns in memory only. Drops nothing.
+    learns in memory only. A document that breaks in a later stage is forgotten. Drops nothing.
     """
 
     name = "recurring"
@@ -54,6 +54,8 @@ class RecurringLinesStage(Stage):
         self.opts = ctx.config.clean
         self.stored: dict[str, Counter[str]] = {}
         self.seen: dict[str, Counter[str]] = defaultdict(Counter)
+        # what each document in flight added to ``seen``, until it ends (taken back if it breaks)
+        self.in_flight: dict[tuple[str, str | None], tuple[str, set[str]]] = {}
 
     def process(self, doc: Document) -> Document:
         source = source_key(doc.uri)
@@ -74,8 +76,20 @@ class RecurringLinesStage(Stage):
             recurring = set()
         doc.recurring = recurring
         self.count("lines-marked", len(recurring))
-        self.seen[source].update({*hashes.values(), DOCS})
+        learnt = {*hashes.values(), DOCS}
+        self.seen[source].update(learnt)
+        if self.ctx.has_database:  # `newsdedup clean` has no units: documents never end there
+            self.in_flight[(doc.uri, doc.sha256)] = (source, learnt)
         return doc
+
+    def document_kept(self, doc: Document) -> None:
+        self.in_flight.pop((doc.uri, doc.sha256), None)
+
+    def document_discarded(self, doc: Document) -> None:
+        learnt = self.in_flight.pop((doc.uri, doc.sha256), None)
+        if learnt is not None:
+            source, hashes = learnt
+            self.seen[source].subtract(hashes)
 
     def _counts(self, source: str) -> Counter[str]:
         if source not in self.stored:
@@ -89,7 +103,7 @@ class RecurringLinesStage(Stage):
 
     def close_spider(self) -> None:
         """Store this run's counts: lines seen in two or more documents, or already stored."""
-        if not self.ctx.has_database or self.ctx.closed:
+        if not self.ctx.has_database or self.ctx.closed or self.ctx.error is not None:
             return
         rows = sorted((source, h, n) for source, counts in self.seen.items() for h, n in counts.items()
                       if n >= 2 or h in self.stored.get(source, ()))  # one order: concurrent writers never deadlock

@@ -34,5 +34,6 @@ class SeenStage(Stage):
         self.this_run.add(key)
         return doc
 
-    def reset(self) -> None:
-        self.this_run.clear()
+    def document_discarded(self, doc: Document) -> None:
+        if doc.sha256 is not None:
+            self.this_run.discard((doc.uri, doc.sha256))

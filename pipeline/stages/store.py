@@ -28,10 +28,12 @@ class StoreStage(Stage):
 
     A document that ``replaces_canonical`` overwrites its story's canonical text and
     metadata (the earliest published date is kept); the founding document's row is
-    re-measured against the new text. Rows are written when a later query needs them
-    (SQLAlchemy's autoflush) or at the latest when the batch is committed, every
-    ``NEWSDEDUP_STORE_BATCH`` documents (every document with the shared dedup index); an interrupted run loses at most the uncommitted
-    batch, which the next run redoes.
+    re-measured against the new text. The rows are flushed before the stage returns, inside
+    the document's SAVEPOINT (:mod:`pipeline.context`): a row the database refuses fails this
+    document alone. They are committed with the batch, every ``NEWSDEDUP_STORE_BATCH``
+    documents (every document with the shared dedup index); an interrupted run loses at most the
+    uncommitted batch, which the next run redoes. It ends the document's unit, so it must be
+    the last stage.
     Drops nothing.
     """
 
@@ -91,9 +93,6 @@ class StoreStage(Stage):
                 status=doc.status, canonical_url=doc.canonical_url, found_in=doc.found_in,
                 etag=doc.etag, last_modified=doc.last_modified),
         ))
-        if doc.relation == "original":
-            self.ctx.count("new_articles")
-        else:
-            self.ctx.count(f"duplicates/{doc.relation}")
-        self.ctx.document_done()
+        session.flush()  # a refused row fails this document, here, and no other
+        self.ctx.document_stored(doc)  # the document's unit ends: its rows go with the batch
         return doc

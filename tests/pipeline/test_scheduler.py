@@ -190,8 +190,7 @@ def test_killing_the_scheduler_mid_run_loses_nothing_duplicates_nothing_and_keep
 
     with scheduler(db, log) as proc:
         wait_for(courier_mid_run, "a Courier run in flight")
-        spider_pid = int(next(a for a in query(db, "select args from runs where status = 'running'")[0][0]
-                              .strip("[]").replace('"', "").split(", ") if a.startswith("pid="))[4:])
+        spider_pid = query(db, "select pid from runs where status = 'running'")[0][0]
         proc.kill()  # SIGKILL: no chance to clean up
         proc.wait()
     wait_for(lambda: not Path(f"/proc/{spider_pid}").exists()

@@ -33,14 +33,16 @@ OTHER = (
 
 def run(ctx: RunContext, text: str, uri: str) -> Document:
     doc = Document(uri=uri, sha256=uri, title="t", body=[text])
-    doc = FingerprintStage(ctx).process(doc)
-    doc = ctx_dedup(ctx).process(doc)
-    return StoreStage(ctx).process(doc)
+    dedup = ctx_dedup(ctx)
+    doc = FingerprintStage(ctx).process_item(doc)
+    doc = dedup.process_item(doc)
+    return StoreStage(ctx).process_item(doc)
 
 
 def ctx_dedup(ctx: RunContext) -> DedupStage:
     if not hasattr(ctx, "_dedup"):
         ctx._dedup = DedupStage(ctx)  # type: ignore[attr-defined]
+        ctx._dedup.open_spider()  # type: ignore[attr-defined]  # loads the index, as a run does
     return ctx._dedup  # type: ignore[attr-defined]
 
 

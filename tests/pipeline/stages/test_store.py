@@ -20,10 +20,11 @@ def test_original_and_exact_copy_are_stored_with_provenance(db_url: str) -> None
     ctx = RunContext(make_config(db_url, NEWSDEDUP_STORE_BATCH=1))
     ctx.open()
     fingerprint, dedup, store = FingerprintStage(ctx), DedupStage(ctx), StoreStage(ctx)
+    dedup.open_spider()
     for uri in ("file:///a.txt", "file:///b.txt"):
         doc = Document(uri=uri, sha256=uri[-5:], title="Schule wird saniert", body=[BODY],
                        authors=["Petra Lang"], credits=["dpa"], language="de", encoding="utf-8")
-        store.process(dedup.process(fingerprint.process(doc)))
+        store.process_item(dedup.process_item(fingerprint.process_item(doc)))
     summary = ctx.close()
     assert (summary.new_articles, summary.duplicates) == (1, 1)
     db = Database(db_url)

@@ -1,0 +1,171 @@
+"""Who may write: one writer per SQLite file, and no run left ``running`` by a dead process.
+
+- :class:`WriterLock`: a run that writes documents (``ingest``, a crawl's spider process,
+  ``index rebuild``, ``check --repair``) holds an exclusive ``flock`` on ``<file>.lock`` beside a
+  SQLite database for as long as it writes. The in-memory dedup index sees only what its own
+  process stores, so a second writer would store the same stories twice: it gets
+  :class:`~pipeline.errors.DatabaseBusy` (exit 2) at once, or waits when asked (``--wait``).
+  The kernel drops the lock when its process dies, however it dies. PostgreSQL has no such
+  lock: its writers share the dedup index in the database (``NEWSDEDUP_DEDUP_INDEX=database``).
+- :func:`abandon_dead_runs`: runs left ``running`` by a process that is gone are marked
+  ``abandoned``. On SQLite, the writer lock proves it: whoever holds it is the only live
+  writer, so every other ``running`` run is dead. Elsewhere a run is dead when its process
+  (``runs.host``, ``runs.pid``) is not running on this host; runs of other hosts are left alone.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from pipeline.errors import DatabaseBusy
+from pipeline.storage import Database, Run, utcnow
+
+logger = logging.getLogger("newsdedup")
+
+LOCK_SUFFIX = ".lock"
+POLL_SECONDS = 0.2  # how often a waiting writer tries the lock again
+WAIT_LOG_SECONDS = 30.0  # how often it says that it is still waiting
+
+
+def this_host() -> str:
+    return socket.gethostname()
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for another database or an in-memory one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).absolute()
+
+
+class WriterLock:
+    """The one-writer rule of a SQLite file (a no-op for other databases)."""
+
+    def __init__(self, url: str, what: str) -> None:
+        db_file = sqlite_file(url)
+        self.path = None if db_file is None else db_file.with_name(db_file.name + LOCK_SUFFIX)
+        self.what = what  # "ingest", "crawl:feeds", ... : said to a writer that finds the file taken
+        self._fd: int | None = None
+
+    def acquire(self, wait_seconds: float = 0.0) -> None:
+        """Take the lock; wait up to ``wait_seconds`` (``inf``: as long as it takes) for the
+        writer that holds it; raise :class:`DatabaseBusy` when it is still taken."""
+        if self.path is None or self._fd is not None:
+            return
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise DatabaseBusy(f"cannot take the writer lock {self.path}: {exc.strerror}") from None
+        deadline = time.monotonic() + wait_seconds
+        said: float | None = None  # when it last said it was waiting
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = self._holder(fd)
+                    os.close(fd)
+                    raise DatabaseBusy(
+                        f"another newsdedup process ({holder}) is writing to {self.path.with_suffix('')}: "
+                        "SQLite takes one writer at a time; wait for it to finish, or pass --wait "
+                        "(several writers need PostgreSQL)") from None
+                if said is None or time.monotonic() - said >= WAIT_LOG_SECONDS:
+                    logger.info("waiting for %s to finish writing to %s", self._holder(fd), self.path.with_suffix(""))
+                    said = time.monotonic()
+                time.sleep(POLL_SECONDS)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": this_host(), "what": self.what,
+                                  "argv": sys.argv[:4]}).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the flock
+            self._fd = None
+
+    def probe(self) -> bool | None:
+        """Whether another process writes to the SQLite file now (None: not a SQLite file).
+        Creates nothing: a file no writer ever locked has no lock file."""
+        if self.path is None:
+            return None
+        if self._fd is not None:
+            return False
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+
+    @property
+    def held(self) -> bool:
+        """True when this process holds the lock of a SQLite file."""
+        return self._fd is not None
+
+    @staticmethod
+    def _holder(fd: int) -> str:
+        try:
+            info = json.loads(os.pread(fd, 4096, 0) or b"{}")
+            return f"{info.get('what', '?')}, pid {info.get('pid', '?')}"
+        except (OSError, ValueError):
+            return "unknown"
+
+
+def abandon_dead_runs(session: Session, *, sole_writer: bool) -> int:
+    """Mark ``abandoned`` the runs left ``running`` by processes that are gone, in the caller's
+    transaction (commit it); return how many. ``sole_writer``: the caller holds the SQLite
+    writer lock, so no other run is alive."""
+    host = this_host()
+    dead = []
+    for run in session.scalars(select(Run).where(Run.status == "running")):
+        if run.pid == os.getpid() and run.host == host:
+            continue  # this process's own run
+        if sole_writer or (run.host == host and run.pid is not None and not alive(run.pid)):
+            dead.append(run.id)
+    if dead:
+        session.execute(update(Run).where(Run.id.in_(dead))
+                        .values(status="abandoned", finished_at=utcnow(),
+                                error="its process ended without closing the run (killed?)"))
+    return len(dead)
+
+
+def mark_dead_runs(db: Database) -> int:
+    """:func:`abandon_dead_runs` in a transaction of its own, for a process that holds no writer
+    lock (the scheduler, ``newsdedup crawl`` after a spider died); returns how many."""
+    with db.session() as session:
+        n = abandon_dead_runs(session, sole_writer=False)
+        session.commit()
+    return n
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` is a running process (a zombie, dead but not yet reaped, is not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:  # no /proc (not Linux): trust kill()
+        return True
