@@ -23,6 +23,15 @@ db_option = click.option(
     help="SQLAlchemy database URL. Default: $NEWSDEDUP_DB, else sqlite:///newsdedup.db.",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+wait_option = click.option(
+    "--wait", is_flag=True,
+    help="If another newsdedup process is writing to the SQLite file, wait for it to finish "
+         "(default: stop at once with exit 2; $NEWSDEDUP_WRITER_WAIT_SECONDS sets a limit).")
+
+
+def _wait(wait: bool) -> str | None:
+    """The writer-wait setting a --wait flag gives: no limit."""
+    return "inf" if wait else None
 
 
 def _config(db_url: str | None = None, **overrides: Any):  # noqa: ANN202 - settings.config.Config
@@ -83,24 +92,32 @@ def main(verbose: int, quiet: bool) -> None:
 @click.option("--workers", type=click.IntRange(min=0), default=None, metavar="N",
               help="Worker processes for cleaning and fingerprinting. Default: $NEWSDEDUP_WORKERS, "
                    "else 0 = one per CPU core; 1 = none. The result is the same for any N.")
+@wait_option
 @fatal_errors
-def ingest(paths: tuple[str, ...], db_url: str | None, progress: bool | None, workers: int | None) -> None:
+def ingest(paths: tuple[str, ...], db_url: str | None, progress: bool | None, workers: int | None,
+           wait: bool) -> None:
     """Ingest local files and directories (recursively): .txt, .html, .htm, and
     gzip of those. Each page is cleaned, fingerprinted and either joined to the
     story it copies or stored as a new canonical article.
 
     Files are processed largest first (ties by path), so the same inputs in any
-    order give the same stories. Bad files are reported, recorded in the
-    `failures` table, and skipped.
+    order give the same stories. Every file is either stored or recorded in the
+    `failures` table with its reason: a file that breaks a stage is rolled back
+    alone, and the run goes on. The summary counts what is in the database.
     Re-running on the same inputs changes nothing. Ctrl-C stops after the
     current document; run again to finish.
 
+    A SQLite file takes one writer at a time: while another newsdedup process
+    writes to it, ingest stops with a message (exit 2), or waits with --wait.
+
     Exit status: 0 when the run completes (even with failed files), 2 on a
-    fatal error (bad database URL, no readable input), 130 when interrupted.
+    fatal error (bad database URL, no readable input, database busy or lost),
+    130 when interrupted.
     """
     from pipeline.runner import ingest as run_ingest
 
-    summary = run_ingest(list(paths), _config(db_url, NEWSDEDUP_WORKERS=workers), progress=progress)
+    config = _config(db_url, NEWSDEDUP_WORKERS=workers, NEWSDEDUP_WRITER_WAIT_SECONDS=_wait(wait))
+    summary = run_ingest(list(paths), config, progress=progress)
     click.echo(f"{summary.status}: {summary.line()} (run {summary.run_id})")
     if summary.status == "interrupted":
         click.echo("Interrupted: run the same command again to finish.", err=True)
@@ -162,9 +179,10 @@ def _log_level() -> str:
 @click.argument("names", nargs=-1)
 @source_options
 @db_option
+@wait_option
 @fatal_errors
 def crawl(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ...], urls: tuple[str, ...],
-          sources_file: str, db_url: str | None) -> None:
+          sources_file: str, db_url: str | None, wait: bool) -> None:
     """Crawl once, now, and print what each spider run did: pages fetched, new
     articles, duplicates, pages skipped as already stored, failures.
 
@@ -192,12 +210,15 @@ def crawl(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, .
     if not chosen:
         raise NewsdedupError(f"nothing to crawl: {sources_file} lists no source, and no --feed, --sitemap or --url")
     totals = [0, 0, 0, 0, 0]
+    results = []
     db = Database(config.db_url)
     try:
-        runner = CrawlRunner(db, trigger="crawl", log_level=_log_level())
+        env = {"NEWSDEDUP_WRITER_WAIT_SECONDS": "inf"} if wait else None
+        runner = CrawlRunner(db, trigger="crawl", log_level=_log_level(), env=env)
         _on_stop_signals(lambda force: runner.stop(force=force))
         for source in chosen:
             for result in runner.run(source):
+                results.append(result)
                 click.echo(result.line())
                 for i, n in enumerate((result.fetched, result.new_articles, result.duplicates, result.skipped,
                                        result.failures)):
@@ -208,6 +229,9 @@ def crawl(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, .
                "{} failures".format("interrupted" if runner.stopping else "done", *totals))
     if runner.stopping:
         sys.exit(EXIT_INTERRUPTED)
+    if any(r.status == "failed" for r in results):
+        raise NewsdedupError("a spider run failed (see its line above): what it committed is kept; "
+                             "run the same command again to finish")
 
 
 @main.group()
@@ -653,6 +677,50 @@ def index_rebuild(db_url: str | None, progress: bool | None) -> None:
         database.dispose()
     click.echo(f"rebuilt the dedup index: {n} articles in {time.monotonic() - started:.1f} s "
                f"({params(config.dedup)})")
+
+
+@main.command("check")
+@db_option
+@click.option("--repair", is_flag=True,
+              help="Rebuild what is derived where a check fails (fingerprints, the dedup and search indexes, "
+                   "run counts; dead runs marked abandoned), then check again. Never deletes a provenance row, "
+                   "an article or a failure. On SQLite it waits for no writer: it stops if one is running.")
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
+@json_option
+@fatal_errors
+def check_command(db_url: str | None, repair: bool, progress: bool | None, as_json: bool) -> None:
+    """Verify a database's invariants and say which hold: every provenance row has its
+    article; every article has its founding provenance, and its canonical text's
+    signature, LSH bands and opening keys; the search index matches the articles; each
+    run's counts match its rows; no run is `running` without a live process.
+
+    Every article's fingerprint is recomputed from its text (about a millisecond each).
+    Without --repair nothing is written. Exit status: 0 when every invariant holds
+    (after the repair, with --repair), 1 when one does not, 2 on a fatal error.
+    """
+    from pipeline.check import check_database
+
+    config = _config(db_url)
+    show = sys.stderr.isatty() if progress is None else progress
+    findings, repaired = check_database(config, repair=repair, progress=show)
+    holds = all(f.holds is not False for f in findings)
+    if as_json:
+        _echo_json({"holds": holds, "checks": [f.to_dict() for f in findings], "repaired": repaired})
+    else:
+        for line in repaired:
+            click.echo(f"repaired: {line}")
+        for f in findings:
+            mark = {True: "ok  ", False: "FAIL", None: "?   "}[f.holds]
+            click.echo(f"{mark}  {f.check:<13} {f.detail}" + (f": {', '.join(f.examples)}" if f.examples else ""))
+        failed = [f for f in findings if f.holds is False]
+        if not failed:
+            click.echo(f"all {len(findings)} invariants hold")
+        else:
+            hint = " (run `newsdedup check --repair` to rebuild what is derived)" \
+                if any(f.repairable for f in failed) and not repair else ""
+            click.echo(f"{len(failed)} of {len(findings)} invariants do not hold{hint}")
+    if not holds:
+        sys.exit(1)
 
 
 @db.command("revision")
