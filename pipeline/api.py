@@ -96,7 +96,8 @@ class NewsDB:
             return query.find_record(s, article_id)
 
     def clusters(self, *, limit: int = 50, **where: Any) -> list[Cluster]:
-        """Stories carried by several documents (``min_sources``, default 2), most first."""
+        """Stories carried by at least ``min_sources`` documents (default 2: the stories that have
+        copies; 1 lists every story), most first."""
         with self._db.session() as s:
             return query.clusters(s, filters(**where), limit)
 

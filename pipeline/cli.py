@@ -540,9 +540,9 @@ def search(query: str, limit: int, db_url: str | None, as_json: bool, **options:
 @json_option
 @fatal_errors
 def clusters(limit: int, db_url: str | None, as_json: bool, **options: Any) -> None:
-    """List the stories carried by several documents (--min-sources, default 2), most
-    sources first, with how each copy relates to the canonical text (exact, near,
-    update, contained)."""
+    """List the stories carried by at least --min-sources documents (default 2: the
+    stories that have copies; 1 lists every story), most sources first, with how
+    each copy relates to the canonical text (exact, near, update, contained)."""
     with _open(db_url) as db:
         found = db.clusters(limit=limit, **_filters(options))
     if as_json:

@@ -83,7 +83,8 @@ def create_app(db: NewsDB) -> FastAPI:
     @app.get("/api/clusters", response_model=list[Cluster], tags=["api"])
     def api_clusters(filters: Annotated[FilterParams, Depends()],
                      limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[Cluster]:
-        """Stories carried by several documents, most sources first."""
+        """Stories carried by at least ``min_sources`` documents (default 2: the stories that have
+        copies; 1 lists every story), most sources first."""
         return db.clusters(limit=limit, **(filters.values))
 
     @app.get("/api/stats", response_model=Stats, tags=["api"])

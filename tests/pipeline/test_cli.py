@@ -193,6 +193,11 @@ def test_query_commands_with_filters_and_formats(corpus: Corpus, tmp_path: Path)
     stats = run_cli("stats", *db, check=True).stdout
     assert stats.startswith("10 articles from 16 documents") and "(local files) 10" in stats
     assert len(json.loads(run_cli("clusters", "--min-sources", "3", "--json", *db, check=True).stdout)) == 2
+    assert len(json.loads(run_cli("clusters", "--min-sources", "1", "--json", *db, check=True).stdout)) == 10
+    assert len(json.loads(run_cli("clusters", "--json", *db, check=True).stdout)) == 4  # default: 2 or more
+    hafenblatt = corpus.world.hafenblatt.url.split("//")[1]
+    for option in ("--domain", "--outlet"):
+        assert len(json.loads(run_cli("clusters", option, hafenblatt, "--json", *db, check=True).stdout)) == 3
 
     jsonl = [json.loads(line) for line in run_cli("export", "--language", "de", "--min-sources", "2", *db,
                                                   check=True).stdout.splitlines()]
