@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import inspect
@@ -33,6 +32,7 @@ from sqlalchemy import inspect
 from pipeline import query
 from pipeline.errors import StorageError
 from pipeline.query import ArticleRecord, Cluster, Filters, Hit, Stats
+from pipeline.schema import require_head
 from pipeline.storage import Database
 
 
@@ -74,12 +74,14 @@ class NewsDB:
 
     def __init__(self, url: str) -> None:
         self._db = Database(url, readonly=True)
-        path = self._db.engine.url.database if self._db.engine.dialect.name == "sqlite" else None
-        if (path and path != ":memory:" and not Path(path).exists()) or not inspect(self._db.engine).has_table(
-                "articles"):
+        try:
+            with self._db.engine.connect() as conn:
+                if not inspect(conn).has_table("articles"):
+                    raise StorageError(f"no newsdedup database at {self._db.safe_url}")
+                require_head(conn, self._db.safe_url)  # a database that needs `newsdedup db upgrade`
+        except BaseException:
             self._db.dispose()
-            raise StorageError(f"no newsdedup database at {self._db.safe_url}")
-        Database(url).dispose()  # creates nothing here; refuses a database that needs `newsdedup db upgrade`
+            raise
 
     @property
     def url(self) -> str:

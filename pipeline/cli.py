@@ -659,16 +659,15 @@ def index_rebuild(db_url: str | None, progress: bool | None) -> None:
 @db_option
 @fatal_errors
 def db_revision(db_url: str | None) -> None:
-    """Print the database's schema revision and this version's."""
+    """Print the database's schema revision and this version's (reads only)."""
     from pipeline.schema import HEAD, revision
-    from pipeline.storage import create_db_engine
 
-    engine = create_db_engine(_config(db_url).db_url)
+    database = Database(_config(db_url).db_url, readonly=True)
     try:
-        with engine.connect() as conn:
+        with database.engine.connect() as conn:
             current = revision(conn)
     finally:
-        engine.dispose()
+        database.dispose()
     click.echo(f"database: {current or 'none (empty, or made before migrations)'}; this newsdedup: {HEAD}")
 
 

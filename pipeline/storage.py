@@ -19,8 +19,10 @@ SQLite is the default; any SQLAlchemy URL works (PostgreSQL in production).
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import (
     JSON,
@@ -38,7 +40,7 @@ from sqlalchemy import (
     event,
     select,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     NoSuchModuleError,
@@ -220,16 +222,23 @@ def upsert_recurring_lines(session: Session, rows: list[tuple[str, str, int]]) -
             set_={"documents": RecurringLine.documents + stmt.excluded.documents, "updated_at": now}))
 
 
+SQLITE_BUSY_TIMEOUT_MS = 30000  # how long a SQLite connection waits for another's lock
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
 def _read_only_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.execute("PRAGMA query_only = ON")
+    """A read-only handle's pragmas: refuse writes first; never change the journal mode."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only = ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
 
 
 def _read_only_pg(dbapi_connection: Any, _record: Any) -> None:
@@ -238,8 +247,24 @@ def _read_only_pg(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.commit()
 
 
-def create_db_engine(url: str) -> Engine:
-    """An engine for ``url``, with clear errors for a bad URL or an unreachable server."""
+def _read_only_sqlite_url(url: URL) -> URL:
+    """The URL of a read-only connection to a SQLite file (SQLite's ``file:PATH?mode=ro``): it
+    cannot create the file, write to it or change its journal mode, and it reads a WAL database
+    with its -wal file as it is. An in-memory database is left as it is; a file that does not
+    exist is a :class:`StorageError` (a read creates nothing)."""
+    path = url.database
+    if not path or path == ":memory:":
+        return url
+    if url.query.get("uri"):  # already a SQLite URI: only make it read-only
+        return url.update_query_dict({"mode": "ro"})
+    if not os.path.isfile(path):
+        raise StorageError(f"no database at {path}")
+    return url.set(database=f"file:{quote(os.path.abspath(path))}").update_query_dict({"mode": "ro", "uri": "true"})
+
+
+def create_db_engine(url: str, *, readonly: bool = False) -> Engine:
+    """An engine for ``url``, with clear errors for a bad URL or an unreachable server.
+    ``readonly``: every connection refuses writes (see :class:`Database`)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -249,11 +274,16 @@ def create_db_engine(url: str) -> Engine:
         ) from None
     if parsed.drivername == "postgresql":  # SQLAlchemy 2.1 means psycopg 3; say so explicitly
         parsed = parsed.set(drivername="postgresql+psycopg")
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if readonly and sqlite:
+        parsed = _read_only_sqlite_url(parsed)
     try:
         engine = create_engine(parsed)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise ConfigError(f"bad database URL {url!r}: {exc}") from None
-    if engine.dialect.name == "sqlite":
+    if readonly:
+        event.listen(engine, "connect", _read_only_sqlite if sqlite else _read_only_pg)
+    elif sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
@@ -261,18 +291,16 @@ def create_db_engine(url: str) -> Engine:
 class Database:
     """A connection to the newsdedup database: creates the schema and hands out sessions.
 
-    ``readonly=True`` (the web view) creates nothing, and makes every connection refuse
-    writes (SQLite ``PRAGMA query_only``; PostgreSQL read-only transactions)."""
+    ``readonly=True`` (the read commands, the web view) creates nothing, changes nothing (not
+    even a SQLite file's journal mode), and makes every connection refuse writes (SQLite
+    read-only connections with ``PRAGMA query_only``; PostgreSQL read-only transactions)."""
 
     def __init__(self, url: str, *, readonly: bool = False) -> None:
         from pipeline.schema import prepare
 
         self.url = url
         self.readonly = readonly
-        self.engine = create_db_engine(url)
-        if readonly:
-            event.listen(self.engine, "connect", _read_only_sqlite if self.engine.dialect.name == "sqlite"
-                         else _read_only_pg)
+        self.engine = create_db_engine(url, readonly=readonly)
         try:
             if not readonly:
                 prepare(self.engine)  # a new database gets the schema; an older one must be upgraded
@@ -284,8 +312,8 @@ class Database:
 
     @property
     def safe_url(self) -> str:
-        """The URL with any password hidden, for messages."""
-        return self.engine.url.render_as_string(hide_password=True)
+        """The URL as given, with any password hidden, for messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
 
     def session(self) -> Session:
         return self._sessions()

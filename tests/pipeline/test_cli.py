@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import socket
 import random
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -131,6 +134,85 @@ def test_help_explains(tmp_path: Path) -> None:
     assert "--db URL" in out and "Exit status" in out
 
 
+def sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fingerprint(path: Path) -> tuple[str, str, list[str]]:
+    """A SQLite file's sha256, its journal mode (read without writing) and the files beside it."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    conn.close()
+    return hashlib.sha256(path.read_bytes()).hexdigest(), mode, sorted(p.name for p in path.parent.iterdir())
+
+
+def serve_once(url: str) -> None:
+    """``newsdedup serve`` until it has answered one API request."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--db", url, "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/stats", timeout=2).close()  # noqa: S310
+                return
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, "newsdedup serve did not start"
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_read_commands_never_change_the_database(seeded: tuple[str, list[dict]], tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    with sqlite3.connect(sqlite_path(seeded[0])) as source, sqlite3.connect(path) as copy:
+        source.backup(copy)
+        copy.execute("PRAGMA journal_mode=DELETE")
+    source.close()
+    copy.close()
+    before = fingerprint(path)
+    assert before[1:] == ("delete", ["news.db"])
+    db = ["--db", f"sqlite:///{path}"]
+    story = seeded[1][0]["id"]
+    for command in (["stats"], ["search", "Kim"], ["show", story[:8]], ["show", story, "--json"],
+                    ["clusters", "--min-sources", "1"], ["export"], ["db", "revision"]):
+        run_cli(*command, *db, check=True)
+        assert fingerprint(path) == before, command
+    serve_once(db[1])
+    assert fingerprint(path) == before, "serve"
+
+
+def test_a_read_command_reads_a_wal_database_with_its_wal_file_as_it_is(seeded: tuple[str, list[dict]],
+                                                                         tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    with sqlite3.connect(sqlite_path(seeded[0])) as source, sqlite3.connect(path) as copy:
+        source.backup(copy)
+    source.close()
+    copy.close()
+    writer = sqlite3.connect(path)  # another process's open connection: its commits stay in news.db-wal
+    try:
+        assert writer.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+        writer.execute("PRAGMA wal_autocheckpoint=0")
+        writer.execute("INSERT INTO failures (uri, stage, reason, message, at) "
+                       "VALUES ('file:///x', 'decode', 'binary', 'not text', '2026-01-01 00:00:00')")
+        writer.commit()
+        before = fingerprint(path)
+        assert before[1:] == ("wal", ["news.db", "news.db-shm", "news.db-wal"])
+        stats = json.loads(run_cli("stats", "--json", "--db", f"sqlite:///{path}", check=True).stdout)
+        assert stats["failures"] == 1  # read from the -wal file
+        assert fingerprint(path) == before
+    finally:
+        writer.close()
+
+
 @pytest.mark.slow
 def test_ctrl_c_then_rerun_ends_complete(tmp_path: Path) -> None:
     rng = random.Random(7)
@@ -210,4 +292,4 @@ def test_query_commands_with_filters_and_formats(corpus: Corpus, tmp_path: Path)
     assert str(table.schema.field("first_seen").type).startswith("timestamp")
     assert run_cli("export", "--format", "parquet", *db).returncode == 2  # binary: needs -o
     missing = run_cli("search", "Kim", "--db", f"sqlite:///{tmp_path / 'none.db'}")
-    assert missing.returncode == 2 and "no newsdedup database" in missing.stderr
+    assert missing.returncode == 2 and "no database at" in missing.stderr

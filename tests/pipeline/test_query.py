@@ -9,6 +9,8 @@ import pytest
 
 from pipeline import open_db
 from pipeline.errors import QueryError, StorageError
+from pipeline.schema import BASELINE, revision, upgrade
+from pipeline.storage import create_db_engine
 from tests.corpus import Corpus
 from tests.newsworld import SEED_STORIES
 
@@ -148,6 +150,18 @@ def test_clusters_honour_min_sources_1(corpus: Corpus) -> None:
 
 
 def test_open_db_refuses_a_database_that_does_not_exist(tmp_path) -> None:  # noqa: ANN001
-    with pytest.raises(StorageError, match="no newsdedup database"):
+    with pytest.raises(StorageError, match="no database at"):
         open_db(f"sqlite:///{tmp_path / 'nope.db'}")
     assert not (tmp_path / "nope.db").exists()
+
+
+def test_open_db_refuses_an_older_database_and_leaves_it_as_it_is(db_url: str) -> None:
+    engine = create_db_engine(db_url)
+    upgrade(engine, BASELINE)
+    engine.dispose()
+    with pytest.raises(StorageError, match="newsdedup db upgrade"):
+        open_db(db_url)
+    engine = create_db_engine(db_url)
+    with engine.connect() as conn:
+        assert revision(conn) == BASELINE
+    engine.dispose()
