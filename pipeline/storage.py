@@ -38,11 +38,13 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
     select,
 )
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DBAPIError,
     NoSuchModuleError,
     OperationalError,
     SQLAlchemyError,
@@ -281,11 +283,20 @@ def create_db_engine(url: str, *, readonly: bool = False) -> Engine:
         engine = create_engine(parsed)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise ConfigError(f"bad database URL {url!r}: {exc}") from None
+    except ImportError as exc:  # a dialect SQLAlchemy knows, without its driver (mysql:// and no MySQLdb)
+        raise ConfigError(f"bad database URL {url!r}: its driver is not installed ({exc}); newsdedup works "
+                          "with sqlite:///FILE and postgresql+psycopg://USER@HOST/DBNAME") from None
     if readonly:
         event.listen(engine, "connect", _read_only_sqlite if sqlite else _read_only_pg)
     elif sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """Why the database failed, on one line: the driver's message (without SQLAlchemy's
+    background link), else SQLAlchemy's."""
+    return " ".join(str(exc.orig if isinstance(exc, DBAPIError) else exc).split())
 
 
 class Database:
@@ -302,13 +313,25 @@ class Database:
         self.readonly = readonly
         self.engine = create_db_engine(url, readonly=readonly)
         try:
-            if not readonly:
+            if readonly:
+                with self.engine.connect() as conn:  # a server that does not answer, a file that is no database
+                    inspect(conn).get_table_names()
+            else:
                 prepare(self.engine)  # a new database gets the schema; an older one must be upgraded
         except OperationalError as exc:
-            raise StorageError(f"cannot open database {self.safe_url}: {exc.orig}") from None
+            self.engine.dispose()
+            raise StorageError(f"cannot open database {self.safe_url}: {_reason(exc)}{self._hint(exc)}") from None
         except SQLAlchemyError as exc:
-            raise StorageError(f"cannot use database {self.safe_url}: {exc}") from None
+            self.engine.dispose()
+            raise StorageError(f"cannot use database {self.safe_url}: {_reason(exc)}") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _hint(self, exc: OperationalError) -> str:
+        """What to do about a SQLite file that a read-only handle cannot open."""
+        if self.readonly and self.engine.dialect.name == "sqlite" and "readonly" in str(exc.orig):
+            return (" (SQLite reads a database in WAL mode only where its -wal and -shm files exist or can "
+                    "be created: make its directory writable, or copy the database elsewhere)")
+        return ""
 
     @property
     def safe_url(self) -> str:

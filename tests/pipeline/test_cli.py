@@ -6,9 +6,11 @@ import csv
 import hashlib
 import io
 import json
-import socket
+import os
 import random
+import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -17,8 +19,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from sqlalchemy.engine import make_url
 
-from tests.conftest import ROOT, SEEDS, run_cli
+from pipeline.cli import main
+from tests.conftest import PG_URL, ROOT, SEEDS, run_cli
 from tests.corpus import Corpus
 
 NOISE = [
@@ -211,6 +216,70 @@ def test_a_read_command_reads_a_wal_database_with_its_wal_file_as_it_is(seeded: 
         assert fingerprint(path) == before
     finally:
         writer.close()
+
+
+READ_COMMANDS = (["stats"], ["search", "Kim"], ["show", "abc"], ["clusters"], ["export"], ["db", "revision"])
+UNUSABLE = {  # how the database is unusable: its URL, and what the message says
+    "no such PostgreSQL database": (lambda tmp: make_url(PG_URL).set(database="newsdedup_no_such_db")
+                                    .render_as_string(hide_password=False), "does not exist"),
+    "nothing listening": (lambda tmp: f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/x", "refused"),
+    "no driver": (lambda tmp: "mysql://x/y", "its driver is not installed"),
+    "unknown kind of URL": (lambda tmp: "foo://", "bad database URL"),
+    "a file that is no database": (lambda tmp: f"sqlite:///{tmp / 'x.db'}", "file is not a database"),
+    "no such SQLite file": (lambda tmp: f"sqlite:///{tmp / 'missing.db'}", "no database at "),
+}
+
+
+@pytest.mark.parametrize("case", list(UNUSABLE))
+def test_read_commands_report_an_unusable_database_in_one_line(case: str, tmp_path: Path,
+                                                                request: pytest.FixtureRequest) -> None:
+    if case == "no such PostgreSQL database":
+        request.getfixturevalue("pg_server")  # else: skipped, saying why
+    (tmp_path / "x.db").write_bytes(random.Random(1).randbytes(4096))
+    make, message = UNUSABLE[case]
+    url = make(tmp_path)
+    with socket.socket() as busy:  # should serve ever get past the database, it cannot start
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        for command in (*READ_COMMANDS, ["serve", "--port", str(busy.getsockname()[1])]):
+            result = CliRunner().invoke(main, [*command, "--db", url])
+            assert result.exit_code == 2, (command, result.output, result.exception)
+            lines = result.stderr.splitlines()
+            assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], (command, lines)
+            assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.db"]  # nothing was created
+
+
+def test_a_read_only_sqlite_file_is_read_or_refused_in_one_line(seeded: tuple[str, list[dict]],
+                                                                tmp_path: Path) -> None:
+    as_root = os.geteuid() == 0
+    if as_root and shutil.which("setpriv") is None:
+        pytest.skip("as root, needs setpriv (util-linux) to run newsdedup without the right to ignore file modes")
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    for name, mode in (("delete.db", "DELETE"), ("wal.db", "WAL")):
+        with sqlite3.connect(sqlite_path(seeded[0])) as source, sqlite3.connect(shelf / name) as copy:
+            source.backup(copy)
+            copy.execute(f"PRAGMA journal_mode={mode}")
+        source.close()
+        copy.close()
+        (shelf / name).chmod(0o444)
+    shelf.chmod(0o555)
+    # root ignores file modes unless it gives up CAP_DAC_OVERRIDE (and CAP_DAC_READ_SEARCH)
+    prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"] if as_root else []
+    try:
+        def stats(name: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([*prefix, sys.executable, "-m", "pipeline.cli", "stats", "--db",
+                                   f"sqlite:///{shelf / name}"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+        read = stats("delete.db")
+        assert read.returncode == 0 and read.stdout.startswith("5 articles from 5 documents"), read.stderr
+        refused = stats("wal.db")  # SQLite cannot make its -shm file here
+        lines = refused.stderr.splitlines()
+        assert refused.returncode == 2 and len(lines) == 1 and "WAL mode" in lines[0], refused.stderr
+        assert sorted(p.name for p in shelf.iterdir()) == ["delete.db", "wal.db"]
+    finally:
+        shelf.chmod(0o755)
 
 
 @pytest.mark.slow
