@@ -93,7 +93,8 @@ class NewsDB:
             return query.search(s, text, filters(**where), limit)
 
     def article(self, article_id: str) -> ArticleRecord | None:
-        """One article (by id or a unique prefix) with every source; None if there is none."""
+        """One article (by id or a unique prefix) with every source; None if there is none;
+        ``AmbiguousIdError`` (with the ``candidates``) for a prefix that several articles share."""
         with self._db.session() as s:
             return query.find_record(s, article_id)
 

@@ -476,7 +476,8 @@ def export(db_url: str | None, fmt: str, output: str | None, **options: Any) -> 
 @fatal_errors
 def show(article_id: str, db_url: str | None, as_json: bool) -> None:
     """Show one article (by id, or a unique prefix of it): its metadata, its text, and
-    every source that carried it, oldest first, with relation, similarity and credit."""
+    every source that carried it, oldest first, with relation, similarity and credit.
+    A prefix that several articles share lists a few of them (exit status 2)."""
     with _open(db_url) as db:
         record = db.article(article_id)
     if record is None:

@@ -249,7 +249,8 @@ def _source_count() -> Any:
 # --- queries -------------------------------------------------------------------------------
 
 def find_record(session: Session, article_id: str) -> ArticleRecord | None:
-    """One article by id or unique id prefix, with its sources; None if not found."""
+    """One article by id or unique id prefix, with its sources; None if not found;
+    :class:`pipeline.errors.AmbiguousIdError` for a prefix that several articles share."""
     article = Database.find_article(session, article_id)
     if article is None:
         return None

@@ -59,7 +59,7 @@ from sqlalchemy.orm import (
     sessionmaker,
 )
 
-from pipeline.errors import ConfigError, StorageError
+from pipeline.errors import AmbiguousIdError, ConfigError, StorageError
 
 
 def utcnow() -> datetime:
@@ -225,6 +225,7 @@ def upsert_recurring_lines(session: Session, rows: list[tuple[str, str, int]]) -
 
 
 SQLITE_BUSY_TIMEOUT_MS = 30000  # how long a SQLite connection waits for another's lock
+PREFIX_CANDIDATES = 5  # how many articles an ambiguous id prefix's error lists
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -347,14 +348,20 @@ class Database:
     # --- reads shared by the CLI and the stages ---------------------------
     @staticmethod
     def find_article(session: Session, article_id: str) -> Article | None:
-        """An article by its id, or by a unique prefix of it."""
+        """An article by its id, else by a unique prefix of it; None if there is none. A prefix
+        that several articles share is an :class:`AmbiguousIdError` that lists the first
+        :data:`PREFIX_CANDIDATES` of them."""
         found = session.get(Article, article_id)
         if found is not None:
             return found
-        matches = session.scalars(
-            select(Article).where(Article.id.startswith(article_id, autoescape=True)).limit(2)
+        matches = session.execute(
+            select(Article.id, Article.title).where(Article.id.startswith(article_id, autoescape=True))
+            .order_by(Article.id).limit(PREFIX_CANDIDATES + 1)
         ).all()
-        return matches[0] if len(matches) == 1 else None
+        if len(matches) > 1:
+            raise AmbiguousIdError(article_id, [(m.id, m.title) for m in matches[:PREFIX_CANDIDATES]],
+                                   more=len(matches) > PREFIX_CANDIDATES)
+        return session.get(Article, matches[0].id) if matches else None
 
     @staticmethod
     def stored(session: Session, uri: str, sha256: str | None) -> bool:

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
 from pipeline.cli import main
-from tests.conftest import PG_URL, ROOT, SEEDS, run_cli
+from tests.conftest import PG_URL, ROOT, SEEDS, run_cli, store_articles
 from tests.corpus import Corpus
 
 NOISE = [
@@ -280,6 +280,23 @@ def test_a_read_only_sqlite_file_is_read_or_refused_in_one_line(seeded: tuple[st
         assert sorted(p.name for p in shelf.iterdir()) == ["delete.db", "wal.db"]
     finally:
         shelf.chmod(0o755)
+
+
+def test_show_lists_the_articles_an_ambiguous_prefix_matches(db_url: str) -> None:
+    store_articles(db_url, {"abc1": "Harbour opens", "abc12": "Harbour closes", "abd4": "Dock strike",
+                            **{f"f{i}": f"Ferry {i}" for i in range(7)}})
+    db = ["--db", db_url]
+    ambiguous = run_cli("show", "ab", *db)
+    assert ambiguous.returncode == 2 and "Traceback" not in ambiguous.stderr
+    assert ambiguous.stderr.splitlines() == [
+        "error: the id prefix 'ab' is ambiguous: 3 articles start with it (give more of the id)",
+        "  abc1  Harbour opens", "  abc12  Harbour closes", "  abd4  Dock strike"]
+    many = run_cli("show", "f", *db).stderr.splitlines()
+    assert "more than 5 articles" in many[0] and many[1:] == [f"  f{i}  Ferry {i}" for i in range(5)] + ["  …"]
+    assert run_cli("show", "abc1", "--json", *db, check=True).stdout.count('"title": "Harbour opens"') == 1  # exact id
+    assert '"id": "abd4"' in run_cli("show", "abd", "--json", *db, check=True).stdout  # a unique prefix
+    missing = run_cli("show", "zz", *db)
+    assert missing.returncode == 2 and missing.stderr == "error: no article with id 'zz' (see `newsdedup search`)\n"
 
 
 @pytest.mark.slow
