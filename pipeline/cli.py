@@ -302,11 +302,12 @@ def schedule_remove(names: tuple[str, ...], db_url: str | None) -> None:
 @json_option
 @fatal_errors
 def schedule_list(db_url: str | None, as_json: bool) -> None:
-    """The schedules: source, when, next run, and the last run's outcome."""
+    """The schedules: source, when, next run, and the last run's outcome. Reads only: a
+    database that does not exist is an error, and none is created."""
     from pipeline.scheduler import Schedules
 
     config = _config(db_url)
-    db = Database(config.db_url)
+    db = Database(config.db_url, readonly=True)
     try:
         with Schedules(db, config.schedule) as schedules:
             found = schedules.list()

@@ -188,7 +188,7 @@ def test_read_commands_never_change_the_database(seeded: tuple[str, list[dict]],
     db = ["--db", f"sqlite:///{path}"]
     story = seeded[1][0]["id"]
     for command in (["stats"], ["search", "Kim"], ["show", story[:8]], ["show", story, "--json"],
-                    ["clusters", "--min-sources", "1"], ["export"], ["db", "revision"]):
+                    ["clusters", "--min-sources", "1"], ["export"], ["db", "revision"], ["schedule", "list"]):
         run_cli(*command, *db, check=True)
         assert fingerprint(path) == before, command
     serve_once(db[1])
@@ -218,7 +218,8 @@ def test_a_read_command_reads_a_wal_database_with_its_wal_file_as_it_is(seeded: 
         writer.close()
 
 
-READ_COMMANDS = (["stats"], ["search", "Kim"], ["show", "abc"], ["clusters"], ["export"], ["db", "revision"])
+READ_COMMANDS = (["stats"], ["search", "Kim"], ["show", "abc"], ["clusters"], ["export"], ["db", "revision"],
+                 ["schedule", "list"])
 UNUSABLE = {  # how the database is unusable: its URL, and what the message says
     "no such PostgreSQL database": (lambda tmp: make_url(PG_URL).set(database="newsdedup_no_such_db")
                                     .render_as_string(hide_password=False), "does not exist"),
