@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -11,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from pipeline.errors import NewsdedupError
+from pipeline.errors import ConfigError, NewsdedupError
 from pipeline.storage import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -682,15 +683,37 @@ def db_revision(db_url: str | None) -> None:
 def serve(db_url: str | None, host: str, port: int) -> None:
     """Serve a read-only web view of the database: a search page, articles with
     their sources' timeline, stats, and a JSON API (/api/..., described by
-    /openapi.json). No page or endpoint can change the database.
+    /openapi.json). No page or endpoint can change the database. Exit status 2
+    when the database cannot be read or HOST:PORT cannot be listened on.
     """
     import uvicorn
 
     from pipeline.web.app import create_app
 
-    with _open(db_url) as db:
+    with _open(db_url) as db, _listen(host, port) as listener:
+        port = listener.getsockname()[1]  # the port chosen, for --port 0
         click.echo(f"serving {db.url} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
-        uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+        server = uvicorn.Server(uvicorn.Config(create_app(db), host=host, port=port, log_level="warning"))
+        try:
+            server.run(sockets=[listener])
+        except KeyboardInterrupt:  # uvicorn has shut down, then passes Ctrl-C on (as uvicorn.run does)
+            pass
+    if not server.started:
+        raise NewsdedupError("the web server did not start (see the log above)")
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket listening on host:port (bound as uvicorn binds: address reuse after a restart),
+    handed to uvicorn; a :class:`ConfigError` that says why if it cannot listen there."""
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen()
+    except OSError as exc:
+        listener.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {(exc.strerror or str(exc)).lower()}") from None
+    return listener
 
 
 if __name__ == "__main__":

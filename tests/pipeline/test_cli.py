@@ -300,6 +300,17 @@ def test_show_lists_the_articles_an_ambiguous_prefix_matches(db_url: str) -> Non
     assert missing.returncode == 2 and missing.stderr == "error: no article with id 'zz' (see `newsdedup search`)\n"
 
 
+def test_serve_on_a_busy_port_says_so_before_serving(seeded: tuple[str, list[dict]]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli("serve", "--db", seeded[0], "--port", str(port))
+    assert result.returncode == 2
+    assert result.stderr == f"error: cannot listen on 127.0.0.1:{port}: address already in use\n"
+    assert result.stdout == ""
+
+
 @pytest.mark.slow
 def test_ctrl_c_then_rerun_ends_complete(tmp_path: Path) -> None:
     rng = random.Random(7)
