@@ -17,8 +17,9 @@ Every method returns the frozen records of :mod:`pipeline.query` (``Hit``,
 ``ArticleRecord``, ``Source``, ``Cluster``, ``Stats``); ``.to_dict()`` gives what the
 CLI prints with ``--json``. Keyword filters are the fields of
 :class:`pipeline.query.Filters`. The handle is read-only: it cannot change the
-database. Errors are :mod:`pipeline.errors` exceptions (``QueryError`` for a search
-query that cannot be read, ``StorageError`` for a database that cannot be opened).
+database (nor create it). Errors are :mod:`pipeline.errors` exceptions (``QueryError``
+for a search query that cannot be read, ``StorageError`` for a database that cannot be
+opened, ``AmbiguousIdError`` for an id prefix that several articles share).
 """
 
 from __future__ import annotations
