@@ -17,15 +17,15 @@ Every method returns the frozen records of :mod:`pipeline.query` (``Hit``,
 ``ArticleRecord``, ``Source``, ``Cluster``, ``Stats``); ``.to_dict()`` gives what the
 CLI prints with ``--json``. Keyword filters are the fields of
 :class:`pipeline.query.Filters`. The handle is read-only: it cannot change the
-database. Errors are :mod:`pipeline.errors` exceptions (``QueryError`` for a search
-query that cannot be read, ``StorageError`` for a database that cannot be opened).
+database (nor create it). Errors are :mod:`pipeline.errors` exceptions (``QueryError``
+for a search query that cannot be read, ``StorageError`` for a database that cannot be
+opened, ``AmbiguousIdError`` for an id prefix that several articles share).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import inspect
@@ -33,6 +33,7 @@ from sqlalchemy import inspect
 from pipeline import query
 from pipeline.errors import StorageError
 from pipeline.query import ArticleRecord, Cluster, Filters, Hit, Stats
+from pipeline.schema import require_head
 from pipeline.storage import Database
 
 
@@ -74,12 +75,14 @@ class NewsDB:
 
     def __init__(self, url: str) -> None:
         self._db = Database(url, readonly=True)
-        path = self._db.engine.url.database if self._db.engine.dialect.name == "sqlite" else None
-        if (path and path != ":memory:" and not Path(path).exists()) or not inspect(self._db.engine).has_table(
-                "articles"):
+        try:
+            with self._db.engine.connect() as conn:
+                if not inspect(conn).has_table("articles"):
+                    raise StorageError(f"no newsdedup database at {self._db.safe_url}")
+                require_head(conn, self._db.safe_url)  # a database that needs `newsdedup db upgrade`
+        except BaseException:
             self._db.dispose()
-            raise StorageError(f"no newsdedup database at {self._db.safe_url}")
-        Database(url).dispose()  # creates nothing here; refuses a database that needs `newsdedup db upgrade`
+            raise
 
     @property
     def url(self) -> str:
@@ -91,12 +94,14 @@ class NewsDB:
             return query.search(s, text, filters(**where), limit)
 
     def article(self, article_id: str) -> ArticleRecord | None:
-        """One article (by id or a unique prefix) with every source; None if there is none."""
+        """One article (by id or a unique prefix) with every source; None if there is none;
+        ``AmbiguousIdError`` (with the ``candidates``) for a prefix that several articles share."""
         with self._db.session() as s:
             return query.find_record(s, article_id)
 
     def clusters(self, *, limit: int = 50, **where: Any) -> list[Cluster]:
-        """Stories carried by several documents (``min_sources``, default 2), most first."""
+        """Stories carried by at least ``min_sources`` documents (default 2: the stories that have
+        copies; 1 lists every story), most first."""
         with self._db.session() as s:
             return query.clusters(s, filters(**where), limit)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -11,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from pipeline.errors import NewsdedupError
+from pipeline.errors import ConfigError, NewsdedupError
 from pipeline.storage import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -326,11 +327,12 @@ def schedule_remove(names: tuple[str, ...], db_url: str | None) -> None:
 @json_option
 @fatal_errors
 def schedule_list(db_url: str | None, as_json: bool) -> None:
-    """The schedules: source, when, next run, and the last run's outcome."""
+    """The schedules: source, when, next run, and the last run's outcome. Reads only: a
+    database that does not exist is an error, and none is created."""
     from pipeline.scheduler import Schedules
 
     config = _config(db_url)
-    db = Database(config.db_url)
+    db = Database(config.db_url, readonly=True)
     try:
         with Schedules(db, config.schedule) as schedules:
             found = schedules.list()
@@ -500,7 +502,8 @@ def export(db_url: str | None, fmt: str, output: str | None, **options: Any) -> 
 @fatal_errors
 def show(article_id: str, db_url: str | None, as_json: bool) -> None:
     """Show one article (by id, or a unique prefix of it): its metadata, its text, and
-    every source that carried it, oldest first, with relation, similarity and credit."""
+    every source that carried it, oldest first, with relation, similarity and credit.
+    A prefix that several articles share lists a few of them (exit status 2)."""
     with _open(db_url) as db:
         record = db.article(article_id)
     if record is None:
@@ -564,9 +567,9 @@ def search(query: str, limit: int, db_url: str | None, as_json: bool, **options:
 @json_option
 @fatal_errors
 def clusters(limit: int, db_url: str | None, as_json: bool, **options: Any) -> None:
-    """List the stories carried by several documents (--min-sources, default 2), most
-    sources first, with how each copy relates to the canonical text (exact, near,
-    update, contained)."""
+    """List the stories carried by at least --min-sources documents (default 2: the
+    stories that have copies; 1 lists every story), most sources first, with how
+    each copy relates to the canonical text (exact, near, update, contained)."""
     with _open(db_url) as db:
         found = db.clusters(limit=limit, **_filters(options))
     if as_json:
@@ -727,16 +730,15 @@ def check_command(db_url: str | None, repair: bool, progress: bool | None, as_js
 @db_option
 @fatal_errors
 def db_revision(db_url: str | None) -> None:
-    """Print the database's schema revision and this version's."""
+    """Print the database's schema revision and this version's (reads only)."""
     from pipeline.schema import HEAD, revision
-    from pipeline.storage import create_db_engine
 
-    engine = create_db_engine(_config(db_url).db_url)
+    database = Database(_config(db_url).db_url, readonly=True)
     try:
-        with engine.connect() as conn:
+        with database.engine.connect() as conn:
             current = revision(conn)
     finally:
-        engine.dispose()
+        database.dispose()
     click.echo(f"database: {current or 'none (empty, or made before migrations)'}; this newsdedup: {HEAD}")
 
 
@@ -749,15 +751,37 @@ def db_revision(db_url: str | None) -> None:
 def serve(db_url: str | None, host: str, port: int) -> None:
     """Serve a read-only web view of the database: a search page, articles with
     their sources' timeline, stats, and a JSON API (/api/..., described by
-    /openapi.json). No page or endpoint can change the database.
+    /openapi.json). No page or endpoint can change the database. Exit status 2
+    when the database cannot be read or HOST:PORT cannot be listened on.
     """
     import uvicorn
 
     from pipeline.web.app import create_app
 
-    with _open(db_url) as db:
+    with _open(db_url) as db, _listen(host, port) as listener:
+        port = listener.getsockname()[1]  # the port chosen, for --port 0
         click.echo(f"serving {db.url} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
-        uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+        server = uvicorn.Server(uvicorn.Config(create_app(db), host=host, port=port, log_level="warning"))
+        try:
+            server.run(sockets=[listener])
+        except KeyboardInterrupt:  # uvicorn has shut down, then passes Ctrl-C on (as uvicorn.run does)
+            pass
+    if not server.started:
+        raise NewsdedupError("the web server did not start (see the log above)")
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket listening on host:port (bound as uvicorn binds: address reuse after a restart),
+    handed to uvicorn; a :class:`ConfigError` that says why if it cannot listen there."""
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen()
+    except OSError as exc:
+        listener.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {(exc.strerror or str(exc)).lower()}") from None
+    return listener
 
 
 if __name__ == "__main__":

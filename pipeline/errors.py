@@ -9,6 +9,7 @@
     │   └── DatabaseBusy           another process is writing to this SQLite file
     ├── WorkerError                a worker process of `ingest` died (killed, out of memory)
     ├── QueryError                 a search query that cannot be read (unclosed quote, NOT alone)
+    ├── AmbiguousIdError           an id prefix that several articles share (lists a few)
     └── DocumentDropped            one document leaves the pipeline (a Scrapy DropItem)
         ├── DocumentSkipped        nothing to do: already ingested; not a failure
         └── DocumentFailed         bad input: recorded in the ``failures`` table, run goes on
@@ -19,6 +20,8 @@ A :class:`DocumentDropped` carries a short machine ``reason`` (``"empty"``,
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from scrapy.exceptions import DropItem
 
@@ -49,6 +52,21 @@ class WorkerError(NewsdedupError):
 
 class QueryError(NewsdedupError):
     """A search query that cannot be read; the message says where and why."""
+
+
+class AmbiguousIdError(NewsdedupError):
+    """An article id prefix that several articles share. ``candidates`` are the first few of
+    them, (id, title), in id order; ``more`` says whether there are others. ``summary`` is the
+    first line of the message; the message lists the candidates, one a line."""
+
+    def __init__(self, prefix: str, candidates: Sequence[tuple[str, str]], *, more: bool) -> None:
+        self.prefix = prefix
+        self.candidates = tuple(candidates)
+        self.more = more
+        count = f"more than {len(self.candidates)}" if more else str(len(self.candidates))
+        self.summary = f"the id prefix {prefix!r} is ambiguous: {count} articles start with it (give more of the id)"
+        listing = [f"  {article_id}  {title}" for article_id, title in self.candidates] + (["  …"] if more else [])
+        super().__init__("\n".join([self.summary, *listing]))
 
 
 class DocumentDropped(NewsdedupError, DropItem):

@@ -49,6 +49,7 @@ from pipeline.search import (
 from pipeline.storage import Article, Database, Failure, Provenance, Run
 
 EXPORT_BATCH = 500
+CLUSTER_MIN_SOURCES = 2  # what ``clusters`` lists when no min_sources is given: stories with copies
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -175,7 +176,8 @@ class Filters:
     ``domain`` keeps stories that a page on that host (or a subdomain; ``host:port`` for one
     port) carried; ``outlet``
     matches the outlet name found on the pages (case-insensitive, part of it is enough);
-    ``author`` likewise, among the article's authors."""
+    ``author`` likewise, among the article's authors; ``min_sources`` keeps stories carried by
+    at least that many documents (``clusters`` reads ``None`` as :data:`CLUSTER_MIN_SOURCES`)."""
 
     published_from: datetime | None = None
     published_to: datetime | None = None
@@ -184,7 +186,7 @@ class Filters:
     domain: str | None = None
     outlet: str | None = None
     language: str | None = None
-    min_sources: int = 1
+    min_sources: int | None = None
     author: str | None = None
 
     def conditions(self, dialect: str) -> list[ColumnElement[bool]]:
@@ -198,17 +200,16 @@ class Filters:
                 out.append(col <= high)
         if self.language:
             out.append(Article.language == self.language.lower())
-        if self.min_sources > 1:
+        if self.min_sources is not None and self.min_sources > 1:
             out.append(_source_count() >= self.min_sources)
         if self.domain:
             host = self.domain.lower().strip().strip("/")
             pages = [Provenance.uri.like(pattern, escape="\\") for pattern in _host_patterns(host)]
-            out.append(exists(select(Provenance.id).where(Provenance.article_id == Article.id, or_(*pages))))
+            out.append(_carried_by(or_(*pages)))
         if self.outlet:
             pattern = f"%{_escape_like(self.outlet.lower())}%"
-            out.append(or_(func.lower(Article.outlet).like(pattern, escape="\\"), exists(
-                select(Provenance.id).where(Provenance.article_id == Article.id,
-                                            func.lower(Provenance.outlet).like(pattern, escape="\\")))))
+            out.append(or_(func.lower(Article.outlet).like(pattern, escape="\\"),
+                           _carried_by(func.lower(Provenance.outlet).like(pattern, escape="\\"))))
         if self.author:
             out.append(_author_condition(dialect, self.author))
         return out
@@ -234,6 +235,12 @@ def _author_condition(dialect: str, author: str) -> ColumnElement[bool]:
     return clause.bindparams(pattern)  # type: ignore[return-value]
 
 
+def _carried_by(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """A document that carried the article meets ``condition``. Correlated to ``articles`` only:
+    the query around it may join ``provenance`` too (``clusters`` does)."""
+    return exists(select(Provenance.id).where(Provenance.article_id == Article.id, condition).correlate(Article))
+
+
 def _source_count() -> Any:
     return (select(func.count(Provenance.id)).where(Provenance.article_id == Article.id)
             .correlate(Article).scalar_subquery())
@@ -242,7 +249,8 @@ def _source_count() -> Any:
 # --- queries -------------------------------------------------------------------------------
 
 def find_record(session: Session, article_id: str) -> ArticleRecord | None:
-    """One article by id or unique id prefix, with its sources; None if not found."""
+    """One article by id or unique id prefix, with its sources; None if not found;
+    :class:`pipeline.errors.AmbiguousIdError` for a prefix that several articles share."""
     article = Database.find_article(session, article_id)
     if article is None:
         return None
@@ -334,13 +342,15 @@ def _one_line(snippet: str | None) -> str:
 
 
 def clusters(session: Session, filters: Filters = Filters(), limit: int = 50) -> list[Cluster]:
-    """Stories carried by at least ``filters.min_sources`` (at least 2) documents, most first."""
+    """Stories carried by at least ``filters.min_sources`` documents (when not given,
+    :data:`CLUSTER_MIN_SOURCES`: the stories that have copies; 1 lists every story), most first."""
     n = func.count(Provenance.id).label("n")
     dialect = session.get_bind().dialect.name
-    conditions = dataclasses.replace(filters, min_sources=1).conditions(dialect)
+    least = CLUSTER_MIN_SOURCES if filters.min_sources is None else filters.min_sources
+    conditions = dataclasses.replace(filters, min_sources=None).conditions(dialect)  # counted by HAVING
     rows = session.execute(
         select(Article, n).join(Provenance, Provenance.article_id == Article.id).where(*conditions)
-        .group_by(Article.id).having(n >= max(2, filters.min_sources))
+        .group_by(Article.id).having(n >= least)
         .order_by(n.desc(), Article.first_seen, Article.id).limit(limit)
     ).all()
     relations: dict[str, dict[str, int]] = {a.id: {} for a, _ in rows}

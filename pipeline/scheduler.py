@@ -37,7 +37,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from pipeline.crawl import CrawlResult, CrawlRunner
 from pipeline.errors import ConfigError, NewsdedupError
@@ -98,7 +98,9 @@ def _interval(every: timedelta) -> str:
 
 
 class Schedules:
-    """The stored schedules, read and changed through the job store (no scheduler runs)."""
+    """The stored schedules, read and changed through the job store (no scheduler runs). On a
+    read-only ``db`` they can only be listed, and a database without the table has none (the
+    job store would create the table)."""
 
     def __init__(self, db: Database, options: ScheduleOptions) -> None:
         self.db = db
@@ -106,7 +108,9 @@ class Schedules:
         # never started: it only builds jobs and computes their times, and resolves their triggers
         self._scheduler = BackgroundScheduler(timezone=options.timezone or None)
         self._store = SQLAlchemyJobStore(engine=db.engine, tablename=options.table)
-        self._store.start(self._scheduler, "default")
+        self._stored = not db.readonly or inspect(db.engine).has_table(options.table)
+        if self._stored:
+            self._store.start(self._scheduler, "default")
 
     def close(self) -> None:
         self._store.shutdown()
@@ -141,6 +145,8 @@ class Schedules:
             raise NewsdedupError(f"no schedule named {name!r} (scheduled: {known})") from None
 
     def list(self) -> list[Schedule]:
+        if not self._stored:
+            return []
         jobs: list[Job] = sorted(self._store.get_all_jobs(), key=lambda j: j.id)
         last = _last_runs(self.db, [j.id for j in jobs])
         out = []

@@ -10,6 +10,8 @@ Every schema change is an Alembic revision in ``pipeline/migrations/versions/``;
   ``alembic_version`` table) is refused with :class:`StorageError`, which says to run
   ``newsdedup db upgrade``. Upgrading is explicit: back the database up first.
 
+A read-only handle (:class:`pipeline.api.NewsDB`) checks the revision with :func:`require_head`.
+
 :func:`upgrade` marks a pre-migrations database as revision 0001 (the schema it holds) and
 runs every revision after it. Rows are never dropped by an upgrade.
 """
@@ -53,12 +55,17 @@ def prepare(engine: Engine) -> None:
             conn.execute(_VERSION.delete())
             conn.execute(_VERSION.insert().values(version_num=HEAD))
             return
-        current = revision(conn)
+        require_head(conn, engine.url.render_as_string(hide_password=True))
+
+
+def require_head(conn: Connection, shown_as: str) -> None:
+    """Refuse (:class:`StorageError`) a database whose schema is not :data:`HEAD`, naming it
+    ``shown_as``: it was made by an older newsdedup and needs ``newsdedup db upgrade``. Only reads."""
+    current = revision(conn)
     if current != HEAD:
         made = "before migrations existed" if current is None else f"at schema revision {current}"
-        raise StorageError(f"the database {engine.url.render_as_string(hide_password=True)} was made by an "
-                           f"older newsdedup ({made}; this one needs {HEAD}): back it up, then run "
-                           "`newsdedup db upgrade`")
+        raise StorageError(f"the database {shown_as} was made by an older newsdedup ({made}; this one "
+                           f"needs {HEAD}): back it up, then run `newsdedup db upgrade`")
 
 
 def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str]:

@@ -19,8 +19,10 @@ SQLite is the default; any SQLAlchemy URL works (PostgreSQL in production).
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import (
     JSON,
@@ -36,11 +38,13 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
     select,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DBAPIError,
     NoSuchModuleError,
     OperationalError,
     SQLAlchemyError,
@@ -55,7 +59,7 @@ from sqlalchemy.orm import (
     sessionmaker,
 )
 
-from pipeline.errors import ConfigError, StorageError
+from pipeline.errors import AmbiguousIdError, ConfigError, StorageError
 
 
 def utcnow() -> datetime:
@@ -223,13 +227,17 @@ def upsert_recurring_lines(session: Session, rows: list[tuple[str, str, int]]) -
             set_={"documents": RecurringLine.documents + stmt.excluded.documents, "updated_at": now}))
 
 
+SQLITE_BUSY_TIMEOUT_MS = 30000  # how long a SQLite connection waits for another's lock
+PREFIX_CANDIDATES = 5  # how many articles an ambiguous id prefix's error lists
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT (a RELEASE of the outermost one would
     # commit): SQLAlchemy's recipe turns it off and emits BEGIN itself (_sqlite_begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -246,7 +254,11 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def _read_only_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.execute("PRAGMA query_only = ON")
+    """A read-only handle's pragmas: refuse writes first; never change the journal mode."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only = ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
 
 
 def _read_only_pg(dbapi_connection: Any, _record: Any) -> None:
@@ -255,8 +267,24 @@ def _read_only_pg(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.commit()
 
 
-def create_db_engine(url: str) -> Engine:
-    """An engine for ``url``, with clear errors for a bad URL or an unreachable server."""
+def _read_only_sqlite_url(url: URL) -> URL:
+    """The URL of a read-only connection to a SQLite file (SQLite's ``file:PATH?mode=ro``): it
+    cannot create the file, write to it or change its journal mode, and it reads a WAL database
+    with its -wal file as it is. An in-memory database is left as it is; a file that does not
+    exist is a :class:`StorageError` (a read creates nothing)."""
+    path = url.database
+    if not path or path == ":memory:":
+        return url
+    if url.query.get("uri"):  # already a SQLite URI: only make it read-only
+        return url.update_query_dict({"mode": "ro"})
+    if not os.path.isfile(path):
+        raise StorageError(f"no database at {path}")
+    return url.set(database=f"file:{quote(os.path.abspath(path))}").update_query_dict({"mode": "ro", "uri": "true"})
+
+
+def create_db_engine(url: str, *, readonly: bool = False) -> Engine:
+    """An engine for ``url``, with clear errors for a bad URL or an unreachable server.
+    ``readonly``: every connection refuses writes (see :class:`Database`)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -266,45 +294,69 @@ def create_db_engine(url: str) -> Engine:
         ) from None
     if parsed.drivername == "postgresql":  # SQLAlchemy 2.1 means psycopg 3; say so explicitly
         parsed = parsed.set(drivername="postgresql+psycopg")
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if readonly and sqlite:
+        parsed = _read_only_sqlite_url(parsed)
     try:
         engine = create_engine(parsed)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise ConfigError(f"bad database URL {url!r}: {exc}") from None
-    if engine.dialect.name == "sqlite":
+    except ImportError as exc:  # a dialect SQLAlchemy knows, without its driver (mysql:// and no MySQLdb)
+        raise ConfigError(f"bad database URL {url!r}: its driver is not installed ({exc}); newsdedup works "
+                          "with sqlite:///FILE and postgresql+psycopg://USER@HOST/DBNAME") from None
+    if readonly:
+        event.listen(engine, "connect", _read_only_sqlite if sqlite else _read_only_pg)
+    elif sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
+def _reason(exc: SQLAlchemyError) -> str:
+    """Why the database failed, on one line: the driver's message (without SQLAlchemy's
+    background link), else SQLAlchemy's."""
+    return " ".join(str(exc.orig if isinstance(exc, DBAPIError) else exc).split())
+
+
 class Database:
     """A connection to the newsdedup database: creates the schema and hands out sessions.
 
-    ``readonly=True`` (the web view) creates nothing, and makes every connection refuse
-    writes (SQLite ``PRAGMA query_only``; PostgreSQL read-only transactions)."""
+    ``readonly=True`` (the read commands, the web view) creates nothing, changes nothing (not
+    even a SQLite file's journal mode), and makes every connection refuse writes (SQLite
+    read-only connections with ``PRAGMA query_only``; PostgreSQL read-only transactions)."""
 
     def __init__(self, url: str, *, readonly: bool = False) -> None:
         from pipeline.schema import prepare
 
         self.url = url
         self.readonly = readonly
-        self.engine = create_db_engine(url)
-        if readonly:
-            event.listen(self.engine, "connect", _read_only_sqlite if self.engine.dialect.name == "sqlite"
-                         else _read_only_pg)
+        self.engine = create_db_engine(url, readonly=readonly)
         try:
-            if not readonly:
+            if readonly:
+                with self.engine.connect() as conn:  # a server that does not answer, a file that is no database
+                    inspect(conn).get_table_names()
+            else:
                 prepare(self.engine)  # a new database gets the schema; an older one must be upgraded
         except OperationalError as exc:
-            raise StorageError(f"cannot open database {self.safe_url}: {exc.orig}") from None
+            self.engine.dispose()
+            raise StorageError(f"cannot open database {self.safe_url}: {_reason(exc)}{self._hint(exc)}") from None
         except SQLAlchemyError as exc:
-            raise StorageError(f"cannot use database {self.safe_url}: {exc}") from None
+            self.engine.dispose()
+            raise StorageError(f"cannot use database {self.safe_url}: {_reason(exc)}") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writer_sessions = sessionmaker(self.engine.execution_options(**WRITER), expire_on_commit=False)
 
+    def _hint(self, exc: OperationalError) -> str:
+        """What to do about a SQLite file that a read-only handle cannot open."""
+        if self.readonly and self.engine.dialect.name == "sqlite" and "readonly" in str(exc.orig):
+            return (" (SQLite reads a database in WAL mode only where its -wal and -shm files exist or can "
+                    "be created: make its directory writable, or copy the database elsewhere)")
+        return ""
+
     @property
     def safe_url(self) -> str:
-        """The URL with any password hidden, for messages."""
-        return self.engine.url.render_as_string(hide_password=True)
+        """The URL as given, with any password hidden, for messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
 
     def session(self, *, writer: bool = False) -> Session:
         """A session; a ``writer``'s transactions take SQLite's write lock when they begin (a run's
@@ -317,14 +369,20 @@ class Database:
     # --- reads shared by the CLI and the stages ---------------------------
     @staticmethod
     def find_article(session: Session, article_id: str) -> Article | None:
-        """An article by its id, or by a unique prefix of it."""
+        """An article by its id, else by a unique prefix of it; None if there is none. A prefix
+        that several articles share is an :class:`AmbiguousIdError` that lists the first
+        :data:`PREFIX_CANDIDATES` of them."""
         found = session.get(Article, article_id)
         if found is not None:
             return found
-        matches = session.scalars(
-            select(Article).where(Article.id.startswith(article_id, autoescape=True)).limit(2)
+        matches = session.execute(
+            select(Article.id, Article.title).where(Article.id.startswith(article_id, autoescape=True))
+            .order_by(Article.id).limit(PREFIX_CANDIDATES + 1)
         ).all()
-        return matches[0] if len(matches) == 1 else None
+        if len(matches) > 1:
+            raise AmbiguousIdError(article_id, [(m.id, m.title) for m in matches[:PREFIX_CANDIDATES]],
+                                   more=len(matches) > PREFIX_CANDIDATES)
+        return session.get(Article, matches[0].id) if matches else None
 
     @staticmethod
     def stored(session: Session, uri: str, sha256: str | None) -> bool:

@@ -86,6 +86,19 @@ def ctx() -> Iterator[RunContext]:
     context.close()
 
 
+def store_articles(url: str, titles: dict[str, str]) -> None:
+    """A database at ``url`` holding bare articles (id -> title), without sources: for lookups."""
+    from pipeline.storage import Article, Database
+
+    db = Database(url)
+    with db.session() as s:
+        s.add_all(Article(id=i, title=t, text="x", authors=[], credits=[], canonical_uri=f"file:///{i}",
+                          text_hash=f"h{i}", word_count=1, signature=b"", signature_params="p")
+                  for i, t in titles.items())
+        s.commit()
+    db.dispose()
+
+
 def text_doc(text: str, uri: str = "file:///test/page.txt") -> Document:
     """A document as the decode stage leaves it."""
     return Document(uri=uri, text=text, lines=text.split("\n"), encoding="utf-8")

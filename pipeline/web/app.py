@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from pipeline.api import NewsDB
-from pipeline.errors import QueryError
+from pipeline.errors import AmbiguousIdError, QueryError
 from pipeline.query import ArticleRecord, Cluster, Hit, Stats
 from pipeline.search import SNIPPET_END, SNIPPET_START
 
@@ -63,6 +63,11 @@ def create_app(db: NewsDB) -> FastAPI:
     async def bad_query(_: Request, exc: QueryError) -> JSONResponse:
         return JSONResponse({"detail": f"bad query: {exc}"}, status_code=400)
 
+    @app.exception_handler(AmbiguousIdError)
+    async def ambiguous_id(_: Request, exc: AmbiguousIdError) -> JSONResponse:
+        return JSONResponse({"detail": exc.summary, "candidates": [{"id": i, "title": t} for i, t in exc.candidates],
+                             "more": exc.more}, status_code=409)
+
     # --- JSON API ---------------------------------------------------------------------------
     @app.get("/api/search", response_model=list[Hit], tags=["api"])
     def api_search(q: Annotated[str, Query(description="the query: words, \"phrases\", OR, NOT or -word, "
@@ -72,7 +77,9 @@ def create_app(db: NewsDB) -> FastAPI:
         """Articles matching ``q``, best first, with a snippet (matched words between ⟦ and ⟧)."""
         return db.search(q, limit=limit, **(filters.values))
 
-    @app.get("/api/articles/{article_id}", response_model=ArticleRecord, tags=["api"])
+    @app.get("/api/articles/{article_id}", response_model=ArticleRecord, tags=["api"], responses={
+        404: {"description": "no article has this id or an id starting with it"},
+        409: {"description": "several articles have an id starting with it: `candidates` lists a few (id, title)"}})
     def api_article(article_id: str) -> ArticleRecord:
         """An article (id or unique prefix) with every source, oldest first."""
         record = db.article(article_id)
@@ -83,7 +90,8 @@ def create_app(db: NewsDB) -> FastAPI:
     @app.get("/api/clusters", response_model=list[Cluster], tags=["api"])
     def api_clusters(filters: Annotated[FilterParams, Depends()],
                      limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[Cluster]:
-        """Stories carried by several documents, most sources first."""
+        """Stories carried by at least ``min_sources`` documents (default 2: the stories that have
+        copies; 1 lists every story), most sources first."""
         return db.clusters(limit=limit, **(filters.values))
 
     @app.get("/api/stats", response_model=Stats, tags=["api"])
@@ -111,7 +119,10 @@ def create_app(db: NewsDB) -> FastAPI:
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, article_id: str) -> Any:
-        record = db.article(article_id)
+        try:
+            record = db.article(article_id)
+        except AmbiguousIdError as exc:
+            return TEMPLATES.TemplateResponse(request, "ambiguous.html", {"e": exc}, status_code=409)
         if record is None:
             return TEMPLATES.TemplateResponse(request, "missing.html", {"id": article_id}, status_code=404)
         return TEMPLATES.TemplateResponse(request, "article.html", {

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import os
 import random
+import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from sqlalchemy.engine import make_url
 
-from tests.conftest import ROOT, SEEDS, run_cli
+from pipeline.cli import main
+from tests.conftest import PG_URL, ROOT, SEEDS, run_cli, store_articles
 from tests.corpus import Corpus
 
 NOISE = [
@@ -131,6 +139,178 @@ def test_help_explains(tmp_path: Path) -> None:
     assert "--db URL" in out and "Exit status" in out
 
 
+def sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fingerprint(path: Path) -> tuple[str, str, list[str]]:
+    """A SQLite file's sha256, its journal mode (read without writing) and the files beside it."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    conn.close()
+    return hashlib.sha256(path.read_bytes()).hexdigest(), mode, sorted(p.name for p in path.parent.iterdir())
+
+
+def serve_once(url: str) -> None:
+    """``newsdedup serve`` until it has answered one API request."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--db", url, "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/stats", timeout=2).close()  # noqa: S310
+                return
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, "newsdedup serve did not start"
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_read_commands_never_change_the_database(seeded: tuple[str, list[dict]], tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    with sqlite3.connect(sqlite_path(seeded[0])) as source, sqlite3.connect(path) as copy:
+        source.backup(copy)
+        copy.execute("PRAGMA journal_mode=DELETE")
+    source.close()
+    copy.close()
+    before = fingerprint(path)
+    assert before[1:] == ("delete", ["news.db"])
+    db = ["--db", f"sqlite:///{path}"]
+    story = seeded[1][0]["id"]
+    for command in (["stats"], ["search", "Kim"], ["show", story[:8]], ["show", story, "--json"],
+                    ["clusters", "--min-sources", "1"], ["export"], ["db", "revision"], ["schedule", "list"]):
+        run_cli(*command, *db, check=True)
+        assert fingerprint(path) == before, command
+    serve_once(db[1])
+    assert fingerprint(path) == before, "serve"
+
+
+def test_a_read_command_reads_a_wal_database_with_its_wal_file_as_it_is(seeded: tuple[str, list[dict]],
+                                                                         tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    with sqlite3.connect(sqlite_path(seeded[0])) as source, sqlite3.connect(path) as copy:
+        source.backup(copy)
+    source.close()
+    copy.close()
+    writer = sqlite3.connect(path)  # another process's open connection: its commits stay in news.db-wal
+    try:
+        assert writer.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+        writer.execute("PRAGMA wal_autocheckpoint=0")
+        writer.execute("INSERT INTO failures (uri, stage, reason, message, at) "
+                       "VALUES ('file:///x', 'decode', 'binary', 'not text', '2026-01-01 00:00:00')")
+        writer.commit()
+        before = fingerprint(path)
+        assert before[1:] == ("wal", ["news.db", "news.db-shm", "news.db-wal"])
+        stats = json.loads(run_cli("stats", "--json", "--db", f"sqlite:///{path}", check=True).stdout)
+        assert stats["failures"] == 1  # read from the -wal file
+        assert fingerprint(path) == before
+    finally:
+        writer.close()
+
+
+READ_COMMANDS = (["stats"], ["search", "Kim"], ["show", "abc"], ["clusters"], ["export"], ["db", "revision"],
+                 ["schedule", "list"])
+UNUSABLE = {  # how the database is unusable: its URL, and what the message says
+    "no such PostgreSQL database": (lambda tmp: make_url(PG_URL).set(database="newsdedup_no_such_db")
+                                    .render_as_string(hide_password=False), "does not exist"),
+    "nothing listening": (lambda tmp: f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/x", "refused"),
+    "no driver": (lambda tmp: "mysql://x/y", "its driver is not installed"),
+    "unknown kind of URL": (lambda tmp: "foo://", "bad database URL"),
+    "a file that is no database": (lambda tmp: f"sqlite:///{tmp / 'x.db'}", "file is not a database"),
+    "no such SQLite file": (lambda tmp: f"sqlite:///{tmp / 'missing.db'}", "no database at "),
+}
+
+
+@pytest.mark.parametrize("case", list(UNUSABLE))
+def test_read_commands_report_an_unusable_database_in_one_line(case: str, tmp_path: Path,
+                                                                request: pytest.FixtureRequest) -> None:
+    if case == "no such PostgreSQL database":
+        request.getfixturevalue("pg_server")  # else: skipped, saying why
+    (tmp_path / "x.db").write_bytes(random.Random(1).randbytes(4096))
+    make, message = UNUSABLE[case]
+    url = make(tmp_path)
+    with socket.socket() as busy:  # should serve ever get past the database, it cannot start
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        for command in (*READ_COMMANDS, ["serve", "--port", str(busy.getsockname()[1])]):
+            result = CliRunner().invoke(main, [*command, "--db", url])
+            assert result.exit_code == 2, (command, result.output, result.exception)
+            lines = result.stderr.splitlines()
+            assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], (command, lines)
+            assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.db"]  # nothing was created
+
+
+def test_a_read_only_sqlite_file_is_read_or_refused_in_one_line(seeded: tuple[str, list[dict]],
+                                                                tmp_path: Path) -> None:
+    as_root = os.geteuid() == 0
+    if as_root and shutil.which("setpriv") is None:
+        pytest.skip("as root, needs setpriv (util-linux) to run newsdedup without the right to ignore file modes")
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    for name, mode in (("delete.db", "DELETE"), ("wal.db", "WAL")):
+        with sqlite3.connect(sqlite_path(seeded[0])) as source, sqlite3.connect(shelf / name) as copy:
+            source.backup(copy)
+            copy.execute(f"PRAGMA journal_mode={mode}")
+        source.close()
+        copy.close()
+        (shelf / name).chmod(0o444)
+    shelf.chmod(0o555)
+    # root ignores file modes unless it gives up CAP_DAC_OVERRIDE (and CAP_DAC_READ_SEARCH)
+    prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"] if as_root else []
+    try:
+        def stats(name: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([*prefix, sys.executable, "-m", "pipeline.cli", "stats", "--db",
+                                   f"sqlite:///{shelf / name}"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+        read = stats("delete.db")
+        assert read.returncode == 0 and read.stdout.startswith("5 articles from 5 documents"), read.stderr
+        refused = stats("wal.db")  # SQLite cannot make its -shm file here
+        lines = refused.stderr.splitlines()
+        assert refused.returncode == 2 and len(lines) == 1 and "WAL mode" in lines[0], refused.stderr
+        assert sorted(p.name for p in shelf.iterdir()) == ["delete.db", "wal.db"]
+    finally:
+        shelf.chmod(0o755)
+
+
+def test_show_lists_the_articles_an_ambiguous_prefix_matches(db_url: str) -> None:
+    store_articles(db_url, {"abc1": "Harbour opens", "abc12": "Harbour closes", "abd4": "Dock strike",
+                            **{f"f{i}": f"Ferry {i}" for i in range(7)}})
+    db = ["--db", db_url]
+    ambiguous = run_cli("show", "ab", *db)
+    assert ambiguous.returncode == 2 and "Traceback" not in ambiguous.stderr
+    assert ambiguous.stderr.splitlines() == [
+        "error: the id prefix 'ab' is ambiguous: 3 articles start with it (give more of the id)",
+        "  abc1  Harbour opens", "  abc12  Harbour closes", "  abd4  Dock strike"]
+    many = run_cli("show", "f", *db).stderr.splitlines()
+    assert "more than 5 articles" in many[0] and many[1:] == [f"  f{i}  Ferry {i}" for i in range(5)] + ["  …"]
+    assert run_cli("show", "abc1", "--json", *db, check=True).stdout.count('"title": "Harbour opens"') == 1  # exact id
+    assert '"id": "abd4"' in run_cli("show", "abd", "--json", *db, check=True).stdout  # a unique prefix
+    missing = run_cli("show", "zz", *db)
+    assert missing.returncode == 2 and missing.stderr == "error: no article with id 'zz' (see `newsdedup search`)\n"
+
+
+def test_serve_on_a_busy_port_says_so_before_serving(seeded: tuple[str, list[dict]]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli("serve", "--db", seeded[0], "--port", str(port))
+    assert result.returncode == 2
+    assert result.stderr == f"error: cannot listen on 127.0.0.1:{port}: address already in use\n"
+    assert result.stdout == ""
+
+
 @pytest.mark.slow
 def test_ctrl_c_then_rerun_ends_complete(tmp_path: Path) -> None:
     rng = random.Random(7)
@@ -193,6 +373,11 @@ def test_query_commands_with_filters_and_formats(corpus: Corpus, tmp_path: Path)
     stats = run_cli("stats", *db, check=True).stdout
     assert stats.startswith("10 articles from 16 documents") and "(local files) 10" in stats
     assert len(json.loads(run_cli("clusters", "--min-sources", "3", "--json", *db, check=True).stdout)) == 2
+    assert len(json.loads(run_cli("clusters", "--min-sources", "1", "--json", *db, check=True).stdout)) == 10
+    assert len(json.loads(run_cli("clusters", "--json", *db, check=True).stdout)) == 4  # default: 2 or more
+    hafenblatt = corpus.world.hafenblatt.url.split("//")[1]
+    for option in ("--domain", "--outlet"):
+        assert len(json.loads(run_cli("clusters", option, hafenblatt, "--json", *db, check=True).stdout)) == 3
 
     jsonl = [json.loads(line) for line in run_cli("export", "--language", "de", "--min-sources", "2", *db,
                                                   check=True).stdout.splitlines()]
@@ -205,4 +390,4 @@ def test_query_commands_with_filters_and_formats(corpus: Corpus, tmp_path: Path)
     assert str(table.schema.field("first_seen").type).startswith("timestamp")
     assert run_cli("export", "--format", "parquet", *db).returncode == 2  # binary: needs -o
     missing = run_cli("search", "Kim", "--db", f"sqlite:///{tmp_path / 'none.db'}")
-    assert missing.returncode == 2 and "no newsdedup database" in missing.stderr
+    assert missing.returncode == 2 and "no database at" in missing.stderr

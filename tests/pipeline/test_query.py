@@ -9,6 +9,8 @@ import pytest
 
 from pipeline import open_db
 from pipeline.errors import QueryError, StorageError
+from pipeline.schema import BASELINE, revision, upgrade
+from pipeline.storage import create_db_engine
 from tests.corpus import Corpus
 from tests.newsworld import SEED_STORIES
 
@@ -122,7 +124,44 @@ def test_clusters_stats_and_streamed_export(corpus: Corpus) -> None:
         assert list(db.articles(seen_from=datetime.now() + timedelta(days=1))) == []
 
 
+def test_every_filter_works_in_clusters_search_and_articles(corpus: Corpus) -> None:
+    h, c = (o.url.split("//")[1] for o in (corpus.world.hafenblatt, corpus.world.courier))  # host:port
+    by_hafenblatt = {s.title for s in SEED_STORIES[:3]}  # its own stories, two syndicated by the Courier
+    with open_db(corpus.url) as db:
+        assert {s.title for s in db.clusters(domain=h)} == by_hafenblatt
+        assert {s.title for s in db.clusters(domain=c)} == {SEED_STORIES[i].title for i in (0, 1, 3)}
+        assert {s.title for s in db.clusters(outlet=h)} == by_hafenblatt  # the outlet its pages name
+        assert db.clusters(domain="elsewhere.example") == [] and db.clusters(outlet="Nobody Atall") == []
+        assert {r.title for r in db.articles(domain=h)} == by_hafenblatt
+        assert {r.title for r in db.articles(outlet=h)} == by_hafenblatt
+        assert titles(db.search("Kim", outlet=h, limit=50)) == by_hafenblatt & titles(db.search("Kim", limit=50))
+        every = {"published_from": "2000-01-01", "published_to": date.today(), "seen_from": "2000-01-01",
+                 "seen_to": date.today(), "domain": h, "outlet": h, "language": "de", "min_sources": 2,
+                 "author": "a"}
+        db.clusters(**every), db.search("Kim", **every), list(db.articles(**every))  # all at once: no SQL error
+
+
+def test_clusters_honour_min_sources_1(corpus: Corpus) -> None:
+    with open_db(corpus.url) as db:
+        assert [c.sources for c in db.clusters()] == [3, 3, 2, 2]  # by default, stories with copies
+        assert [c.sources for c in db.clusters(min_sources=1)] == [3, 3, 2, 2, 1, 1, 1, 1, 1, 1]  # every story
+        assert [c.sources for c in db.clusters(min_sources=2)] == [3, 3, 2, 2]
+        assert [c.title for c in db.clusters(author="Baumann", min_sources=1)] == [SEED_STORIES[4].title]
+
+
 def test_open_db_refuses_a_database_that_does_not_exist(tmp_path) -> None:  # noqa: ANN001
-    with pytest.raises(StorageError, match="no newsdedup database"):
+    with pytest.raises(StorageError, match="no database at"):
         open_db(f"sqlite:///{tmp_path / 'nope.db'}")
     assert not (tmp_path / "nope.db").exists()
+
+
+def test_open_db_refuses_an_older_database_and_leaves_it_as_it_is(db_url: str) -> None:
+    engine = create_db_engine(db_url)
+    upgrade(engine, BASELINE)
+    engine.dispose()
+    with pytest.raises(StorageError, match="newsdedup db upgrade"):
+        open_db(db_url)
+    engine = create_db_engine(db_url)
+    with engine.connect() as conn:
+        assert revision(conn) == BASELINE
+    engine.dispose()

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
 
 from pipeline.errors import NewsdedupError
 from pipeline.scheduler import Schedules
@@ -47,6 +48,35 @@ def test_schedules_are_stored_replaced_listed_and_removed(db_url: str) -> None:
             schedules.remove("wire")
         assert [s.source.name for s in schedules.list()] == ["nightly"]
     db.dispose()
+
+
+def test_listing_schedules_creates_nothing(db_url: str, tmp_path: Path) -> None:
+    options = make_config(db_url).schedule
+
+    def has_schedule_table() -> bool:
+        reader = Database(db_url, readonly=True)
+        try:
+            return inspect(reader.engine).has_table(options.table)
+        finally:
+            reader.dispose()
+
+    Database(db_url).dispose()  # a newsdedup database that has never had a schedule
+    with Schedules(Database(db_url, readonly=True), options) as schedules:  # closing it disposes the handle
+        assert schedules.list() == []
+    assert not has_schedule_table()
+    assert run_cli("schedule", "list", "--db", db_url, check=True).stdout.startswith("no schedules")
+    assert not has_schedule_table()
+
+    with Schedules(Database(db_url), options) as schedules:
+        schedules.add(command_line_source(["https://example.com/rss.xml"], [], [], name="wire", every="30m"))
+    with Schedules(Database(db_url, readonly=True), options) as schedules:
+        assert [s.source.name for s in schedules.list()] == ["wire"]
+
+    missing = tmp_path / "elsewhere" / "none.db"
+    missing.parent.mkdir()
+    listed = run_cli("schedule", "list", "--db", f"sqlite:///{missing}")
+    assert listed.returncode == 2 and listed.stderr == f"error: no database at {missing}\n"
+    assert list(missing.parent.iterdir()) == []
 
 
 def test_schedule_commands(news_world: NewsWorld, tmp_path: Path) -> None:

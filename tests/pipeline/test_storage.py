@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from pipeline.errors import ConfigError, StorageError
+from pipeline.errors import AmbiguousIdError, ConfigError, StorageError
 from pipeline.storage import Article, Database, Provenance, utcnow
 
 
@@ -26,7 +26,10 @@ def test_schema_round_trip_and_prefix_lookup(db_url: str) -> None:
         s.commit()
         assert db.find_article(s, "abc123").authors == ["A B"]
         assert db.find_article(s, "abc").id == "abc123"
-        assert db.find_article(s, "ab") is None  # ambiguous
+        with pytest.raises(AmbiguousIdError) as ambiguous:
+            db.find_article(s, "ab")
+        assert ambiguous.value.candidates == (("abc123", "t"), ("abd456", "t")) and not ambiguous.value.more
+        assert db.find_article(s, "x") is None
         assert [p.uri for p in db.sources(s, "abc123")] == ["file:///a"]
     db.dispose()
 

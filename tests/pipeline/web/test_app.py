@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from pipeline import open_db
 from pipeline.web.app import create_app
-from tests.conftest import ROOT
+from tests.conftest import ROOT, store_articles
 from tests.corpus import Corpus
 from tests.newsworld import SEED_STORIES
 
@@ -42,6 +42,10 @@ def test_the_json_api(client: TestClient) -> None:
     assert article["title"] == KIM and len(article["sources"]) == 3
     assert client.get("/api/articles/ffffffffffffffff").status_code == 404
     assert [c["sources"] for c in client.get("/api/clusters").json()] == [3, 3, 2, 2]
+    assert len(client.get("/api/clusters", params={"min_sources": 1}).json()) == 10
+    hafenblatt = next(s["uri"] for s in article["sources"] if "/news/story-" in s["uri"]).split("/")[2]
+    for name in ("domain", "outlet"):
+        assert [c["sources"] for c in client.get("/api/clusters", params={name: hafenblatt}).json()] == [3, 3, 2]
     assert client.get("/api/stats").json()["articles"] == 10
 
 
@@ -60,6 +64,24 @@ def test_bad_input_gets_a_clear_answer_and_nothing_writes(client: TestClient) ->
     for path in ("/api/search", "/api/articles/x", "/", "/stats"):
         assert client.post(path).status_code == 405
         assert client.delete(path).status_code == 405
+
+
+def test_an_article_by_id_prefix(db_url: str) -> None:
+    store_articles(db_url, {"abc1": "Harbour opens", "abc12": "Harbour closes", "abd4": "Dock <strike>"})
+    with open_db(db_url) as db:
+        client = TestClient(create_app(db))
+        assert client.get("/api/articles/abc1").json()["title"] == "Harbour opens"  # the exact id first
+        assert client.get("/api/articles/abd").json()["id"] == "abd4"  # a unique prefix
+        assert client.get("/api/articles/zz").status_code == 404
+        ambiguous = client.get("/api/articles/ab")
+        assert ambiguous.status_code == 409 and "ambiguous" in ambiguous.json()["detail"]
+        assert ambiguous.json()["candidates"] == [{"id": "abc1", "title": "Harbour opens"},
+                                                  {"id": "abc12", "title": "Harbour closes"},
+                                                  {"id": "abd4", "title": "Dock <strike>"}]
+        page = client.get("/articles/ab")
+        assert page.status_code == 409 and '<a href="/articles/abc12">abc12</a> Harbour closes' in page.text
+        assert "Dock &lt;strike&gt;" in page.text
+        assert client.get("/articles/zz").status_code == 404
 
 
 def test_the_database_handle_cannot_write(corpus: Corpus) -> None:
