@@ -38,11 +38,20 @@ from tqdm import tqdm
 
 from pipeline import bands
 from pipeline.errors import StorageError
-from pipeline.schema import HEAD, revision
+from pipeline.schema import require_head
 from pipeline.search import drop_search_index, ensure_search_index
 from pipeline.signatures import to_bytes
 from pipeline.stages.fingerprint import fingerprint
-from pipeline.storage import Article, ArticleBand, ArticleOpening, Database, Failure, Provenance, Run, utcnow
+from pipeline.storage import (
+    Article,
+    ArticleBand,
+    ArticleOpening,
+    Database,
+    Failure,
+    Provenance,
+    Run,
+    utcnow,
+)
 from pipeline.writers import WriterLock, alive, sqlite_file, this_host
 from settings.config import Config, DedupOptions
 
@@ -362,7 +371,4 @@ def _require_current(db: Database) -> None:
     with db.engine.connect() as conn:
         if not inspect(conn).has_table("articles"):
             raise StorageError(f"{db.safe_url} is not a newsdedup database (it has no articles table)")
-        current = revision(conn)
-    if current != HEAD:
-        raise StorageError(f"the database was made by an older newsdedup (schema revision {current or 'none'}; "
-                           f"this one needs {HEAD}): back it up, then run `newsdedup db upgrade`")
+        require_head(conn, db.safe_url)

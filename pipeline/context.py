@@ -44,7 +44,12 @@ from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction
 
-from pipeline.errors import DocumentDropped, DocumentFailed, NewsdedupError, StorageError
+from pipeline.errors import (
+    DocumentDropped,
+    DocumentFailed,
+    NewsdedupError,
+    StorageError,
+)
 from pipeline.items import Document
 from pipeline.stats import Stats, StatsSink
 from pipeline.storage import Database, Failure, Run, utcnow

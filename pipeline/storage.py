@@ -254,7 +254,9 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def _read_only_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    """A read-only handle's pragmas: refuse writes first; never change the journal mode."""
+    """A read-only handle's pragmas: refuse writes first; never change the journal mode. Its
+    transactions begin with BEGIN too (:func:`_sqlite_begin`): all reads of one see one moment."""
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA query_only = ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -308,6 +310,7 @@ def create_db_engine(url: str, *, readonly: bool = False) -> Engine:
         event.listen(engine, "connect", _read_only_sqlite if sqlite else _read_only_pg)
     elif sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
+    if sqlite:
         event.listen(engine, "begin", _sqlite_begin)
     return engine
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -10,10 +11,15 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from pipeline.crawl import spider_commands
 from pipeline.sources import command_line_source, load_sources
 from tests.conftest import ROOT, make_config, run_cli
-from tests.newsworld import SEED_STORIES, NewsWorld
+from tests.faults import KIND, URIS, with_fault
+from tests.folders import BRIDGE
+from tests.ledger import ledger
+from tests.newsworld import SEED_STORIES, NewsWorld, Story
 
 
 def sources_file(tmp_path: Path, site: str) -> Path:
@@ -123,3 +129,42 @@ def test_ctrl_c_stops_a_crawl_after_the_requests_under_way_and_a_rerun_completes
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*), count(distinct uri) from provenance").fetchone() == (3, 3)
         assert conn.execute("select count(*) from articles").fetchone()[0] == 3
+
+
+@pytest.mark.parametrize("kind", ["python", "sql"])
+def test_in_a_crawl_a_page_that_breaks_fails_alone_and_a_second_crawl_completes(
+        news_world: NewsWorld, db_url: str, kind: str) -> None:
+    """The Scrapy path keeps the unit of one document too: the page a stage breaks on is recorded
+    against its own URL, the pages around it are stored, the run completes, and its counts are
+    the database's; a second crawl after new stories (one whose paragraphs open alike) stores them."""
+    outlet = news_world.hafenblatt
+    broken = outlet.publish("story-x", SEED_STORIES[3])
+    feed = f"{outlet.url}/feed.xml"
+    env = {URIS: "/news/story-x.html", KIND: kind, "NEWSDEDUP_DB": db_url}
+    pipelines = json.dumps(dict(with_fault("store")))
+
+    def spider() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "scrapy", "crawl", "feeds", "-a", f"feeds={feed}",
+                               "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING",
+                               "-s", f"ITEM_PIPELINES={pipelines}"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **env})
+
+    first = spider()
+    assert first.returncode == 0, first.stderr
+    book = ledger(db_url)
+    assert [(r.status, r.new_articles, r.duplicates, r.failures) for r in book.runs] == [("completed", 3, 0, 1)]
+    assert book.failed == {broken: [(book.runs[0].id, "internal-error")]}
+    assert sorted(book.stored) == [f"{outlet.url}/news/story-{i}.html" for i in range(3)]
+
+    bridge = Story("Council approves the new bridge over the river", tuple(p for p in BRIDGE.split("\n\n")[1:]))
+    outlet.publish("bridge", bridge)
+    outlet.publish("story-4", SEED_STORIES[4])
+    second = spider()
+    assert second.returncode == 0, second.stderr
+    book = ledger(db_url)
+    assert [r.status for r in book.runs] == ["completed", "completed"]
+    assert {f"{outlet.url}/news/bridge.html", f"{outlet.url}/news/story-4.html"} <= set(book.stored)
+    assert [r for _, r in book.failed[broken]] == ["internal-error", "internal-error"]  # broken again, alone
+    run = book.runs[1]
+    assert (run.new_articles, run.failures, run.skipped) == (2, 1, 3)
+    assert run_cli("check", "--db", db_url).returncode == 0
