@@ -13,7 +13,10 @@ in a temporary folder. Then, each in its own child process (so that peak memory 
   sqlite3 inserts.
 
 Prints documents per second and peak memory for both: the proportional set size (PSS) of the
-process and its worker processes, summed, sampled every 0.1 s.
+process and its worker processes, summed, sampled every 0.1 s. Then the cost of "one document,
+one unit" (issue 13): the time a document's SAVEPOINT and RELEASE add to writing its rows, on a
+new SQLite file and, when one answers at ``NEWSDEDUP_TEST_PG``, on PostgreSQL, next to
+newsdedup's time per document.
 """
 
 from __future__ import annotations
@@ -133,6 +136,63 @@ def measure(kind: str, folder: Path, db: Path, workers: int | None) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def unit_cost(url: str, n: int = 4000, batch: int = 200) -> float:
+    """Seconds a document's SAVEPOINT + RELEASE add to writing a row for it (batches committed as
+    ingest does): the same rows written with and without one, the difference per document."""
+    from pipeline.storage import Database, Failure
+
+    db = Database(url)
+    try:
+        times = []
+        for unit in (False, True):
+            with db.session(writer=True) as session:
+                start = time.perf_counter()
+                for i in range(n):
+                    savepoint = session.begin_nested() if unit else None
+                    session.add(Failure(run_id=None, uri=f"file:///{unit}/{i}", stage="bench", reason="x", message=""))
+                    session.flush()
+                    if savepoint is not None:
+                        savepoint.commit()
+                    if i % batch == batch - 1:
+                        session.commit()
+                session.commit()
+                times.append(time.perf_counter() - start)
+    finally:
+        db.dispose()
+    return (times[1] - times[0]) / n
+
+
+def _postgres_url() -> str | None:
+    from sqlalchemy import create_engine, text
+
+    url = os.environ.get("NEWSDEDUP_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    try:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return url
+    except Exception:  # noqa: BLE001 - no server: that line is left out
+        return None
+
+
+def _unit_cost_on_postgres(url: str) -> float:
+    """:func:`unit_cost` in a database of its own, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"newsdedup_bench_{os.getpid()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        return unit_cost(make_url(url).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=10_000)
@@ -155,6 +215,14 @@ def main() -> None:
             speed[kind] = args.pages / r["seconds"]
             print(f"  {kind:<10} {speed[kind]:8.1f} docs/s   peak memory {r['peak_mb']:7.0f} MB")
         print(f"  newsdedup / reference: {speed['newsdedup'] / speed['reference']:.2f}x")
+        per_doc = 1 / speed["newsdedup"]
+        costs = {"SQLite": unit_cost(f"sqlite:///{Path(tmp) / 'units.db'}")}
+        pg = _postgres_url()
+        if pg is not None:
+            costs["PostgreSQL"] = _unit_cost_on_postgres(pg)
+        for where, cost in costs.items():
+            print(f"  one document, one unit ({where}): SAVEPOINT + RELEASE add {cost * 1e6:.0f} µs a document, "
+                  f"{cost / per_doc:.1%} of newsdedup's {per_doc * 1e3:.1f} ms a document")
 
 
 if __name__ == "__main__":

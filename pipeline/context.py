@@ -6,9 +6,12 @@ Inside a Scrapy crawl there is one :class:`RunContext` per crawler
 
 One document, one unit
 ----------------------
-A document's database work runs inside a SAVEPOINT of the run's transaction: the first stage
-that handles it opens it (:meth:`RunContext.begin`). Every document then ends in one of three
-ways, each recorded against the document's own URI:
+A document's database work is one unit: a SAVEPOINT of the run's transaction, opened before
+it writes (:meth:`RunContext.writes`; on PostgreSQL with batches, by its first stage, since a
+failed statement there aborts the whole transaction), or, with the shared dedup index, the
+transaction itself, which holds that one document. The first stage that handles a document
+starts its unit (:meth:`RunContext.begin`). Every document then ends in one of three ways, each
+recorded against the document's own URI:
 
 - **stored**: every stage ran, the store stage wrote its rows (:meth:`~RunContext.document_stored`);
 - **dropped** with a reason: skipped, or failed (a ``failures`` row) (:meth:`~RunContext.document_dropped`);
@@ -127,7 +130,7 @@ class RunContext:
         self.stage = ""  # the stage handling the current document (named in internal errors)
         self.error: str | None = None  # why the run had to stop (a fatal storage error)
         self.lock = WriterLock(config.db_url, kind)
-        self._writing: Document | None = None  # the document whose SAVEPOINT is open
+        self._writing: Document | None = None  # the document whose unit is open
         self._savepoint: SessionTransaction | None = None
         self._batch: Counter[str] = Counter()  # outcomes of the documents not committed yet
         self._committed: Counter[str] = Counter()
@@ -288,8 +291,16 @@ class RunContext:
         return StorageError(message)
 
     # --- documents ------------------------------------------------------------
+    @property
+    def _eager(self) -> bool:
+        """Whether a document's SAVEPOINT opens with its first stage: on PostgreSQL with batches,
+        where any statement that fails aborts the whole transaction. On SQLite a failed statement
+        harms nothing else, so the SAVEPOINT opens only when the document writes; with the shared
+        index each document is a transaction of its own, which is its unit."""
+        return not self.config.shared and self.db.engine.dialect.name != "sqlite"
+
     def begin(self, doc: Document) -> None:
-        """Open ``doc``'s SAVEPOINT (once; :meth:`Stage.process_item` calls it for each stage)."""
+        """Start ``doc``'s unit (once; :meth:`Stage.process_item` calls it for each stage)."""
         if not self.has_database or self._writing is doc:
             return
         if self.error is not None:
@@ -297,26 +308,39 @@ class RunContext:
         if self._writing is not None:
             raise RuntimeError(f"{doc.uri} started while {self._writing.uri} is still being written "
                                "(the store stage ends a document: it must be the last of ITEM_PIPELINES)")
-        self._savepoint = self.session.begin_nested()
         self._writing = doc
+        if self._eager:
+            self._savepoint = self.session.begin_nested()
+
+    def writes(self, doc: Document) -> None:
+        """``doc`` is about to write (the store stage): from here on, what it does can be undone
+        alone (its SAVEPOINT, unless it has one already)."""
+        if self._writing is doc and self._savepoint is None and not self.config.shared:
+            self._savepoint = self.session.begin_nested()
 
     def release(self, doc: Document) -> None:
-        """Close ``doc``'s SAVEPOINT, keeping its writes: it was stored, or it goes on to the worker
-        processes and comes back later (its next stage opens a new one)."""
-        if self._writing is doc and self._savepoint is not None:
-            savepoint, self._writing, self._savepoint = self._savepoint, None, None
+        """End ``doc``'s unit, keeping its writes: it was stored, or it goes on to the worker
+        processes and comes back later (its next stage starts a new unit)."""
+        if self._writing is not doc:
+            return
+        savepoint, self._writing, self._savepoint = self._savepoint, None, None
+        if savepoint is not None:
             try:
                 savepoint.commit()
             except SQLAlchemyError as exc:
-                raise self._fatal(f"lost the database while storing {doc.uri} ({_short(exc)})") from None
+                raise self._fatal(LOST.format(uri=doc.uri, why=_short(exc))) from None
 
     def _roll_back(self, doc: Document) -> None:
-        """Undo what ``doc`` wrote since its SAVEPOINT; a database that cannot is fatal."""
-        if self._savepoint is None:
+        """Undo what ``doc`` wrote: back to its SAVEPOINT, or the whole transaction with the shared
+        index (it holds this document alone). A database that cannot is fatal."""
+        if self._writing is None:
             return
         savepoint, self._writing, self._savepoint = self._savepoint, None, None
         try:
-            savepoint.rollback()
+            if savepoint is not None:
+                savepoint.rollback()
+            elif self.config.shared:
+                self.session.rollback()
         except SQLAlchemyError as exc:
             raise self._fatal(LOST.format(uri=doc.uri, why=_short(exc))) from None
 

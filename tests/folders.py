@@ -73,7 +73,7 @@ def page(draw: st.DrawFn, earlier: list[tuple[str, list[str]]]) -> tuple[str, by
     if kind == "tiny":
         return kind, draw(st.sampled_from(["Kurz notiert", "Breaking", "Dépêche: rien de neuf"])).encode(), None
     if kind in ("copy", "teaser"):
-        title, paras = draw(st.sampled_from(earlier))
+        title, paras = told = draw(st.sampled_from(earlier))
         if kind == "copy":
             paras = draw(edited(paras))
         else:
@@ -82,6 +82,7 @@ def page(draw: st.DrawFn, earlier: list[tuple[str, list[str]]]) -> tuple[str, by
             paras = [" ".join(words[:cut]) + draw(st.sampled_from([" …", " […]", "... Read more", " Mehr lesen"]))]
     else:
         title, paras = draw(story())
+        told = (title, paras)  # later copies copy the story, not this page's oddities
         if kind == "twins":  # paragraphs that open with the same words, then part
             opening = " ".join(paras[0].split()[: draw(st.integers(8, 12))])
             others = draw(st.lists(st.sampled_from(PARAGRAPHS), min_size=1, max_size=3))
@@ -96,7 +97,7 @@ def page(draw: st.DrawFn, earlier: list[tuple[str, list[str]]]) -> tuple[str, by
         elif kind == "unicode":
             paras = [p.replace(" ", f" {draw(st.sampled_from(ODDITIES))} ", draw(st.integers(1, 3))) for p in paras]
     furniture = draw(st.lists(st.sampled_from(FURNITURE), max_size=6))
-    return kind, render(title, paras, furniture, as_html=draw(st.booleans())), (title, paras)
+    return kind, render(title, paras, furniture, as_html=draw(st.booleans())), told
 
 
 def render(title: str, paras: list[str], furniture: list[str], *, as_html: bool) -> bytes:

@@ -62,6 +62,7 @@ class StoreStage(Stage):
         self.ctx.count("canonical-replaced")
 
     def process(self, doc: Document) -> Document:
+        self.ctx.writes(doc)  # what follows is undone alone if it fails
         session = self.ctx.session
         now = utcnow()
         fetched_at = doc.fetched_at or now
