@@ -275,6 +275,7 @@ def schedule_add(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple
 
     from pipeline.scheduler import Schedules, describe
     from pipeline.sources import command_line_source, parse_schedule
+    from pipeline.writers import mark_dead_runs
 
     config = _config(db_url)
     if every and cron:
@@ -295,6 +296,7 @@ def schedule_add(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple
             chosen = [dataclasses.replace(s, every=interval, cron=expression) for s in chosen]
     db = Database(config.db_url)
     try:
+        mark_dead_runs(db)
         with Schedules(db, config.schedule) as schedules:
             for source in chosen:
                 replaced = schedules.add(source)
@@ -310,10 +312,12 @@ def schedule_add(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple
 def schedule_remove(names: tuple[str, ...], db_url: str | None) -> None:
     """Remove schedules by name. What their runs stored is kept."""
     from pipeline.scheduler import Schedules
+    from pipeline.writers import mark_dead_runs
 
     config = _config(db_url)
     db = Database(config.db_url)
     try:
+        mark_dead_runs(db)
         with Schedules(db, config.schedule) as schedules:
             for name in names:
                 schedules.remove(name)
@@ -623,25 +627,28 @@ def db_upgrade(db_url: str | None) -> None:
     from pipeline.bands import ensure_built
     from pipeline.schema import HEAD, upgrade
     from pipeline.storage import create_db_engine
+    from pipeline.writers import mark_dead_runs, sole_writer
 
     config = _config(db_url)
-    engine = create_db_engine(config.db_url)
-    try:
-        before, after = upgrade(engine)
-    except SQLAlchemyError as exc:
-        raise NewsdedupError(f"upgrade failed, nothing was changed: {exc}") from None
-    finally:
-        engine.dispose()
-    if before == after:
-        click.echo(f"the database is current (schema revision {HEAD})")
-    else:
-        click.echo(f"upgraded the database from schema revision {before or 'none (before migrations)'} to {after}")
-    database = Database(config.db_url)
-    try:
-        with database.session() as session:
-            built = ensure_built(session, config.dedup)  # the dedup index is derived: build it now
-    finally:
-        database.dispose()
+    with sole_writer(config.db_url, "db upgrade", config.writer_wait_seconds) as lock:
+        engine = create_db_engine(config.db_url)
+        try:
+            before, after = upgrade(engine)
+        except SQLAlchemyError as exc:
+            raise NewsdedupError(f"upgrade failed, nothing was changed: {exc}") from None
+        finally:
+            engine.dispose()
+        if before == after:
+            click.echo(f"the database is current (schema revision {HEAD})")
+        else:
+            click.echo(f"upgraded the database from schema revision {before or 'none (before migrations)'} to {after}")
+        database = Database(config.db_url)
+        try:
+            with database.session() as session:
+                built = ensure_built(session, config.dedup)  # the dedup index is derived: build it now
+            mark_dead_runs(database, lock)
+        finally:
+            database.dispose()
     if built is not None:
         click.echo(f"built the dedup index: {built} articles")
 
@@ -665,19 +672,22 @@ def index_rebuild(db_url: str | None, progress: bool | None) -> None:
     from tqdm import tqdm
 
     from pipeline.bands import count_articles, params, rebuild
+    from pipeline.writers import mark_dead_runs, sole_writer
 
     config = _config(db_url)
-    database = Database(config.db_url)
-    started = time.monotonic()
-    try:
-        with database.session() as session:
-            total = count_articles(session)
-            show = sys.stderr.isatty() if progress is None else progress
-            with tqdm(total=total, unit="article", desc="index", disable=not show, file=sys.stderr) as bar:
-                n = rebuild(session, config.dedup, progress=bar.update)
-            session.commit()
-    finally:
-        database.dispose()
+    with sole_writer(config.db_url, "index rebuild", config.writer_wait_seconds) as lock:
+        database = Database(config.db_url)
+        started = time.monotonic()
+        try:
+            mark_dead_runs(database, lock)
+            with database.session(writer=True) as session:
+                total = count_articles(session)
+                show = sys.stderr.isatty() if progress is None else progress
+                with tqdm(total=total, unit="article", desc="index", disable=not show, file=sys.stderr) as bar:
+                    n = rebuild(session, config.dedup, progress=bar.update)
+                session.commit()
+        finally:
+            database.dispose()
     click.echo(f"rebuilt the dedup index: {n} articles in {time.monotonic() - started:.1f} s "
                f"({params(config.dedup)})")
 

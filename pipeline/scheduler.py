@@ -212,9 +212,7 @@ class SchedulerService:
             raise NewsdedupError("a scheduler is already running in this process")
         _service = self
         try:
-            abandoned = mark_dead_runs(self.db)
-            if abandoned:
-                logger.warning("%d run(s) left running by a killed process marked abandoned", abandoned)
+            mark_dead_runs(self.db)
             self.scheduler.start()
             jobs = self.scheduler.get_jobs()
             logger.info("scheduler started on %s: %d schedule(s)%s; stop with Ctrl-C or SIGTERM",

@@ -22,6 +22,8 @@ import os
 import socket
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -147,13 +149,28 @@ def abandon_dead_runs(session: Session, *, sole_writer: bool) -> int:
     return len(dead)
 
 
-def mark_dead_runs(db: Database) -> int:
-    """:func:`abandon_dead_runs` in a transaction of its own, for a process that holds no writer
-    lock (the scheduler, ``newsdedup crawl`` after a spider died); returns how many."""
+def mark_dead_runs(db: Database, lock: WriterLock | None = None) -> int:
+    """:func:`abandon_dead_runs` in a transaction of its own, for a command that writes outside a
+    run (the scheduler, ``newsdedup crawl``, ``schedule add``, ``index rebuild``, ...): by pid, or
+    every ``running`` run when ``lock`` holds the SQLite writer lock; returns how many."""
     with db.session() as session:
-        n = abandon_dead_runs(session, sole_writer=False)
+        n = abandon_dead_runs(session, sole_writer=lock is not None and lock.held)
         session.commit()
+    if n:
+        logger.warning("%d run(s) left running by a process that is gone marked abandoned", n)
     return n
+
+
+@contextmanager
+def sole_writer(url: str, what: str, wait_seconds: float = 0.0) -> Iterator[WriterLock]:
+    """Hold the SQLite writer lock (:class:`WriterLock`) for a command that rewrites what runs
+    depend on (``index rebuild``, ``db upgrade``)."""
+    lock = WriterLock(url, what)
+    lock.acquire(wait_seconds)
+    try:
+        yield lock
+    finally:
+        lock.release()
 
 
 def alive(pid: int) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -106,3 +108,18 @@ def test_no_readable_input_is_fatal(sqlite_url: str, tmp_path: Path) -> None:
     empty_dir.mkdir()
     with pytest.raises(InputError, match="no file with a suffix"):
         ingest([str(empty_dir)], make_config(sqlite_url), progress=False)
+
+
+def test_without_a_terminal_the_log_lines_count_committed_documents(sqlite_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    from pipeline import runner
+
+    monkeypatch.setattr(runner, "LOG_EVERY_SECONDS", 0.0)  # a line after every document
+    with caplog.at_level(logging.INFO, logger="newsdedup"):
+        summary = ingest([str(SEEDS)], make_config(sqlite_url, NEWSDEDUP_STORE_BATCH=2, NEWSDEDUP_STORE_BATCH_SECONDS=3600.0,
+                                                     NEWSDEDUP_WORKERS=1),
+                         progress=False)
+    counted = [int(m.group(1)) for m in (re.search(r"ingest: (\d+)/5 documents committed", r.getMessage())
+                                         for r in caplog.records) if m]
+    assert counted and counted == sorted(counted) and counted[-1] == summary.documents == 5
+    assert set(counted) <= {0, 2, 4, 5}  # committed batches of two, never documents merely processed

@@ -13,7 +13,7 @@ import pytest
 
 from pipeline.errors import DatabaseBusy
 from pipeline.writers import WriterLock
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, run_cli
 from tests.folders import PARAGRAPHS
 from tests.ledger import files_of, ledger
 
@@ -102,3 +102,18 @@ def test_two_ingests_started_at_once_on_a_new_file_with_wait_both_finish_and_sha
     assert [r.status for r in book.runs] == ["completed", "completed"]
     assert book.articles == 5  # each copy joined its seed's story: no story is stored twice
     assert set(book.stored) == set(files_of(seeds) + files_of(copies))
+
+
+def test_commands_that_rewrite_what_runs_depend_on_wait_for_no_writer(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    run_cli("ingest", str(SEEDS), "--db", url, check=True)
+    lock = WriterLock(url, "ingest")
+    lock.acquire()
+    try:
+        for command in (["index", "rebuild"], ["db", "upgrade"], ["check", "--repair"]):
+            out = run_cli(*command, "--db", url)
+            assert out.returncode == 2 and "another newsdedup process (ingest, pid" in out.stderr, (command, out.stderr)
+        assert run_cli("check", "--db", url).returncode == 0  # reading needs no lock
+    finally:
+        lock.release()
+    assert run_cli("index", "rebuild", "--db", url).returncode == 0
