@@ -214,8 +214,7 @@ def crawl(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, .
     results = []
     db = Database(config.db_url)
     try:
-        env = {"NEWSDEDUP_WRITER_WAIT_SECONDS": "inf"} if wait else None
-        runner = CrawlRunner(db, trigger="crawl", log_level=_log_level(), env=env)
+        runner = CrawlRunner(db, trigger="crawl", log_level=_log_level(), wait=wait)
         _on_stop_signals(lambda force: runner.stop(force=force))
         for source in chosen:
             for result in runner.run(source):

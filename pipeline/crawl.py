@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 from pipeline.errors import NewsdedupError
 from pipeline.sources import Source
 from pipeline.storage import Database, Run
-from pipeline.writers import mark_dead_runs
+from pipeline.writers import WriterLock, mark_dead_runs
 
 logger = logging.getLogger("newsdedup")
 
@@ -94,12 +94,14 @@ class CrawlRunner:
     """Runs sources' spiders one process at a time, on one database; thread-safe :meth:`stop`."""
 
     def __init__(self, db: Database, *, trigger: str = "manual", log_level: str = "WARNING",
-                 env: Mapping[str, str] | None = None, timeout: float | None = None) -> None:
+                 env: Mapping[str, str] | None = None, timeout: float | None = None, wait: bool = False) -> None:
         self.db = db
         self.trigger = trigger
         self.log_level = log_level
         self.timeout = timeout
-        self.env = {**os.environ, **(env or {}), "NEWSDEDUP_DB": db.url, "SCRAPY_SETTINGS_MODULE": "settings"}
+        self.wait = wait  # for another writer of a SQLite file (else a spider run stops, exit 2)
+        self.env = {**os.environ, **(env or {}), "NEWSDEDUP_DB": db.url, "SCRAPY_SETTINGS_MODULE": "settings",
+                    **({"NEWSDEDUP_WRITER_WAIT_SECONDS": "inf"} if wait else {})}
         self._lock = threading.Lock()
         self._child: subprocess.Popen[bytes] | None = None
         self.stopping = False
@@ -112,6 +114,8 @@ class CrawlRunner:
         for spider, argv in spider_commands(source):
             if self.stopping:
                 break
+            if not self.wait:  # said here, in one line, rather than by the spider process
+                WriterLock(self.db.url, f"crawl:{spider}").refuse_if_taken()
             before = self._last_run_id()
             argv = [*argv, "-s", f"LOG_LEVEL={self.log_level}", "-s", f"NEWSDEDUP_SOURCE={source.name}",
                     "-s", f"NEWSDEDUP_TRIGGER={self.trigger}", "-s", f"NEWSDEDUP_PARENT_PID={os.getpid()}"]

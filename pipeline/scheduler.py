@@ -184,8 +184,7 @@ class SchedulerService:
         self.options = config.schedule
         self.db = Database(config.db_url)
         # a scheduled run waits for another writer of a SQLite file (an ingest) rather than fail
-        self.runner = CrawlRunner(self.db, trigger="schedule", log_level=log_level,
-                                  env={"NEWSDEDUP_WRITER_WAIT_SECONDS": "inf"})
+        self.runner = CrawlRunner(self.db, trigger="schedule", log_level=log_level, wait=True)
         self.scheduler = open_store(self.db, self.options)
         self._stop = threading.Event()
         self.runs = 0

@@ -80,10 +80,7 @@ class WriterLock:
                 if time.monotonic() >= deadline:
                     holder = self._holder(fd)
                     os.close(fd)
-                    raise DatabaseBusy(
-                        f"another newsdedup process ({holder}) is writing to {self.path.with_suffix('')}: "
-                        "SQLite takes one writer at a time; wait for it to finish, or pass --wait "
-                        "(several writers need PostgreSQL)") from None
+                    raise self._busy(holder) from None
                 if said is None or time.monotonic() - said >= WAIT_LOG_SECONDS:
                     logger.info("waiting for %s to finish writing to %s", self._holder(fd), self.path.with_suffix(""))
                     said = time.monotonic()
@@ -97,6 +94,26 @@ class WriterLock:
         if self._fd is not None:
             os.close(self._fd)  # closing drops the flock
             self._fd = None
+
+    def _busy(self, holder: str) -> DatabaseBusy:
+        assert self.path is not None
+        return DatabaseBusy(f"another newsdedup process ({holder}) is writing to {self.path.with_suffix('')}: "
+                            "SQLite takes one writer at a time; wait for it to finish, or pass --wait "
+                            "(several writers need PostgreSQL)")
+
+    def refuse_if_taken(self) -> None:
+        """Raise :class:`DatabaseBusy` now if another process holds the lock (a command that
+        starts writers of its own, ``newsdedup crawl``, says so before it starts them)."""
+        if self.probe():
+            assert self.path is not None
+            try:
+                fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except OSError:
+                raise self._busy("unknown") from None
+            try:
+                raise self._busy(self._holder(fd))
+            finally:
+                os.close(fd)
 
     def probe(self) -> bool | None:
         """Whether another process writes to the SQLite file now (None: not a SQLite file).

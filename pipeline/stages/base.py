@@ -58,10 +58,10 @@ class Stage:
         against this document (a Scrapy crawl may start the next item before its signals run).
         Fatal errors (:class:`~pipeline.errors.NewsdedupError`) go up and stop the run."""
         ctx = self.ctx
-        ctx.begin(item)
         ctx.stage = self.name
         self.count("in")
         try:
+            ctx.begin(item)
             out = self.process(item)
         except DocumentDropped as exc:
             if ctx.has_database:  # in a worker process the run's own context records it
