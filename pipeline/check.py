@@ -99,10 +99,6 @@ def check(session: Session, opts: DedupOptions, lock: WriterLock, *, progress: P
     ]
 
 
-def count_articles(session: Session) -> int:
-    return bands.count_articles(session)
-
-
 def _examples(ids: list[str]) -> list[str]:
     return [str(i) for i in ids[:EXAMPLES]]
 
@@ -319,7 +315,6 @@ def _refingerprint(session: Session, opts: DedupOptions) -> int:
     return fixed
 
 
-
 def check_database(config: Config, *, repair: bool = False, progress: bool = False) -> tuple[list[Finding], list[str]]:
     """Open the database of ``config`` and check it (read-only, in one snapshot); with ``repair``,
     as its one writer: repair what failed and check again. Returns (findings, what was repaired)."""
@@ -337,7 +332,7 @@ def check_database(config: Config, *, repair: bool = False, progress: bool = Fal
             if not repair or all(f.holds is not False for f in findings):
                 return findings, []
             with _snapshot(db, writer=True) as session:
-                with tqdm(total=count_articles(session), unit="article", desc="repair", disable=not progress,
+                with tqdm(total=bands.count_articles(session), unit="article", desc="repair", disable=not progress,
                           file=sys.stderr) as bar:
                     done = _repair(session, config.dedup, findings, lock, progress=bar.update)
                 session.commit()
@@ -352,7 +347,7 @@ def check_database(config: Config, *, repair: bool = False, progress: bool = Fal
 
 def _checked(db: Database, opts: DedupOptions, lock: WriterLock, progress: bool, *, writer: bool) -> list[Finding]:
     with _snapshot(db, writer=writer) as session:
-        with tqdm(total=count_articles(session), unit="article", desc="check", disable=not progress,
+        with tqdm(total=bands.count_articles(session), unit="article", desc="check", disable=not progress,
                   file=sys.stderr) as bar:
             return check(session, opts, lock, progress=bar.update)
 
