@@ -214,7 +214,8 @@ def crawl(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, .
     results = []
     db = Database(config.db_url)
     try:
-        runner = CrawlRunner(db, trigger="crawl", log_level=_log_level(), wait=wait)
+        runner = CrawlRunner(db, trigger="crawl", log_level=_log_level(),
+                             wait=wait or config.writer_wait_seconds > 0)
         _on_stop_signals(lambda force: runner.stop(force=force))
         for source in chosen:
             for result in runner.run(source):

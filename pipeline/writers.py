@@ -104,33 +104,28 @@ class WriterLock:
     def refuse_if_taken(self) -> None:
         """Raise :class:`DatabaseBusy` now if another process holds the lock (a command that
         starts writers of its own, ``newsdedup crawl``, says so before it starts them)."""
-        if self.probe():
-            assert self.path is not None
-            try:
-                fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-            except OSError:
-                raise self._busy("unknown") from None
-            try:
-                raise self._busy(self._holder(fd))
-            finally:
-                os.close(fd)
+        holder = self._other_writer()
+        if holder is not None:
+            raise self._busy(holder)
 
     def probe(self) -> bool | None:
         """Whether another process writes to the SQLite file now (None: not a SQLite file).
         Creates nothing: a file no writer ever locked has no lock file."""
-        if self.path is None:
+        return None if self.path is None else self._other_writer() is not None
+
+    def _other_writer(self) -> str | None:
+        """Who holds the lock, when another process does."""
+        if self.path is None or self._fd is not None:
             return None
-        if self._fd is not None:
-            return False
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except FileNotFoundError:
-            return False
+            return None
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            return False
+            return None
         except BlockingIOError:
-            return True
+            return self._holder(fd)
         finally:
             os.close(fd)
 

@@ -110,7 +110,8 @@ def test_commands_that_rewrite_what_runs_depend_on_wait_for_no_writer(tmp_path: 
     lock = WriterLock(url, "ingest")
     lock.acquire()
     try:
-        for command in (["index", "rebuild"], ["db", "upgrade"], ["check", "--repair"]):
+        for command in (["index", "rebuild"], ["db", "upgrade"], ["check", "--repair"],
+                        ["crawl", "--feed", "http://127.0.0.1:9/feed.xml"]):  # said before any spider starts
             out = run_cli(*command, "--db", url)
             assert out.returncode == 2 and "another newsdedup process (ingest, pid" in out.stderr, (command, out.stderr)
         assert run_cli("check", "--db", url).returncode == 0  # reading needs no lock
