@@ -202,8 +202,8 @@ class RunContext:
         try:
             self._session.commit()
         except SQLAlchemyError as exc:
-            raise self._fatal(f"could not commit the last {self._pending} documents ({_short(exc)}): what "
-                              "was committed before is kept; run the same command again to finish") from None
+            raise self._fatal(f"{_failed_to(exc)} commit the last {self._pending} documents ({_short(exc)}): "
+                              "what was committed before is kept; run the same command again to finish") from None
         self._committed = committed
         for key, n in self._batch.items():
             self.stats.inc_value(f"{PREFIX}/{key}", n)
@@ -380,7 +380,7 @@ class RunContext:
         try:
             self.session.flush()
         except SQLAlchemyError as exc:
-            raise self._fatal(f"could not record the failure of {doc.uri} ({_short(exc)})") from None
+            raise self._fatal(f"{_failed_to(exc)} record the failure of {doc.uri} ({_short(exc)})") from None
 
     def _end(self, doc: Document, outcome: str, *, kept: bool) -> None:
         try:
@@ -422,6 +422,12 @@ class RunContext:
         summary = self.close(status)
         logger.info("run %s %s: %s%s", summary.run_id, summary.status, summary.line(),
                     f" ({summary.error})" if summary.error else "")
+
+
+def _failed_to(exc: BaseException) -> str:
+    """How a message about a database error starts: the connection was lost, or the database refused."""
+    lost = isinstance(exc, DBAPIError) and exc.connection_invalidated
+    return "lost the database connection: could not" if lost else "could not"
 
 
 def _short(exc: BaseException) -> str:
