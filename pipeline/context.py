@@ -39,7 +39,7 @@ import weakref
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -59,9 +59,6 @@ from pipeline.storage import Database, Failure, Run, utcnow
 from pipeline.writers import WriterLock, abandon_dead_runs, this_host
 from settings.config import Config
 
-if TYPE_CHECKING:
-    from pipeline.stages.base import Stage
-
 logger = logging.getLogger("newsdedup")
 
 PREFIX = "newsdedup"
@@ -69,6 +66,15 @@ MESSAGE_MAX_CHARS = 2000  # an exception's message as stored in `failures` (SQL 
 LOST = ("lost the database connection while storing {uri} ({why}): every document committed before is "
         "kept, this one was not stored; run the same command again to finish")
 OUTCOMES = ("new_articles", "duplicates/", "skipped/", "failed/")  # the committed counts' stats keys
+
+
+class DocumentListener(Protocol):
+    """What the run tells each of its stages (:class:`pipeline.stages.base.Stage`) when a
+    document ends: the context knows its stages by this alone, so it never imports them."""
+
+    def document_kept(self, doc: Document) -> None: ...
+
+    def document_discarded(self, doc: Document) -> None: ...
 
 
 @dataclass
@@ -126,7 +132,7 @@ class RunContext:
         self.run: Run | None = None
         self.closed = False
         self.has_database = not offline  # False for `newsdedup clean`: nothing is read or stored
-        self.stages: list[Stage] = []  # told when a document ends (Stage.__init__ adds itself)
+        self.stages: list[DocumentListener] = []  # told when a document ends (Stage.__init__ adds itself)
         self.stage = ""  # the stage handling the current document (named in internal errors)
         self.error: str | None = None  # why the run had to stop (a fatal storage error)
         self.lock = WriterLock(config.db_url, kind)
