@@ -37,7 +37,8 @@ from sqlalchemy import select
 
 from benchmarks.data import bench_data
 from pipeline.runner import ingest
-from pipeline.storage import Database, Provenance
+from pipeline.store.database import Database
+from pipeline.store.models import Provenance
 from settings.config import load_config
 
 OUTLETS = {

@@ -139,7 +139,8 @@ def measure(kind: str, folder: Path, db: Path, workers: int | None) -> dict:
 def unit_cost(url: str, n: int = 4000, batch: int = 200) -> float:
     """Seconds a document's SAVEPOINT + RELEASE add to writing a row for it (batches committed as
     ingest does): the same rows written with and without one, the difference per document."""
-    from pipeline.storage import Database, Failure
+    from pipeline.store.database import Database
+    from pipeline.store.models import Failure
 
     db = Database(url)
     try:

@@ -76,7 +76,8 @@ class Databases:
 
 def run_workers(url: str, files: list[Path], workers: int, index: str = "auto") -> tuple[float, int]:
     """Ingest ``files`` with ``workers`` processes at once; return (docs/s, articles)."""
-    from pipeline.storage import Article, Database, Run
+    from pipeline.store.database import Database
+    from pipeline.store.models import Article, Run
 
     Database(url).dispose()  # the schema, before the workers race to make it
     shares = [files[i::workers] for i in range(workers)]
@@ -156,7 +157,8 @@ def index_redis(sigs: list, url: str, session: bool) -> float:
 def index_bands(sigs: list, url: str) -> float:
     from pipeline.bands import lock_key
     from pipeline.dedup_index import _LOCK_KEYS
-    from pipeline.storage import Article, ArticleBand, Database
+    from pipeline.store.database import Database
+    from pipeline.store.models import Article, ArticleBand
 
     db = Database(url)
     with db.session() as s:  # the bands' foreign key needs the articles; they are not timed

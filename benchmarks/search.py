@@ -38,7 +38,8 @@ from sqlalchemy.engine import make_url
 
 from benchmarks.data import bench_data
 from pipeline.query import Filters, search
-from pipeline.storage import Article, Database, Provenance
+from pipeline.store.database import Database
+from pipeline.store.models import Article, Provenance
 
 PG_SERVER = os.environ.get("NEWSDEDUP_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BATCH = 2000

@@ -21,10 +21,11 @@ from pathlib import Path
 from datasketch import MinHashLSH
 
 from pipeline.context import RunContext
+from pipeline.relations import opening_keys
 from pipeline.signatures import shingle_ids, signature, to_bytes
 from pipeline.stages.dedup import DedupStage
-from pipeline.relations import opening_keys
-from pipeline.storage import Article, ArticleOpening, Database, utcnow
+from pipeline.store.database import Database
+from pipeline.store.models import Article, ArticleOpening, utcnow
 from pipeline.text.normalize import shingles
 from settings.config import load_config
 

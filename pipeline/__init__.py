@@ -5,7 +5,7 @@ The public API is small:
 - :func:`open_db` (:mod:`pipeline.api`) opens a database read-only, to search it and read
   articles, their sources, stories and counts as typed records;
 - :func:`pipeline.runner.ingest` runs the stages over local files;
-- :class:`pipeline.storage.Database` is the read-write handle the stages use;
+- :class:`pipeline.store.database.Database` is the read-write handle the stages use;
 - :mod:`pipeline.errors` holds every exception newsdedup raises.
 """
 

@@ -33,8 +33,8 @@ from sqlalchemy import inspect
 from pipeline import query
 from pipeline.errors import StorageError
 from pipeline.query import ArticleRecord, Cluster, Filters, Hit, Stats
-from pipeline.schema import require_head
-from pipeline.storage import Database
+from pipeline.store.database import Database
+from pipeline.store.schema import require_head
 
 
 def open_db(url: str | None = None) -> NewsDB:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from pipeline.errors import StorageError
 from pipeline.relations import opening_keys
 from pipeline.signatures import from_bytes
-from pipeline.storage import Article, ArticleBand, ArticleOpening, IndexState, utcnow
+from pipeline.store.models import Article, ArticleBand, ArticleOpening, IndexState, utcnow
 from settings.config import DedupOptions
 
 INDEX_NAME = "lsh-bands"  # the row of index_state that describes article_bands

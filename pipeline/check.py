@@ -38,21 +38,13 @@ from tqdm import tqdm
 
 from pipeline import bands
 from pipeline.errors import StorageError
-from pipeline.schema import require_head
-from pipeline.search import drop_search_index, ensure_search_index
 from pipeline.signatures import to_bytes
 from pipeline.stages.fingerprint import fingerprint
-from pipeline.storage import (
-    Article,
-    ArticleBand,
-    ArticleOpening,
-    Database,
-    Failure,
-    Provenance,
-    Run,
-    utcnow,
-)
-from pipeline.writers import WriterLock, alive, sqlite_file, this_host
+from pipeline.store.database import Database
+from pipeline.store.fulltext import drop_search_index, ensure_search_index
+from pipeline.store.models import Article, ArticleBand, ArticleOpening, Failure, Provenance, Run, utcnow
+from pipeline.store.schema import require_head
+from pipeline.store.writers import WriterLock, alive, sqlite_file, this_host
 from settings.config import Config, DedupOptions
 
 CHECKS = ("provenance", "founding", "fingerprints", "dedup-index", "search-index", "run-counts", "live-runs")

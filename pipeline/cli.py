@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from pipeline.errors import ConfigError, NewsdedupError
-from pipeline.storage import Database
+from pipeline.store.database import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_FATAL = 2
@@ -275,7 +275,7 @@ def schedule_add(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple
 
     from pipeline.scheduler import Schedules, describe
     from pipeline.sources import command_line_source, parse_schedule
-    from pipeline.writers import mark_dead_runs
+    from pipeline.store.writers import mark_dead_runs
 
     config = _config(db_url)
     if every and cron:
@@ -312,7 +312,7 @@ def schedule_add(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple
 def schedule_remove(names: tuple[str, ...], db_url: str | None) -> None:
     """Remove schedules by name. What their runs stored is kept."""
     from pipeline.scheduler import Schedules
-    from pipeline.writers import mark_dead_runs
+    from pipeline.store.writers import mark_dead_runs
 
     config = _config(db_url)
     db = Database(config.db_url)
@@ -625,9 +625,9 @@ def db_upgrade(db_url: str | None) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from pipeline.bands import ensure_built
-    from pipeline.schema import HEAD, upgrade
-    from pipeline.storage import create_db_engine
-    from pipeline.writers import mark_dead_runs, sole_writer
+    from pipeline.store.engine import create_db_engine
+    from pipeline.store.schema import HEAD, upgrade
+    from pipeline.store.writers import mark_dead_runs, sole_writer
 
     config = _config(db_url)
     with sole_writer(config.db_url, "db upgrade", config.writer_wait_seconds) as lock:
@@ -672,7 +672,7 @@ def index_rebuild(db_url: str | None, progress: bool | None) -> None:
     from tqdm import tqdm
 
     from pipeline.bands import count_articles, params, rebuild
-    from pipeline.writers import mark_dead_runs, sole_writer
+    from pipeline.store.writers import mark_dead_runs, sole_writer
 
     config = _config(db_url)
     with sole_writer(config.db_url, "index rebuild", config.writer_wait_seconds) as lock:
@@ -741,7 +741,7 @@ def check_command(db_url: str | None, repair: bool, progress: bool | None, as_js
 @fatal_errors
 def db_revision(db_url: str | None) -> None:
     """Print the database's schema revision and this version's (reads only)."""
-    from pipeline.schema import HEAD, revision
+    from pipeline.store.schema import HEAD, revision
 
     database = Database(_config(db_url).db_url, readonly=True)
     try:

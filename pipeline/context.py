@@ -55,8 +55,9 @@ from pipeline.errors import (
 )
 from pipeline.items import Document
 from pipeline.stats import Stats, StatsSink
-from pipeline.storage import Database, Failure, Run, utcnow
-from pipeline.writers import WriterLock, abandon_dead_runs, this_host
+from pipeline.store.database import Database
+from pipeline.store.models import Failure, Run, utcnow
+from pipeline.store.writers import WriterLock, abandon_dead_runs, this_host
 from settings.config import Config
 
 logger = logging.getLogger("newsdedup")

@@ -9,7 +9,7 @@ that row back for the summary.
 Stopping: :meth:`CrawlRunner.stop` sends the spider in flight SIGTERM (Scrapy's
 graceful stop: the requests under way finish, the stages commit, the run is marked
 ``interrupted``), or SIGKILL when forced (the uncommitted batch is rolled back; the
-run is marked ``abandoned`` by the next command that writes, :mod:`pipeline.writers`). A spider process also
+run is marked ``abandoned`` by the next command that writes, :mod:`pipeline.store.writers`). A spider process also
 dies when its parent does (:class:`DieWithParent`, Linux), so killing the scheduler
 never leaves a crawl behind that could race the next one.
 """
@@ -34,8 +34,9 @@ from sqlalchemy import func, select
 
 from pipeline.errors import NewsdedupError
 from pipeline.sources import Source
-from pipeline.storage import Database, Run
-from pipeline.writers import WriterLock, mark_dead_runs
+from pipeline.store.database import Database
+from pipeline.store.models import Run
+from pipeline.store.writers import WriterLock, mark_dead_runs
 
 logger = logging.getLogger("newsdedup")
 

@@ -34,7 +34,7 @@ from pipeline import bands
 from pipeline.errors import StorageError
 from pipeline.items import Document
 from pipeline.signatures import from_bytes
-from pipeline.storage import Article, ArticleBand, ArticleOpening, IndexState, utcnow
+from pipeline.store.models import Article, ArticleBand, ArticleOpening, IndexState, utcnow
 from settings.config import DedupOptions
 
 logger = logging.getLogger("newsdedup")

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.items import Document
-from pipeline.storage import utcnow
+from pipeline.store.models import utcnow
 
 
 def iter_files(paths: Iterable[str | os.PathLike[str]], suffixes: tuple[str, ...]) -> Iterator[tuple[Path, tuple[str, str] | None]]:

@@ -35,18 +35,18 @@ from sqlalchemy.orm import Session, selectinload
 
 from pipeline.errors import QueryError
 from pipeline.search import (
-    PG_CONFIGS,
     SNIPPET_ELLIPSIS,
     SNIPPET_END,
     SNIPPET_START,
     SNIPPET_WORDS,
     TITLE_WEIGHT,
     parse_query,
-    pg_config_sql,
     to_fts5,
     to_tsquery,
 )
-from pipeline.storage import Article, Database, Failure, Provenance, Run
+from pipeline.store.database import Database
+from pipeline.store.fulltext import PG_CONFIGS, pg_config_sql
+from pipeline.store.models import Article, Failure, Provenance, Run
 
 EXPORT_BATCH = 500
 CLUSTER_MIN_SOURCES = 2  # what ``clusters`` lists when no min_sources is given: stories with copies
@@ -294,7 +294,7 @@ def search(session: Session, query: str, filters: Filters = Filters(), limit: in
     raise QueryError(f"full-text search needs SQLite or PostgreSQL, not {dialect}")
 
 
-_FTS = table("articles_fts", column("article_id"))  # SQLite's FTS5 table (pipeline/search.py)
+_FTS = table("articles_fts", column("article_id"))  # SQLite's FTS5 table (pipeline/store/fulltext.py)
 
 
 def _search_sqlite(session: Session, expression: str, filters: Filters, limit: int) -> list[Hit]:

@@ -42,8 +42,9 @@ from sqlalchemy import inspect, select
 from pipeline.crawl import CrawlResult, CrawlRunner
 from pipeline.errors import ConfigError, NewsdedupError
 from pipeline.sources import Source
-from pipeline.storage import Database, Run
-from pipeline.writers import mark_dead_runs
+from pipeline.store.database import Database
+from pipeline.store.models import Run
+from pipeline.store.writers import mark_dead_runs
 from settings.config import Config, ScheduleOptions
 
 logger = logging.getLogger("newsdedup")

@@ -71,7 +71,7 @@ NEWSDEDUP_STORE_BATCH = 200
 # ...or fewer, when the batch has been open this many seconds: counts shown while a run goes
 # (progress bar, log lines) are of committed documents, so they lag by at most this much.
 NEWSDEDUP_STORE_BATCH_SECONDS = 2.0
-# SQLite takes one writing run at a time (pipeline/writers.py): a second one stops at once with
+# SQLite takes one writing run at a time (pipeline/store/writers.py): a second one stops at once with
 # a message (exit 2), unless it is asked to wait this many seconds for the first (`--wait`: no
 # limit; "inf" works here too).
 NEWSDEDUP_WRITER_WAIT_SECONDS = 0.0

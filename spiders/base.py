@@ -26,7 +26,8 @@ from twisted.python.failure import Failure
 from pipeline.context import RunContext
 from pipeline.errors import DocumentFailed
 from pipeline.items import Document
-from pipeline.storage import Database, Provenance, utcnow
+from pipeline.store.database import Database
+from pipeline.store.models import Provenance, utcnow
 from pipeline.urls import canonical_url, normalize_url
 from settings.config import Config
 

@@ -88,7 +88,8 @@ def ctx() -> Iterator[RunContext]:
 
 def store_articles(url: str, titles: dict[str, str]) -> None:
     """A database at ``url`` holding bare articles (id -> title), without sources: for lookups."""
-    from pipeline.storage import Article, Database
+    from pipeline.store.database import Database
+    from pipeline.store.models import Article
 
     db = Database(url)
     with db.session() as s:
@@ -123,7 +124,8 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
 
 
 # The local news world for crawl tests (served on 127.0.0.1 by the tests themselves).
-from tests.newsworld import news_site, news_world  # noqa: E402, F401
 from tests.corpus import corpus  # noqa: E402, F401
+from tests.newsworld import news_site, news_world  # noqa: E402, F401
+
 # A throwaway PostgreSQL cluster for tests that stop or restart the server (never the machine's).
 from tests.pgcluster import pg_cluster  # noqa: E402, F401

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from pipeline.check import check_database
 from pipeline.context import RunSummary
-from pipeline.storage import Article, Database, Failure, Provenance, Run
+from pipeline.store.database import Database
+from pipeline.store.models import Article, Failure, Provenance, Run
 from tests.conftest import make_config
 
 

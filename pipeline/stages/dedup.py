@@ -14,7 +14,8 @@ from pipeline.relations import Overlap, facts_agree, numbers
 from pipeline.relations import relation as relation_of
 from pipeline.signatures import ShingleIds, shingle_ids
 from pipeline.stages.base import Stage
-from pipeline.storage import Article, Database
+from pipeline.store.database import Database
+from pipeline.store.models import Article
 from pipeline.text.normalize import shingles
 
 

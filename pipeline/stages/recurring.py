@@ -12,9 +12,8 @@ from sqlalchemy import select
 from pipeline.context import RunContext
 from pipeline.items import Document
 from pipeline.stages.base import Stage
-from pipeline.storage import RecurringLine, upsert_recurring_lines
+from pipeline.store.models import RecurringLine, upsert_recurring_lines
 from pipeline.text.normalize import clean_line, has_words, letters_key, word_count
-
 
 DOCS = "documents"  # the row that counts a source's documents
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipeline.context import RunContext
 from pipeline.items import Document
 from pipeline.stages.base import Stage
-from pipeline.storage import Database
+from pipeline.store.database import Database
 
 
 class SeenStage(Stage):

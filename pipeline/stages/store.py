@@ -10,14 +10,7 @@ from pipeline.items import Document
 from pipeline.relations import Overlap, relation
 from pipeline.signatures import shingle_ids, to_bytes
 from pipeline.stages.base import Stage
-from pipeline.storage import (
-    Article,
-    ArticleBand,
-    ArticleOpening,
-    Fetch,
-    Provenance,
-    utcnow,
-)
+from pipeline.store.models import Article, ArticleBand, ArticleOpening, Fetch, Provenance, utcnow
 from pipeline.text.normalize import shingles
 
 

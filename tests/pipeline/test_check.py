@@ -14,14 +14,8 @@ from sqlalchemy import delete, func, select, text, update
 
 from pipeline.check import CHECKS
 from pipeline.runner import ingest
-from pipeline.storage import (
-    Article,
-    ArticleBand,
-    ArticleOpening,
-    Database,
-    Provenance,
-    Run,
-)
+from pipeline.store.database import Database
+from pipeline.store.models import Article, ArticleBand, ArticleOpening, Provenance, Run
 from tests.conftest import SEEDS, make_config, run_cli
 
 

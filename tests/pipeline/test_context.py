@@ -14,7 +14,8 @@ from sqlalchemy.exc import OperationalError
 
 from pipeline.errors import StorageError
 from pipeline.runner import canonical_order, ingest
-from pipeline.storage import Database, Failure, Run
+from pipeline.store.database import Database
+from pipeline.store.models import Failure, Run
 from tests.conftest import PAGES, SEEDS, make_config
 from tests.faults import KIND, URIS, with_fault
 from tests.folders import BRIDGE

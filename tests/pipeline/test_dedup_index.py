@@ -27,7 +27,8 @@ from pipeline.runner import ingest
 from pipeline.stages.dedup import DedupStage
 from pipeline.stages.fingerprint import FingerprintStage
 from pipeline.stages.store import StoreStage
-from pipeline.storage import Article, ArticleBand, Database, IndexState, Provenance, Run
+from pipeline.store.database import Database
+from pipeline.store.models import Article, ArticleBand, IndexState, Provenance, Run
 from tests.conftest import PAGES, ROOT, SEEDS, make_config, run_cli
 from tests.pgcluster import PgCluster
 from tests.pipeline.stages.test_dedup import STORY

@@ -16,7 +16,8 @@ from pipeline.items import Document
 from pipeline.parallel import split_stages
 from pipeline.runner import build_stages, ingest
 from pipeline.stages.base import Stage
-from pipeline.storage import Article, Database, Failure, Provenance, Run
+from pipeline.store.database import Database
+from pipeline.store.models import Article, Failure, Provenance, Run
 from tests.conftest import PAGES, SEEDS, make_config
 from tests.pipeline.test_stories import write_world
 

@@ -9,8 +9,8 @@ import pytest
 
 from pipeline import open_db
 from pipeline.errors import QueryError, StorageError
-from pipeline.schema import BASELINE, revision, upgrade
-from pipeline.storage import create_db_engine
+from pipeline.store.engine import create_db_engine
+from pipeline.store.schema import BASELINE, revision, upgrade
 from tests.corpus import Corpus
 from tests.newsworld import SEED_STORIES
 

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from pipeline.errors import InputError
 from pipeline.runner import ingest
-from pipeline.storage import Article, Database, Failure, Provenance, Run
+from pipeline.store.database import Database
+from pipeline.store.models import Article, Failure, Provenance, Run
 from tests.conftest import SEEDS, make_config
 
 SEED = SEEDS / "002_2bb625ef10a0835c.txt"

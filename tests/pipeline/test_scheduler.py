@@ -18,7 +18,7 @@ from sqlalchemy import inspect
 from pipeline.errors import NewsdedupError
 from pipeline.scheduler import Schedules
 from pipeline.sources import command_line_source
-from pipeline.storage import Database
+from pipeline.store.database import Database
 from tests.conftest import ROOT, make_config, run_cli
 from tests.newsworld import SEED_STORIES, NewsWorld
 

@@ -9,7 +9,8 @@ import pytest
 from pipeline.errors import QueryError
 from pipeline.query import search
 from pipeline.search import And, Not, Or, Term, parse_query, to_fts5, to_tsquery
-from pipeline.storage import Article, Database
+from pipeline.store.database import Database
+from pipeline.store.models import Article
 
 
 def test_the_parse_tree() -> None:

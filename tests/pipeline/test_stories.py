@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from pipeline.runner import ingest
-from pipeline.storage import Article, Database, Provenance
+from pipeline.store.database import Database
+from pipeline.store.models import Article, Provenance
 from tests.conftest import SEEDS, make_config
 
 FULL = (SEEDS / "003_5602f176bb30daa9.txt").read_text(encoding="utf-8")

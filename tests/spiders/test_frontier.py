@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
-from pipeline.storage import Article, Database, Provenance
+from pipeline.store.database import Database
+from pipeline.store.models import Article, Provenance
 from spiders.frontier import SCHEDULER, frontier_settings
 from tests.conftest import ROOT
 from tests.newsworld import SEED_STORIES, NewsWorld

@@ -12,7 +12,7 @@ from pipeline.items import Document
 from pipeline.stages.dedup import DedupStage
 from pipeline.stages.fingerprint import FingerprintStage
 from pipeline.stages.store import StoreStage
-from pipeline.storage import ArticleBand, ArticleOpening, IndexState
+from pipeline.store.models import ArticleBand, ArticleOpening, IndexState
 from tests.conftest import make_config
 
 STORY = (

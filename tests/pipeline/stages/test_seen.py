@@ -8,7 +8,7 @@ from pipeline.context import RunContext
 from pipeline.errors import DocumentSkipped
 from pipeline.items import Document
 from pipeline.stages.seen import SeenStage
-from pipeline.storage import Article, Provenance, utcnow
+from pipeline.store.models import Article, Provenance, utcnow
 
 
 def test_skips_same_uri_and_content_only(ctx: RunContext) -> None:

@@ -9,7 +9,8 @@ from pipeline.items import Document
 from pipeline.stages.dedup import DedupStage
 from pipeline.stages.fingerprint import FingerprintStage
 from pipeline.stages.store import StoreStage
-from pipeline.storage import Article, Database, Provenance
+from pipeline.store.database import Database
+from pipeline.store.models import Article, Provenance
 from tests.conftest import make_config
 
 BODY = ("Der Gemeinderat hat am Dienstagabend nach langer Debatte beschlossen, die alte Schule am Marktplatz "

@@ -12,9 +12,11 @@ from sqlalchemy import func, inspect, select, text
 
 from pipeline.errors import StorageError
 from pipeline.query import search
-from pipeline.schema import HEAD, MIGRATIONS, revision, upgrade
 from pipeline.signatures import shingle_ids, signature, to_bytes
-from pipeline.storage import Article, Base, Database, Provenance, Run, create_db_engine
+from pipeline.store.database import Database
+from pipeline.store.engine import create_db_engine
+from pipeline.store.models import Article, Base, Provenance, Run
+from pipeline.store.schema import HEAD, MIGRATIONS, revision, upgrade
 from pipeline.text.normalize import shingles
 from tests.conftest import SEEDS, make_config, run_cli
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from pipeline.search import drop_search_index, ensure_search_index
+from pipeline.store.fulltext import drop_search_index, ensure_search_index
 
 revision = "0002"
 down_revision = "0001"

@@ -1,4 +1,4 @@
-"""One writer per SQLite file (pipeline/writers.py): a second writer is refused with a clear message
+"""One writer per SQLite file (pipeline/store/writers.py): a second writer is refused with a clear message
 or waits when asked; two ingests started at once on a new file neither break nor store a story twice."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import DatabaseBusy
-from pipeline.writers import WriterLock
+from pipeline.store.writers import WriterLock
 from tests.conftest import ROOT, SEEDS, run_cli
 from tests.folders import PARAGRAPHS
 from tests.ledger import files_of, ledger
@@ -58,7 +58,7 @@ def test_the_lock_is_one_writer_at_a_time_and_dies_with_its_process(tmp_path: Pa
     second.acquire()
     second.release()
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pipeline.writers import WriterLock; "
+        "import sys, time; from pipeline.store.writers import WriterLock; "
         f"WriterLock({url!r}, 'holder').acquire(); print('held', flush=True); time.sleep(60)")],
         cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"

@@ -1,6 +1,6 @@
 """The schema's version: new databases, databases made by an older newsdedup, upgrades.
 
-Every schema change is an Alembic revision in ``pipeline/migrations/versions/``;
+Every schema change is an Alembic revision in ``pipeline/store/migrations/versions/``;
 :data:`HEAD` names the newest. When newsdedup opens a database to write:
 
 - an empty one gets the whole schema at once (the models' ``create_all`` and the search
@@ -24,8 +24,11 @@ from sqlalchemy import Column, MetaData, String, Table, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from pipeline.errors import StorageError
+from pipeline.store.engine import WRITER
+from pipeline.store.fulltext import ensure_search_index
+from pipeline.store.models import Base
 
-HEAD = "0004"  # the newest revision in pipeline/migrations/versions (a test checks)
+HEAD = "0004"  # the newest revision in pipeline/store/migrations/versions (a test checks)
 BASELINE = "0001"  # the schema of databases made before migrations existed
 MIGRATIONS = Path(__file__).parent / "migrations"
 _VERSION = Table("alembic_version", MetaData(), Column("version_num", String(32), primary_key=True))
@@ -41,9 +44,6 @@ def revision(conn: Connection) -> str | None:
 
 def prepare(engine: Engine) -> None:
     """Create the schema of an empty database, or check that an existing one is current."""
-    from pipeline.search import ensure_search_index
-    from pipeline.storage import WRITER, Base
-
     # SQLite: the write lock is taken first, so two processes opening a new file at once set it up
     # one after the other (the second finds the schema made); PostgreSQL: an advisory lock.
     with engine.execution_options(**WRITER).begin() as conn:
@@ -76,7 +76,6 @@ def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str]:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    from pipeline.storage import WRITER
 
     with engine.execution_options(**WRITER).begin() as conn:
         _lock(conn)

@@ -31,7 +31,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from pipeline.errors import DatabaseBusy
-from pipeline.storage import Database, Run, utcnow
+from pipeline.store.database import Database
+from pipeline.store.models import Run, utcnow
 
 logger = logging.getLogger("newsdedup")
 

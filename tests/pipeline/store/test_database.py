@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.errors import AmbiguousIdError, ConfigError, StorageError
-from pipeline.storage import Article, Database, Provenance, utcnow
+from pipeline.store.database import Database
+from pipeline.store.models import Article, Provenance, utcnow
 
 
 def article(aid: str) -> Article:

@@ -1,10 +1,10 @@
-"""Alembic's environment: migrations run on the connection :mod:`pipeline.schema` hands over."""
+"""Alembic's environment: migrations run on the connection :mod:`pipeline.store.schema` hands over."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from pipeline.storage import Base
+from pipeline.store.models import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

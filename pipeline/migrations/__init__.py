@@ -1,2 +1,0 @@
-"""Alembic migrations of the newsdedup schema (run by ``newsdedup db upgrade``; see
-:mod:`pipeline.schema`). Every schema change from 0002 on is a revision here."""
