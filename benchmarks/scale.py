@@ -105,8 +105,8 @@ def _dt(value: datetime | str) -> datetime:
 
 # --- part 2 ------------------------------------------------------------------------
 def signatures(files: list[Path], n: int) -> list[tuple[str, object, list[int]]]:
-    from pipeline.bands import band_keys
-    from pipeline.signatures import shingle_ids, signature
+    from pipeline.dedup.bands import band_keys
+    from pipeline.dedup.signatures import shingle_ids, signature
     from pipeline.text.normalize import fold, word_shingles, words
     from settings.config import load_config
 
@@ -155,8 +155,8 @@ def index_redis(sigs: list, url: str, session: bool) -> float:
 
 
 def index_bands(sigs: list, url: str) -> float:
-    from pipeline.bands import lock_key
-    from pipeline.dedup_index import _LOCK_KEYS
+    from pipeline.dedup.bands import lock_key
+    from pipeline.dedup.index import _LOCK_KEYS
     from pipeline.store.database import Database
     from pipeline.store.models import Article, ArticleBand
 

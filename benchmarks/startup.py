@@ -21,8 +21,8 @@ from pathlib import Path
 from datasketch import MinHashLSH
 
 from pipeline.context import RunContext
-from pipeline.relations import opening_keys
-from pipeline.signatures import shingle_ids, signature, to_bytes
+from pipeline.dedup.relations import opening_keys
+from pipeline.dedup.signatures import shingle_ids, signature, to_bytes
 from pipeline.stages.dedup import DedupStage
 from pipeline.store.database import Database
 from pipeline.store.models import Article, ArticleOpening, utcnow

@@ -36,9 +36,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from pipeline import bands
+from pipeline.dedup import bands
+from pipeline.dedup.signatures import to_bytes
 from pipeline.errors import StorageError
-from pipeline.signatures import to_bytes
 from pipeline.stages.fingerprint import fingerprint
 from pipeline.store.database import Database
 from pipeline.store.fulltext import drop_search_index, ensure_search_index

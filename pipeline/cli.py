@@ -624,7 +624,7 @@ def db_upgrade(db_url: str | None) -> None:
     every row. Back the database up first. Running it on a current database does nothing."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from pipeline.bands import ensure_built
+    from pipeline.dedup.bands import ensure_built
     from pipeline.store.engine import create_db_engine
     from pipeline.store.schema import HEAD, upgrade
     from pipeline.store.writers import mark_dead_runs, sole_writer
@@ -671,7 +671,7 @@ def index_rebuild(db_url: str | None, progress: bool | None) -> None:
 
     from tqdm import tqdm
 
-    from pipeline.bands import count_articles, params, rebuild
+    from pipeline.dedup.bands import count_articles, params, rebuild
     from pipeline.store.writers import mark_dead_runs, sole_writer
 
     config = _config(db_url)

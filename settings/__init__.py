@@ -75,7 +75,7 @@ NEWSDEDUP_STORE_BATCH_SECONDS = 2.0
 # a message (exit 2), unless it is asked to wait this many seconds for the first (`--wait`: no
 # limit; "inf" works here too).
 NEWSDEDUP_WRITER_WAIT_SECONDS = 0.0
-# Where the dedup stage looks for the stories a document may copy (pipeline/dedup_index.py):
+# Where the dedup stage looks for the stories a document may copy (pipeline/dedup/index.py):
 # "memory": an in-memory MinHashLSH, loaded from the stored signatures when a run starts;
 #   fast, but it sees only what this process stores: one writer per database.
 # "database": the LSH bands in the database (table article_bands), locked per band while a

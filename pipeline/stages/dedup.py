@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from pipeline.context import RunContext
-from pipeline.dedup_index import CandidateIndex, Described, make_index
+from pipeline.dedup.index import CandidateIndex, Described, make_index
+from pipeline.dedup.relations import Overlap, facts_agree, numbers
+from pipeline.dedup.relations import relation as relation_of
+from pipeline.dedup.signatures import ShingleIds, shingle_ids
 from pipeline.items import Document
-from pipeline.relations import Overlap, facts_agree, numbers
-from pipeline.relations import relation as relation_of
-from pipeline.signatures import ShingleIds, shingle_ids
 from pipeline.stages.base import Stage
 from pipeline.store.database import Database
 from pipeline.store.models import Article
@@ -36,18 +36,18 @@ class DedupStage(Stage):
     from an index of the openings of each canonical's first paragraphs (a teaser
     is too short for Jaccard-based LSH to find). Each candidate is verified
     against the canonical text; one that states other numbers is another story
-    cast from the same template (:func:`pipeline.relations.facts_agree`). The
+    cast from the same template (:func:`pipeline.dedup.relations.facts_agree`). The
     relation is, in this order:
 
     - ``exact``: the cleaned text is identical to a canonical text of the story;
-    - ``update``, ``contained`` or ``near``: see :func:`pipeline.relations.relation`;
+    - ``update``, ``contained`` or ``near``: see :func:`pipeline.dedup.relations.relation`;
     - ``original``: nothing matched; the document founds a new article.
 
     Only canonical texts are indexed, so a document joins a story by its
     similarity to the story's canonical text, never through a chain of copies.
     When a joining document is more complete (more words) than the canonical, it
     takes the canonical place (``replaces_canonical``); every provenance row stays.
-    The index (:mod:`pipeline.dedup_index`, ``NEWSDEDUP_DEDUP_INDEX``) is in memory,
+    The index (:mod:`pipeline.dedup.index`, ``NEWSDEDUP_DEDUP_INDEX``) is in memory,
     built from the stored signatures when the stage opens, or in the database, shared
     by several workers; signatures made with other MinHash parameters are refused.
     With the shared index, the document's keys are locked first, and a document

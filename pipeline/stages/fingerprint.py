@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from datasketch import MinHash
 
-from pipeline.bands import band_keys
+from pipeline.dedup.bands import band_keys
+from pipeline.dedup.relations import opening_keys
+from pipeline.dedup.signatures import ShingleIds, shingle_ids, signature
 from pipeline.items import Document
-from pipeline.relations import opening_keys
-from pipeline.signatures import ShingleIds, shingle_ids, signature
 from pipeline.stages.base import Stage
 from pipeline.text.normalize import fold, word_shingles, words
 from settings.config import DedupOptions
@@ -42,10 +42,10 @@ def fingerprint(paragraphs: list[str], opts: DedupOptions) -> Fingerprint:
 
 class FingerprintStage(Stage):
     """Sets ``signature`` (datasketch MinHash of word shingles of the folded
-    body, parameters pinned in settings) and the ids of the ``shingles`` it is made of (:func:`pipeline.signatures.shingle_ids`), ``text_hash`` (sha256 of the folded
+    body, parameters pinned in settings) and the ids of the ``shingles`` it is made of (:func:`pipeline.dedup.signatures.shingle_ids`), ``text_hash`` (sha256 of the folded
     body, for exact copies), ``word_count``, the signature's LSH ``bands``
-    (:mod:`pipeline.bands`) and the ``openings`` keys teasers are found by
-    (:func:`pipeline.relations.opening_keys`): what the dedup index looks up and stores. The title is left out, so a
+    (:mod:`pipeline.dedup.bands`) and the ``openings`` keys teasers are found by
+    (:func:`pipeline.dedup.relations.opening_keys`): what the dedup index looks up and stores. The title is left out, so a
     retitled copy still matches. Drops nothing.
     """
 

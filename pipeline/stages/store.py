@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
+from pipeline.dedup.relations import Overlap, relation
+from pipeline.dedup.signatures import shingle_ids, to_bytes
 from pipeline.items import Document
-from pipeline.relations import Overlap, relation
-from pipeline.signatures import shingle_ids, to_bytes
 from pipeline.stages.base import Stage
 from pipeline.store.models import Article, ArticleBand, ArticleOpening, Fetch, Provenance, utcnow
 from pipeline.text.normalize import shingles

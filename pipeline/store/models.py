@@ -8,7 +8,7 @@ Tables:
 - ``failures``: the documents a run could not ingest, with the reason;
 - ``article_openings``: keys of the first words of each canonical text's first paragraphs;
 - ``article_bands``: the LSH band keys of each canonical text's signature (the dedup index that
-  several workers share, :mod:`pipeline.dedup_index`); ``index_state`` says with which
+  several workers share, :mod:`pipeline.dedup.index`); ``index_state`` says with which
   parameters it was built. Both are derived: ``newsdedup index rebuild`` remakes them;
 - ``recurring_lines``: per source, how many documents carried each line (page furniture);
 - ``fetches``: for a page a crawl stored, how it was fetched (status, canonical URL, the feed or
@@ -162,7 +162,7 @@ class ArticleOpening(Base):
 
 
 class ArticleBand(Base):
-    """One LSH band key of a canonical text's signature (:mod:`pipeline.bands`)."""
+    """One LSH band key of a canonical text's signature (:mod:`pipeline.dedup.bands`)."""
 
     __tablename__ = "article_bands"
     __table_args__ = (PrimaryKeyConstraint("key", "article_id"),)

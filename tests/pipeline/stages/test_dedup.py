@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, func, select
 
-from pipeline.bands import layout
 from pipeline.context import RunContext
+from pipeline.dedup.bands import layout
 from pipeline.errors import StorageError
 from pipeline.items import Document
 from pipeline.stages.dedup import DedupStage

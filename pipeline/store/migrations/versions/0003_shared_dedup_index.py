@@ -1,6 +1,6 @@
 """The dedup index in the database, shared by several workers (issue 7).
 
-Adds ``article_bands`` (the LSH band keys of each canonical text, :mod:`pipeline.bands`),
+Adds ``article_bands`` (the LSH band keys of each canonical text, :mod:`pipeline.dedup.bands`),
 ``index_state`` (with which parameters they were built) and an index on
 ``article_openings.key``. The bands are derived from the stored signatures:
 ``newsdedup db upgrade`` builds them after this revision (``newsdedup index rebuild`` does it

@@ -6,14 +6,8 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from pipeline.relations import Overlap
-from pipeline.signatures import (
-    HASH_FUNCTIONS,
-    from_bytes,
-    shingle_ids,
-    signature,
-    to_bytes,
-)
+from pipeline.dedup.relations import Overlap
+from pipeline.dedup.signatures import HASH_FUNCTIONS, from_bytes, shingle_ids, signature, to_bytes
 from pipeline.text.normalize import shingles
 from tests.conftest import SEEDS, make_config
 

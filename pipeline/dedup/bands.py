@@ -7,7 +7,7 @@ permutations, so the database index finds the same candidates as the in-memory o
 
 A band's key is a signed 64-bit integer: the xxhash64 of its r values, seeded with the band's
 number. It is what ``article_bands.key`` stores and, with :func:`lock_key` for the other keys
-a document is found by, what a shared-mode worker locks (:mod:`pipeline.dedup_index`).
+a document is found by, what a shared-mode worker locks (:mod:`pipeline.dedup.index`).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from datasketch import MinHash, MinHashLSH
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from pipeline.dedup.relations import opening_keys
+from pipeline.dedup.signatures import from_bytes
 from pipeline.errors import StorageError
-from pipeline.relations import opening_keys
-from pipeline.signatures import from_bytes
 from pipeline.store.models import Article, ArticleBand, ArticleOpening, IndexState, utcnow
 from settings.config import DedupOptions
 

@@ -30,10 +30,10 @@ from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from pipeline import bands
+from pipeline.dedup import bands
+from pipeline.dedup.signatures import from_bytes
 from pipeline.errors import StorageError
 from pipeline.items import Document
-from pipeline.signatures import from_bytes
 from pipeline.store.models import Article, ArticleBand, ArticleOpening, IndexState, utcnow
 from settings.config import DedupOptions
 

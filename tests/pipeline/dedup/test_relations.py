@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.relations import Overlap, facts_agree, numbers, relation
+from pipeline.dedup.relations import Overlap, facts_agree, numbers, relation
 from settings.config import DedupOptions
 
 OPTS = DedupOptions()

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select
 
-from pipeline.bands import layout
 from pipeline.context import RunContext
+from pipeline.dedup.bands import layout
 from pipeline.errors import StorageError
 from pipeline.items import Document
 from pipeline.runner import ingest

@@ -10,7 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from pipeline.signatures import ShingleIds, common
+from pipeline.dedup.signatures import ShingleIds, common
 from pipeline.text.normalize import fold, words
 from settings.config import DedupOptions
 
