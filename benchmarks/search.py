@@ -9,7 +9,7 @@ so the full-text index (SQLite's FTS5 triggers, PostgreSQL's generated tsvector 
 index) is built as it is in production. Then it runs a fixed set of queries, each
 ``--repeat`` times, and prints the median and the slowest latency of:
 
-- ``newsdedup``: :func:`pipeline.query.search` (ranked, with snippets and source counts,
+- ``newsdedup``: :func:`pipeline.query.records.search` (ranked, with snippets and source counts,
   20 results), with and without filters;
 - ``reference``: a LIKE scan over title and text, the plain way to search a table (and
   what ``newsdedup search`` did before the index), for the queries it can express.
@@ -37,7 +37,7 @@ from sqlalchemy import create_engine, func, insert, or_, select, text
 from sqlalchemy.engine import make_url
 
 from benchmarks.data import bench_data
-from pipeline.query import Filters, search
+from pipeline.query.records import Filters, search
 from pipeline.store.database import Database
 from pipeline.store.models import Article, Provenance
 

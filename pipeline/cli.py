@@ -447,7 +447,7 @@ FILTER_NAMES = ("published_from", "published_to", "seen_from", "seen_to", "domai
 
 
 def _filters(options: dict[str, Any]) -> dict[str, Any]:
-    """The filter options given, for :mod:`pipeline.api` (a date alone ends at the end of its day)."""
+    """The filter options given, for :mod:`pipeline.query.api` (a date alone ends at the end of its day)."""
     from datetime import time
 
     out = {}
@@ -462,7 +462,7 @@ def _filters(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _open(db_url: str | None) -> Any:
-    from pipeline.api import NewsDB
+    from pipeline.query.api import NewsDB
 
     return NewsDB(_config(db_url).db_url)
 
@@ -484,7 +484,7 @@ def export(db_url: str | None, fmt: str, output: str | None, **options: Any) -> 
     outlet, http_status, canonical_url, found_in). In CSV, list fields are
     JSON-encoded; in Parquet they are typed lists and dates are timestamps.
     """
-    from pipeline import export as out
+    from pipeline.query import export as out
 
     where = _filters(options)
     if fmt == "parquet" and output is None:
@@ -766,7 +766,7 @@ def serve(db_url: str | None, host: str, port: int) -> None:
     """
     import uvicorn
 
-    from pipeline.web.app import create_app
+    from pipeline.query.web.app import create_app
 
     with _open(db_url) as db, _listen(host, port) as listener:
         port = listener.getsockname()[1]  # the port chosen, for --port 0

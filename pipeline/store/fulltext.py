@@ -8,7 +8,7 @@
 
 :func:`ensure_search_index` creates them (and fills them for existing articles): the
 schema's migration 0002, and :mod:`pipeline.store.schema` for a new database. The query
-language that reads them is :mod:`pipeline.search`.
+language that reads them is :mod:`pipeline.query.search`.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ Every schema change is an Alembic revision in ``pipeline/store/migrations/versio
   ``alembic_version`` table) is refused with :class:`StorageError`, which says to run
   ``newsdedup db upgrade``. Upgrading is explicit: back the database up first.
 
-A read-only handle (:class:`pipeline.api.NewsDB`) checks the revision with :func:`require_head`.
+A read-only handle (:class:`pipeline.query.api.NewsDB`) checks the revision with :func:`require_head`.
 
 :func:`upgrade` marks a pre-migrations database as revision 0001 (the schema it holds) and
 runs every revision after it. Rows are never dropped by an upgrade.

@@ -12,7 +12,7 @@ from sqlalchemy import func, inspect, select, text
 
 from pipeline.dedup.signatures import shingle_ids, signature, to_bytes
 from pipeline.errors import StorageError
-from pipeline.query import search
+from pipeline.query.records import search
 from pipeline.store.database import Database
 from pipeline.store.engine import create_db_engine
 from pipeline.store.models import Article, Base, Provenance, Run

@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 
 from pipeline.errors import QueryError
-from pipeline.query import search
-from pipeline.search import And, Not, Or, Term, parse_query, to_fts5, to_tsquery
+from pipeline.query.records import search
+from pipeline.query.search import And, Not, Or, Term, parse_query, to_fts5, to_tsquery
 from pipeline.store.database import Database
 from pipeline.store.models import Article
 

@@ -1,4 +1,4 @@
-"""The read-only web view and its JSON API (FastAPI), over :class:`pipeline.api.NewsDB`.
+"""The read-only web view and its JSON API (FastAPI), over :class:`pipeline.query.api.NewsDB`.
 
 Pages: ``/`` (search, with filters), ``/articles/{id}`` (an article and its sources as a
 timeline), ``/stats``. JSON: ``/api/search``, ``/api/articles/{id}``, ``/api/clusters``,
@@ -19,10 +19,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from pipeline.api import NewsDB
 from pipeline.errors import AmbiguousIdError, QueryError
-from pipeline.query import ArticleRecord, Cluster, Hit, Stats
-from pipeline.search import SNIPPET_END, SNIPPET_START
+from pipeline.query.api import NewsDB
+from pipeline.query.records import ArticleRecord, Cluster, Hit, Stats
+from pipeline.query.search import SNIPPET_END, SNIPPET_START
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 

@@ -13,10 +13,10 @@
         for record in db.articles(seen_from=datetime(2026, 11, 1)):   # streamed
             ...
 
-Every method returns the frozen records of :mod:`pipeline.query` (``Hit``,
+Every method returns the frozen records of :mod:`pipeline.query.records` (``Hit``,
 ``ArticleRecord``, ``Source``, ``Cluster``, ``Stats``); ``.to_dict()`` gives what the
 CLI prints with ``--json``. Keyword filters are the fields of
-:class:`pipeline.query.Filters`. The handle is read-only: it cannot change the
+:class:`pipeline.query.records.Filters`. The handle is read-only: it cannot change the
 database (nor create it). Errors are :mod:`pipeline.errors` exceptions (``QueryError``
 for a search query that cannot be read, ``StorageError`` for a database that cannot be
 opened, ``AmbiguousIdError`` for an id prefix that several articles share).
@@ -30,9 +30,9 @@ from typing import Any
 
 from sqlalchemy import inspect
 
-from pipeline import query
 from pipeline.errors import StorageError
-from pipeline.query import ArticleRecord, Cluster, Filters, Hit, Stats
+from pipeline.query import records
+from pipeline.query.records import ArticleRecord, Cluster, Filters, Hit, Stats
 from pipeline.store.database import Database
 from pipeline.store.schema import require_head
 
@@ -89,29 +89,29 @@ class NewsDB:
         return self._db.safe_url
 
     def search(self, text: str, *, limit: int = 20, **where: Any) -> list[Hit]:
-        """Articles matching ``text`` (syntax in :mod:`pipeline.search`), best first."""
+        """Articles matching ``text`` (syntax in :mod:`pipeline.query.search`), best first."""
         with self._db.session() as s:
-            return query.search(s, text, filters(**where), limit)
+            return records.search(s, text, filters(**where), limit)
 
     def article(self, article_id: str) -> ArticleRecord | None:
         """One article (by id or a unique prefix) with every source; None if there is none;
         ``AmbiguousIdError`` (with the ``candidates``) for a prefix that several articles share."""
         with self._db.session() as s:
-            return query.find_record(s, article_id)
+            return records.find_record(s, article_id)
 
     def clusters(self, *, limit: int = 50, **where: Any) -> list[Cluster]:
         """Stories carried by at least ``min_sources`` documents (default 2: the stories that have
         copies; 1 lists every story), most first."""
         with self._db.session() as s:
-            return query.clusters(s, filters(**where), limit)
+            return records.clusters(s, filters(**where), limit)
 
     def stats(self) -> Stats:
         with self._db.session() as s:
-            return query.stats(s)
+            return records.stats(s)
 
     def articles(self, **where: Any) -> Iterator[ArticleRecord]:
         """Every article that passes the filters, with its sources, streamed."""
-        return query.iter_article_records(self._db, filters(**where))
+        return records.iter_article_records(self._db, filters(**where))
 
     def close(self) -> None:
         self._db.dispose()

@@ -1,6 +1,6 @@
 """Writing articles out: JSON lines, CSV or Parquet, streamed (memory stays flat).
 
-Every format carries the export record of :meth:`pipeline.query.ArticleRecord.to_dict`:
+Every format carries the export record of :meth:`pipeline.query.records.ArticleRecord.to_dict`:
 in CSV, list fields (authors, credits, sources) are JSON-encoded; in Parquet they are
 typed lists (``sources`` a list of structs) and dates are timestamps.
 """
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from pipeline.query import ArticleRecord
+from pipeline.query.records import ArticleRecord
 
 FORMATS = ("jsonl", "csv", "parquet")
 PARQUET_BATCH = 1000

@@ -4,7 +4,7 @@ Every function takes a SQLAlchemy session and returns typed, frozen records (the
 ``to_dict()`` is what ``--json``, ``export`` and the web API print). Filters are one
 :class:`Filters` object, shared by search, clusters and export. Everything is
 parameterised: user input only ever reaches the database as bound values.
-:class:`pipeline.api.NewsDB` wraps these for notebooks.
+:class:`pipeline.query.api.NewsDB` wraps these for notebooks.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import Session, selectinload
 
 from pipeline.errors import QueryError
-from pipeline.search import (
+from pipeline.query.search import (
     SNIPPET_ELLIPSIS,
     SNIPPET_END,
     SNIPPET_START,
@@ -281,7 +281,7 @@ def iter_article_records(db: Database, filters: Filters = Filters()) -> Iterator
 
 
 def search(session: Session, query: str, filters: Filters = Filters(), limit: int = 20) -> list[Hit]:
-    """The articles matching ``query`` (syntax: :mod:`pipeline.search`), best first, with a
+    """The articles matching ``query`` (syntax: :mod:`pipeline.query.search`), best first, with a
     snippet around the matched words; :class:`QueryError` for a query that cannot be read."""
     if limit < 1:
         raise QueryError("the limit must be 1 or more")

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipeline import open_db
-from pipeline.web.app import create_app
+from pipeline.query.web.app import create_app
 from tests.conftest import ROOT, store_articles
 from tests.corpus import Corpus
 from tests.newsworld import SEED_STORIES

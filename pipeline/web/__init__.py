@@ -1,1 +1,0 @@
-"""The read-only web view: ``newsdedup serve`` (see :mod:`pipeline.web.app`)."""
