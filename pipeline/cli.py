@@ -142,7 +142,7 @@ def source_options(func: F) -> F:
 
 def _chosen_sources(names: tuple[str, ...], sources_file: str, tracking: tuple[str, ...]) -> list[Any]:
     """The named sources of the file (all of them when no name is given)."""
-    from pipeline.sources import load_sources
+    from pipeline.crawl.sources import load_sources
 
     known = load_sources(sources_file, tracking)
     unknown = [n for n in names if n not in known]
@@ -199,8 +199,8 @@ def crawl(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, .
     after the requests under way (what was fetched is stored); a second Ctrl-C
     abandons them. Exit status: 0, 2 on a fatal error, 130 when interrupted.
     """
-    from pipeline.crawl import CrawlRunner
-    from pipeline.sources import command_line_source
+    from pipeline.crawl.runner import CrawlRunner
+    from pipeline.crawl.sources import command_line_source
 
     config = _config(db_url)
     chosen = []
@@ -273,8 +273,8 @@ def schedule_add(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple
     """
     import dataclasses
 
-    from pipeline.scheduler import Schedules, describe
-    from pipeline.sources import command_line_source, parse_schedule
+    from pipeline.crawl.scheduler import Schedules, describe
+    from pipeline.crawl.sources import command_line_source, parse_schedule
     from pipeline.store.writers import mark_dead_runs
 
     config = _config(db_url)
@@ -311,7 +311,7 @@ def schedule_add(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple
 @fatal_errors
 def schedule_remove(names: tuple[str, ...], db_url: str | None) -> None:
     """Remove schedules by name. What their runs stored is kept."""
-    from pipeline.scheduler import Schedules
+    from pipeline.crawl.scheduler import Schedules
     from pipeline.store.writers import mark_dead_runs
 
     config = _config(db_url)
@@ -333,7 +333,7 @@ def schedule_remove(names: tuple[str, ...], db_url: str | None) -> None:
 def schedule_list(db_url: str | None, as_json: bool) -> None:
     """The schedules: source, when, next run, and the last run's outcome. Reads only: a
     database that does not exist is an error, and none is created."""
-    from pipeline.scheduler import Schedules
+    from pipeline.crawl.scheduler import Schedules
 
     config = _config(db_url)
     db = Database(config.db_url, readonly=True)
@@ -385,7 +385,7 @@ def scheduler(db_url: str | None) -> None:
     early: list[bool] = []  # a signal before the service exists (while importing) stops it at once
     service = None
     _on_stop_signals(lambda force: service.stop(force=force) if service is not None else early.append(force))
-    from pipeline.scheduler import SchedulerService
+    from pipeline.crawl.scheduler import SchedulerService
 
     service = SchedulerService(config, log_level=_log_level())
     if early:

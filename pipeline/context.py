@@ -150,7 +150,7 @@ class RunContext:
         """The context of this crawl, made on first use and closed with the spider."""
         ctx = cls._by_crawler.get(crawler)
         if ctx is None:
-            from pipeline.crawl import run_labels
+            from pipeline.crawl.runner import run_labels
 
             spider_name = getattr(crawler.spidercls, "name", "crawl")
             labels = run_labels(crawler.settings.get("NEWSDEDUP_SOURCE") or "-",

@@ -53,7 +53,7 @@ ITEM_PIPELINES = {
     "pipeline.stages.store.StoreStage": 800,
 }
 
-# --- URLs (pipeline/urls.py) --------------------------------------------------
+# --- URLs (pipeline/crawl/urls.py) --------------------------------------------
 # Query parameters dropped from every URL before it is fetched or stored (glob
 # patterns, case-insensitive): they track the reader, not the page.
 NEWSDEDUP_TRACKING_PARAMS = [
@@ -124,7 +124,7 @@ NEWSDEDUP_TIMEZONE = ""
 NEWSDEDUP_SOURCE = ""
 NEWSDEDUP_TRIGGER = ""
 NEWSDEDUP_PARENT_PID = 0
-EXTENSIONS = {"pipeline.crawl.DieWithParent": 0}
+EXTENSIONS = {"pipeline.crawl.runner.DieWithParent": 0}
 
 # --- Input ----------------------------------------------------------------
 # File name endings the files spider and `newsdedup ingest` accept.

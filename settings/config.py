@@ -83,7 +83,7 @@ class DedupOptions:
 
 @dataclass(frozen=True)
 class ScheduleOptions:
-    """How ``newsdedup scheduler`` runs the schedules (see ``pipeline/scheduler.py``)."""
+    """How ``newsdedup scheduler`` runs the schedules (see ``pipeline/crawl/scheduler.py``)."""
 
     table: str = "schedules"
     misfire_grace_seconds: int = 3600

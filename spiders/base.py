@@ -24,11 +24,11 @@ from sqlalchemy import select
 from twisted.python.failure import Failure
 
 from pipeline.context import RunContext
+from pipeline.crawl.urls import canonical_url, normalize_url
 from pipeline.errors import DocumentFailed
 from pipeline.items import Document
 from pipeline.store.database import Database
 from pipeline.store.models import Provenance, utcnow
-from pipeline.urls import canonical_url, normalize_url
 from settings.config import Config
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")

@@ -34,8 +34,8 @@ from urllib.parse import urlsplit
 
 from apscheduler.triggers.cron import CronTrigger
 
+from pipeline.crawl.urls import normalize_url
 from pipeline.errors import ConfigError
-from pipeline.urls import normalize_url
 
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}

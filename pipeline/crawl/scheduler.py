@@ -8,7 +8,7 @@ table through the job store's own interface, never through a second scheduler
 (two schedulers on one store would both run jobs); the one running scheduler
 re-reads it every ``NEWSDEDUP_SCHEDULER_POLL_SECONDS``.
 
-A run is :class:`pipeline.crawl.CrawlRunner` (one spider process per kind of URL),
+A run is :class:`pipeline.crawl.runner.CrawlRunner` (one spider process per kind of URL),
 on a single worker thread: runs never overlap, neither two runs of one source
 (``max_instances=1``) nor two sources, so every copy of a story meets the same
 dedup index. Runs that were due while the scheduler was down run once when it comes
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import pickle
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,9 +40,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import inspect, select
 
-from pipeline.crawl import CrawlResult, CrawlRunner
+from pipeline.crawl.runner import CrawlResult, CrawlRunner
+from pipeline.crawl.sources import Source
 from pipeline.errors import ConfigError, NewsdedupError
-from pipeline.sources import Source
 from pipeline.store.database import Database
 from pipeline.store.models import Run
 from pipeline.store.writers import mark_dead_runs
@@ -50,6 +51,9 @@ from settings.config import Config, ScheduleOptions
 logger = logging.getLogger("newsdedup")
 
 _service: SchedulerService | None = None  # the running scheduler, for run_source
+RUN_SOURCE = "pipeline.crawl.scheduler:run_source"  # the job of every schedule, as the job store names it
+# where schedules stored by an older newsdedup name it (the module moved into pipeline/crawl/)
+FORMER_RUN_SOURCE = ("pipeline.scheduler:run_source",)
 
 
 @dataclass(frozen=True)
@@ -67,10 +71,24 @@ def _job_options(options: ScheduleOptions) -> dict[str, Any]:
     return {"coalesce": True, "max_instances": 1, "misfire_grace_time": options.misfire_grace_seconds}
 
 
+class JobStore(SQLAlchemyJobStore):
+    """APScheduler's job store on the schedule table, which also reads the schedules of an older
+    newsdedup: a job whose function is a former name of :func:`run_source` is read as
+    :data:`RUN_SOURCE` (APScheduler deletes a job whose function it cannot import), and is
+    stored under the new name the next time the scheduler writes it."""
+
+    def _reconstitute_job(self, job_state: bytes) -> Job:
+        state = pickle.loads(job_state)  # as APScheduler's own store does (its format)
+        if state.get("func") in FORMER_RUN_SOURCE:
+            state["func"] = RUN_SOURCE
+            job_state = pickle.dumps(state, self.pickle_protocol)
+        return super()._reconstitute_job(job_state)
+
+
 def open_store(db: Database, options: ScheduleOptions) -> BackgroundScheduler:
     """The scheduler (not started) on the database's schedule table, with one worker thread."""
     return BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=db.engine, tablename=options.table)},
+        jobstores={"default": JobStore(engine=db.engine, tablename=options.table)},
         executors={"default": ThreadPoolExecutor(max_workers=1)},
         job_defaults=_job_options(options), timezone=options.timezone or None,
     )
@@ -108,7 +126,7 @@ class Schedules:
         self.options = options
         # never started: it only builds jobs and computes their times, and resolves their triggers
         self._scheduler = BackgroundScheduler(timezone=options.timezone or None)
-        self._store = SQLAlchemyJobStore(engine=db.engine, tablename=options.table)
+        self._store = JobStore(engine=db.engine, tablename=options.table)
         self._stored = not db.readonly or inspect(db.engine).has_table(options.table)
         if self._stored:
             self._store.start(self._scheduler, "default")
@@ -127,7 +145,7 @@ class Schedules:
         schedule runs first at once, then every interval; a cron schedule at its next time."""
         trigger = _trigger(source, self._scheduler)
         now = datetime.now(self._scheduler.timezone)
-        job = Job(self._scheduler, id=source.name, name=source.name, func="pipeline.scheduler:run_source",
+        job = Job(self._scheduler, id=source.name, name=source.name, func=RUN_SOURCE,
                   trigger=trigger, executor="default", args=(), kwargs={"source": dataclasses.asdict(source)},
                   next_run_time=now if source.every is not None else trigger.get_next_fire_time(None, now),
                   **_job_options(self.options))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import sqlite3
 import subprocess
@@ -13,11 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import MetaData, Table, inspect, select, update
 
+from pipeline.crawl.scheduler import JobStore, Schedules, run_source
+from pipeline.crawl.sources import command_line_source
 from pipeline.errors import NewsdedupError
-from pipeline.scheduler import Schedules
-from pipeline.sources import command_line_source
 from pipeline.store.database import Database
 from tests.conftest import ROOT, make_config, run_cli
 from tests.newsworld import SEED_STORIES, NewsWorld
@@ -77,6 +79,38 @@ def test_listing_schedules_creates_nothing(db_url: str, tmp_path: Path) -> None:
     listed = run_cli("schedule", "list", "--db", f"sqlite:///{missing}")
     assert listed.returncode == 2 and listed.stderr == f"error: no database at {missing}\n"
     assert list(missing.parent.iterdir()) == []
+
+
+def test_schedules_stored_by_an_older_newsdedup_are_listed_run_and_kept(db_url: str) -> None:
+    """Schedules stored before the scheduler moved into pipeline/crawl/ name their job
+    ``pipeline.scheduler:run_source``, a module that is gone: APScheduler would delete each such
+    row on its first read. They are listed, run the same function and stay in the table."""
+    options = make_config(db_url).schedule
+    wire = command_line_source(["https://example.com/rss.xml"], [], [], name="wire", every="30m")
+    db = Database(db_url)
+    with Schedules(db, options) as schedules:
+        schedules.add(wire)
+    db = Database(db_url)
+    table = Table(options.table, MetaData(), autoload_with=db.engine)
+    with db.engine.begin() as conn:  # the row as the older newsdedup wrote it
+        state = pickle.loads(conn.execute(select(table.c.job_state)).scalar_one())
+        state["func"] = "pipeline.scheduler:run_source"
+        conn.execute(update(table).values(job_state=pickle.dumps(state, pickle.HIGHEST_PROTOCOL)))
+    db.dispose()
+
+    with Schedules(Database(db_url, readonly=True), options) as schedules:
+        assert [s.source for s in schedules.list()] == [wire]
+    assert run_cli("schedule", "list", "--db", db_url, check=True).stdout.startswith("wire")
+    db = Database(db_url)
+    store = JobStore(engine=db.engine, tablename=options.table)  # the running scheduler's store
+    store.start(BackgroundScheduler(timezone=options.timezone or None), "default")
+    (job,) = store.get_all_jobs()
+    assert job.func is run_source and job.kwargs["source"]["name"] == "wire"
+    store.update_job(job)  # the scheduler writes the job back after each run: under its new name
+    with db.engine.connect() as conn:
+        assert pickle.loads(conn.execute(select(table.c.job_state)).scalar_one())["func"] == (
+            "pipeline.crawl.scheduler:run_source")
+    store.shutdown()
 
 
 def test_schedule_commands(news_world: NewsWorld, tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.crawl.sources import load_sources, parse_interval
 from pipeline.errors import ConfigError
-from pipeline.sources import load_sources, parse_interval
 from tests.conftest import make_config
 
 TRACKING = make_config().tracking_params

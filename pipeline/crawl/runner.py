@@ -32,8 +32,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import func, select
 
+from pipeline.crawl.sources import Source
 from pipeline.errors import NewsdedupError
-from pipeline.sources import Source
 from pipeline.store.database import Database
 from pipeline.store.models import Run
 from pipeline.store.writers import WriterLock, mark_dead_runs

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.crawl import spider_commands
-from pipeline.sources import command_line_source, load_sources
+from pipeline.crawl.runner import spider_commands
+from pipeline.crawl.sources import command_line_source, load_sources
 from tests.conftest import ROOT, make_config, run_cli
 from tests.faults import KIND, URIS, with_fault
 from tests.folders import BRIDGE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.urls import canonical_url, normalize_url
+from pipeline.crawl.urls import canonical_url, normalize_url
 from tests.conftest import make_config
 
 TRACKING = make_config().tracking_params
