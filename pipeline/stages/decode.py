@@ -10,6 +10,7 @@ import zlib
 
 from pipeline.items import Document
 from pipeline.stages.base import Stage
+from pipeline.text.controls import strip_control_references, strip_controls
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -26,14 +27,18 @@ _MAGIC = {
     b"PK\x03\x04": "a ZIP archive (or an office document)",
     b"\x7fELF": "an executable",
 }
+# Each run is bounded by the next "<" or ">", and no two neighbouring runs match the same
+# characters, so a search costs time linear in the input (no backtracking blow-up).
 _DECLARED = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""",
+    rb"""<meta[^<>]*?charset\s*=\s*(?:["']\s*)?([a-zA-Z0-9_.:-]+)"""
+    rb"""|<\?xml[^<>]*?encoding\s*=\s*(?:["']\s*)?([a-zA-Z0-9_.:-]+)""",
     re.IGNORECASE,
 )
 # Browsers (WHATWG) read these labels as windows-1252; so do we.
 _WHATWG_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252",
                    "ascii": "cp1252", "us-ascii": "cp1252", "iso8859-1": "cp1252"}
-_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(rb"<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
+_HTML_SNIFF_BYTES = 2048  # how far into an unnamed file the HTML start is looked for
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f]")
 
 
@@ -42,8 +47,12 @@ class DecodeStage(Stage):
 
     Keeps: gzip-compressed input (decompressed up to ``NEWSDEDUP_MAX_BYTES``);
     text in UTF-8 (with or without BOM), UTF-16/32 with BOM, the charset an
-    HTML page declares, windows-1252 and latin-1, tried in that order.
-    Sets ``encoding``, ``text`` (newlines normalised) and ``is_html``.
+    HTML page declares, windows-1252 and latin-1, tried in that order (UTF-8 with
+    a few bad bytes is UTF-8 with those replaced: ``NEWSDEDUP_UTF8_MAX_BAD_SHARE``).
+    Sets ``encoding``, ``text`` (newlines normalised; terminal escape sequences and
+    control characters removed, and in HTML the references to them, so that no
+    stored text can drive a terminal) and
+    ``is_html``.
 
     Fails: what the source could not read (``missing``, ``unreadable``,
     ``too-large``), ``empty`` files, ``binary`` content (NUL or control bytes,
@@ -61,10 +70,12 @@ class DecodeStage(Stage):
         if not data.strip():
             self.fail("empty", "the file is empty" if not data else "the file holds only white space")
         self._refuse_binary(data)
-        text, encoding = self.decode_bytes(data)
-        doc.text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+        text, encoding = self.decode_bytes(data, self.config.utf8_max_bad_share)
+        doc.text = strip_controls(text.replace("\r\n", "\n").replace("\r", "\n"))
         doc.encoding = encoding
         doc.is_html = self._looks_like_html(doc.uri, data)
+        if doc.is_html:
+            doc.text = strip_control_references(doc.text)
         self.count(f"encoding/{encoding}")
         return doc
 
@@ -91,8 +102,12 @@ class DecodeStage(Stage):
             self.fail("binary", "binary content: NUL or control bytes found, not a text or HTML page")
 
     @staticmethod
-    def decode_bytes(data: bytes) -> tuple[str, str]:
-        """Decode ``data``: BOM, UTF-8, declared charset, windows-1252, then latin-1."""
+    def decode_bytes(data: bytes, utf8_max_bad_share: float = 0.0) -> tuple[str, str]:
+        """Decode ``data``: BOM, UTF-8, declared charset, windows-1252, then latin-1.
+
+        UTF-8 with a few bad bytes (at most ``utf8_max_bad_share`` of its non-ASCII
+        characters, ``NEWSDEDUP_UTF8_MAX_BAD_SHARE``) is UTF-8 with those bytes replaced:
+        one stray byte must not turn every "ü" of a UTF-8 file into "Ã¼"."""
         for bom, codec in _BOMS:
             if data.startswith(bom):
                 return data.decode(codec, errors="replace"), codec.replace("-sig", "")
@@ -100,6 +115,9 @@ class DecodeStage(Stage):
             return data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             pass
+        repaired = _mostly_utf8(data, utf8_max_bad_share)
+        if repaired is not None:
+            return repaired, "utf-8"
         declared = _DECLARED.search(data[:4096])
         if declared:
             label = (declared.group(1) or declared.group(2)).decode("ascii").lower()
@@ -120,4 +138,32 @@ class DecodeStage(Stage):
             return True
         if path.endswith(".txt"):
             return False
-        return bool(_HTML_START.match(data[:2048]))
+        return starts_like_html(data[:_HTML_SNIFF_BYTES])
+
+
+def starts_like_html(head: bytes) -> bool:
+    """True when ``head`` opens with ``<!doctype html>``, ``<html>``, ``<head>`` or ``<body>``,
+    after white space and HTML comments. A loop, not a regex: many empty comments
+    (``<!---->`` repeated) once made a regex take minutes."""
+    pos = 0
+    while True:
+        while pos < len(head) and head[pos] in b" \t\n\r\f\v":
+            pos += 1
+        if not head.startswith(b"<!--", pos):
+            return _HTML_TAG.match(head, pos) is not None
+        end = head.find(b"-->", pos + 4)
+        if end < 0:
+            return False
+        pos = end + 3
+
+
+def _mostly_utf8(data: bytes, max_bad_share: float) -> str | None:
+    """``data`` as UTF-8 with its bad bytes replaced, if they are few beside valid non-ASCII
+    characters; else None."""
+    if max_bad_share <= 0:
+        return None
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    valid = non_ascii - bad
+    return text if valid > 0 and bad <= max_bad_share * non_ascii else None

@@ -8,6 +8,7 @@ import trafilatura
 
 from pipeline.items import Document
 from pipeline.stages.base import Stage
+from pipeline.text.controls import strip_controls
 
 # trafilatura logs every page it finds too short; that is our clean stage's call to make.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -20,7 +21,9 @@ class ExtractStage(Stage):
     and its metadata (title, author, date, site name), stored in
     ``html_meta`` for the metadata stage. When trafilatura finds no main
     content, the page's visible text is used as a text page instead.
-    Plain text: the lines as they are.
+    Plain text: the lines as they are. Character references to control characters
+    (``&#27;``) come out of the HTML parser as those characters: they are removed here,
+    as the decode stage removes them from the page.
 
     Drops nothing; an empty page is failed later by the clean stage.
     """
@@ -35,14 +38,14 @@ class ExtractStage(Stage):
                 include_tables=True,
             )
             if result is not None and (result.text or "").strip():
-                doc.lines = result.text.split("\n")
-                doc.html_meta = {
-                    "title": result.title, "author": result.author, "date": result.date,
-                    "sitename": result.sitename, "language": result.language,
-                }
+                doc.lines = strip_controls(result.text).split("\n")
+                meta = {"title": result.title, "author": result.author, "date": result.date,
+                        "sitename": result.sitename, "language": result.language}
+                doc.html_meta = {key: strip_controls(value) if isinstance(value, str) else value
+                                 for key, value in meta.items()}
                 self.count("html/trafilatura")
                 return doc
             self.count("html/visible-text")
-            text = trafilatura.html2txt(text) or ""
+            text = strip_controls(trafilatura.html2txt(text) or "")
         doc.lines = text.split("\n")
         return doc

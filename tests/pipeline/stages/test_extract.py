@@ -5,6 +5,7 @@ from __future__ import annotations
 from pipeline.context import RunContext
 from pipeline.items import Document
 from pipeline.stages.clean import CleanStage
+from pipeline.stages.decode import DecodeStage
 from pipeline.stages.extract import ExtractStage
 
 PARA = ("The harbour authority on Monday approved a long-delayed plan to expand the northern "
@@ -35,3 +36,13 @@ def test_html_then_clean_keeps_article_drops_noise(ctx: RunContext) -> None:
 def test_text_is_split_into_lines_as_it_is(ctx: RunContext) -> None:
     doc = ExtractStage(ctx).process(Document(uri="file:///t/a.txt", text="a\n\nb"))
     assert doc.lines == ["a", "", "b"]
+
+
+def test_references_to_control_characters_neither_reach_the_text_nor_break_extraction(ctx: RunContext) -> None:
+    hostile = (HTML.replace("Margaret Hollis", "Margaret Hollis&#7;")
+               .replace("<p>Advertisement</p>", f"<p>&#x1b;]0;owned&#7;{PARA}&#27;[31m</p>"))
+    doc = DecodeStage(ctx).process(Document(uri="file:///t/a.html", raw=hostile.encode()))
+    doc = ExtractStage(ctx).process(doc)
+    assert PARA in "\n".join(doc.lines)
+    assert not any(ch in "\n".join(doc.lines) for ch in "\x1b\x07")
+    assert doc.html_meta["author"] == "Margaret Hollis"
