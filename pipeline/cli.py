@@ -30,6 +30,12 @@ wait_option = click.option(
          "(default: stop at once with exit 2; $NEWSDEDUP_WRITER_WAIT_SECONDS sets a limit).")
 
 
+follow_symlinks_option = click.option(
+    "--follow-symlinks/--no-follow-symlinks", default=None,
+    help="Read links inside a folder that lead out of it, and walk linked folders "
+         "(default: $NEWSDEDUP_FOLLOW_SYMLINKS, else no: such links are recorded as outside-input).")
+
+
 def _wait(wait: bool) -> str | None:
     """The writer-wait setting a --wait flag gives: no limit."""
     return "inf" if wait else None
@@ -93,13 +99,19 @@ def main(verbose: int, quiet: bool) -> None:
 @click.option("--workers", type=click.IntRange(min=0), default=None, metavar="N",
               help="Worker processes for cleaning and fingerprinting. Default: $NEWSDEDUP_WORKERS, "
                    "else 0 = one per CPU core; 1 = none. The result is the same for any N.")
+@follow_symlinks_option
 @wait_option
 @fatal_errors
 def ingest(paths: tuple[str, ...], db_url: str | None, progress: bool | None, workers: int | None,
-           wait: bool) -> None:
+           follow_symlinks: bool | None, wait: bool) -> None:
     """Ingest local files and directories (recursively): .txt, .html, .htm, and
     gzip of those. Each page is cleaned, fingerprinted and either joined to the
     story it copies or stored as a new canonical article.
+
+    Only regular files are read (a FIFO or device is recorded as
+    not-a-regular-file). Inside a folder, a link that leads out of it is
+    recorded as outside-input and not read, unless --follow-symlinks; a path
+    named on the command line is read as given.
 
     Files are processed largest first (ties by path), so the same inputs in any
     order give the same stories. Every file is either stored or recorded in the
@@ -117,7 +129,8 @@ def ingest(paths: tuple[str, ...], db_url: str | None, progress: bool | None, wo
     """
     from pipeline.runner import ingest as run_ingest
 
-    config = _config(db_url, NEWSDEDUP_WORKERS=workers, NEWSDEDUP_WRITER_WAIT_SECONDS=_wait(wait))
+    config = _config(db_url, NEWSDEDUP_WORKERS=workers, NEWSDEDUP_WRITER_WAIT_SECONDS=_wait(wait),
+                     NEWSDEDUP_FOLLOW_SYMLINKS=follow_symlinks)
     summary = run_ingest(list(paths), config, progress=progress)
     click.echo(f"{summary.status}: {summary.line()} (run {summary.run_id})")
     if summary.status == "interrupted":
@@ -396,15 +409,16 @@ def scheduler(db_url: str | None) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--explain", is_flag=True, help="Show every line of each page, kept or dropped, and why.")
+@follow_symlinks_option
 @fatal_errors
-def clean(paths: tuple[str, ...], explain: bool) -> None:
+def clean(paths: tuple[str, ...], explain: bool, follow_symlinks: bool | None) -> None:
     """Clean pages without touching any database: one JSON line per file, with
     uri, title, text, authors, published, language (and credits, outlet):
     exactly what ingest would keep. A file that fails prints its error instead.
     """
     from pipeline.runner import clean_files
 
-    for doc, dropped in clean_files(list(paths), _config()):
+    for doc, dropped in clean_files(list(paths), _config(NEWSDEDUP_FOLLOW_SYMLINKS=follow_symlinks)):
         if explain:
             click.secho(f"== {doc.uri}", bold=True)
             for v in doc.verdicts:

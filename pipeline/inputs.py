@@ -3,75 +3,162 @@
 Used by the ``files`` spider and by ``newsdedup ingest`` / ``clean``. A path
 that cannot be read still yields a document, with ``error`` set, so that the
 failure is recorded and the run goes on.
+
+What is read, and what is refused (a folder is hostile ground):
+
+- only regular files: a FIFO, socket or device is recorded as ``not-a-regular-file``
+  and never opened for reading (it could block for ever, or never end);
+- inside a folder given, a symbolic link whose target lies outside that folder is
+  recorded as ``outside-input`` and not read, unless ``follow_symlinks``
+  (``NEWSDEDUP_FOLLOW_SYMLINKS``, ``--follow-symlinks``). The check is made again when
+  the file is opened, so a link changed between the walk and the read is caught too;
+- a path given by the user is read as given, links included.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 from pipeline.items import Document
 from pipeline.store.models import utcnow
 
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a FIFO must not wait for a writer
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
 
-def iter_files(paths: Iterable[str | os.PathLike[str]], suffixes: tuple[str, ...]) -> Iterator[tuple[Path, tuple[str, str] | None]]:
+
+class InputFile(NamedTuple):
+    """A file to read, with the reason it cannot be (if known when walking)."""
+
+    path: Path
+    error: tuple[str, str] | None = None
+    root: Path | None = None  # the folder it was found in, which a link must not lead out of
+
+
+def iter_files(paths: Iterable[str | os.PathLike[str]], suffixes: tuple[str, ...],
+               follow_symlinks: bool = False) -> Iterator[InputFile]:
     """Each file under ``paths`` (directories recursively, sorted), with a read error if known.
 
     Files named directly are taken whatever their suffix; inside directories
-    only names ending in one of ``suffixes`` (case-insensitive) are.
+    only names ending in one of ``suffixes`` (case-insensitive) are. Linked folders
+    are walked only with ``follow_symlinks`` (each real folder once, so link cycles end).
     """
     wanted = tuple(s.lower() for s in suffixes)
     for raw in paths:
         path = Path(raw).expanduser().absolute()
         if path.is_dir():
-            errors: list[OSError] = []
-            for root, dirs, files in os.walk(path, onerror=errors.append):
-                dirs.sort()
-                for name in sorted(files):
-                    if name.lower().endswith(wanted):
-                        yield Path(root) / name, None
-            for err in errors:
-                yield Path(err.filename or path), ("unreadable", f"cannot list directory: {err.strerror}")
+            yield from _walk(path, wanted, follow_symlinks)
         elif path.exists() or path.is_symlink():
-            yield path, None
+            yield InputFile(path)
         else:
-            yield path, ("missing", "no such file or directory")
+            yield InputFile(path, ("missing", "no such file or directory"))
 
 
-def read_document(path: Path, max_bytes: int, error: tuple[str, str] | None = None) -> Document:
-    """A document for ``path``: its bytes and provenance, or the reason it cannot be read."""
+def _walk(top: Path, wanted: tuple[str, ...], follow_symlinks: bool) -> Iterator[InputFile]:
+    errors: list[OSError] = []
+    real_top = Path(os.path.realpath(top))
+    seen = {real_top}
+    for root, dirs, files in os.walk(top, onerror=errors.append, followlinks=follow_symlinks):
+        dirs.sort()
+        for name in list(dirs):
+            sub = Path(root) / name
+            if follow_symlinks:  # each real folder once: link cycles end
+                real = Path(os.path.realpath(sub))
+                if real in seen:
+                    dirs.remove(name)
+                seen.add(real)
+            elif sub.is_symlink():
+                dirs.remove(name)  # not walked: a folder inside is walked where it lies
+                real = Path(os.path.realpath(sub))
+                if not _inside(real, real_top):
+                    yield InputFile(sub, _outside(real, top, "folder"))
+        for name in sorted(files):
+            if name.lower().endswith(wanted):
+                yield InputFile(Path(root) / name, None, None if follow_symlinks else top)
+    for err in errors:
+        yield InputFile(Path(err.filename or top), ("unreadable", f"cannot list directory: {err.strerror}"))
+
+
+def _inside(real: Path, real_root: Path) -> bool:
+    return real == real_root or real.is_relative_to(real_root)
+
+
+def _outside(real: Path, root: Path, what: str) -> tuple[str, str]:
+    return ("outside-input", f"a link to the {what} {real}, outside the folder {root} given; not read "
+                             "(--follow-symlinks or NEWSDEDUP_FOLLOW_SYMLINKS=true reads it)")
+
+
+def read_document(file: InputFile, max_bytes: int) -> Document:
+    """A document for ``file``: its bytes and provenance, or the reason it cannot be read.
+
+    ``size``, ``mtime`` and ``sha256`` describe the bytes read, even when the file changes
+    while it is read."""
+    path = file.path
     doc = Document(uri=path.as_uri(), fetched_at=utcnow())
-    if error is not None:
-        doc.error = error
+    if file.error is not None:
+        doc.error = file.error
         return doc
     try:
-        st = path.stat()
-        doc.size = st.st_size
-        doc.mtime = datetime.fromtimestamp(st.st_mtime, timezone.utc).replace(tzinfo=None)
-        if path.is_dir():
-            doc.error = ("unreadable", "is a directory")
-        elif st.st_size > max_bytes:
-            doc.error = ("too-large", f"{st.st_size / 1e6:.1f} MB is over the limit of "
-                                      f"{max_bytes / 1e6:.1f} MB (NEWSDEDUP_MAX_BYTES)")
-        else:
-            with path.open("rb") as fh:
-                doc.raw = fh.read(max_bytes + 1)
-            if len(doc.raw) > max_bytes:
-                doc.raw, doc.error = None, ("too-large", f"over the limit of {max_bytes:,} bytes")
+        doc.error = _open_and_read(doc, file, max_bytes)
     except FileNotFoundError:
         doc.error = ("unreadable", "cannot read: a broken link, or the file vanished")
     except PermissionError:
         doc.error = ("unreadable", "cannot read: permission denied")
     except OSError as exc:
         doc.error = ("unreadable", f"cannot read: {exc.strerror or exc}")
-    if doc.raw is not None:
+    if doc.error is not None:
+        doc.raw = None
+    elif doc.raw is not None:
         doc.sha256 = hashlib.sha256(doc.raw).hexdigest()
     return doc
 
 
-def iter_documents(paths: Iterable[str | os.PathLike[str]], suffixes: tuple[str, ...], max_bytes: int) -> Iterator[Document]:
-    for path, error in iter_files(paths, suffixes):
-        yield read_document(path, max_bytes, error)
+def _open_and_read(doc: Document, file: InputFile, max_bytes: int) -> tuple[str, str] | None:
+    """Read ``file`` into ``doc.raw``; the failure, if any. Never blocks on a FIFO, never
+    leaves ``file.root`` through a link."""
+    target, flags = file.path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if file.root is not None:
+        target = Path(os.path.realpath(file.path))
+        if not _inside(target, Path(os.path.realpath(file.root))):
+            return _outside(target, file.root, "file")
+        flags |= _NOFOLLOW  # the resolved path must not have become a link since
+    kind = _not_regular(os.stat(target).st_mode)  # refuse devices before opening them at all
+    if kind:
+        return ("not-a-regular-file", f"{kind}, not a regular file; not read")
+    fd = os.open(target, flags)
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        kind = _not_regular(st.st_mode)
+        if kind:  # it was replaced after the check above
+            return ("not-a-regular-file", f"{kind}, not a regular file; not read")
+        if st.st_size > max_bytes:
+            doc.size = st.st_size
+            return ("too-large", f"{st.st_size / 1e6:.1f} MB is over the limit of "
+                                 f"{max_bytes / 1e6:.1f} MB (NEWSDEDUP_MAX_BYTES)")
+        doc.raw = fh.read(max_bytes + 1)
+        st = os.fstat(fd)
+    doc.size = len(doc.raw)
+    doc.mtime = datetime.fromtimestamp(st.st_mtime, timezone.utc).replace(tzinfo=None)
+    if len(doc.raw) > max_bytes:
+        return ("too-large", f"over the limit of {max_bytes:,} bytes (NEWSDEDUP_MAX_BYTES)")
+    return None
+
+
+def _not_regular(mode: int) -> str:
+    """What a file that is not a regular file is ("" for a regular file)."""
+    if stat.S_ISREG(mode):
+        return ""
+    return next((what for test, what in _KINDS if test(mode)), "a special file")
+
+
+def iter_documents(paths: Iterable[str | os.PathLike[str]], suffixes: tuple[str, ...], max_bytes: int,
+                   follow_symlinks: bool = False) -> Iterator[Document]:
+    for file in iter_files(paths, suffixes, follow_symlinks):
+        yield read_document(file, max_bytes)

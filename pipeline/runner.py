@@ -13,7 +13,6 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from types import FrameType
 
 from scrapy.utils.conf import build_component_list
@@ -22,7 +21,7 @@ from tqdm import tqdm
 
 from pipeline.context import RunContext, RunSummary
 from pipeline.errors import DocumentDropped, InputError, NewsdedupError, StorageError
-from pipeline.inputs import iter_files, read_document
+from pipeline.inputs import InputFile, iter_files, read_document
 from pipeline.items import Document
 from pipeline.parallel import StagePool, split_stages
 from pipeline.stages.base import Stage
@@ -45,15 +44,15 @@ def build_stages(ctx: RunContext, *, offline: bool = False) -> list[Stage]:
     return stages
 
 
-def canonical_order(files: Iterable[tuple[Path, tuple[str, str] | None]]) -> list[tuple[Path, tuple[str, str] | None]]:
+def canonical_order(files: Iterable[InputFile]) -> list[InputFile]:
     """The order a run processes its inputs in: largest file first, ties by path.
 
     It makes a run's stories independent of the order the inputs were given in, and lets the
     most complete copy of a story (usually the largest file) found the story, so that teasers
     and trimmed copies find it at once.
     """
-    def key(item: tuple[Path, tuple[str, str] | None]) -> tuple[int, str]:
-        path, error = item
+    def key(item: InputFile) -> tuple[int, str]:
+        path, error, _ = item
         try:
             size = path.stat().st_size if error is None else -1
         except OSError:
@@ -104,7 +103,7 @@ def ingest(paths: Sequence[str], config: Config, *, progress: bool | None = None
     recording the failures), :class:`~pipeline.errors.DatabaseBusy` when another process writes
     to the SQLite file, and lets fatal storage errors through (the run is marked ``failed``).
     """
-    files = canonical_order(iter_files(paths, config.file_suffixes))
+    files = canonical_order(iter_files(paths, config.file_suffixes, config.follow_symlinks))
     ctx = RunContext(config, kind="ingest", args=[str(p) for p in paths])
     stages = build_stages(ctx)
     before, middle, after = split_stages(stages)
@@ -182,11 +181,11 @@ def _abort(pool: StagePool | None, stages: Sequence[Stage], ctx: RunContext, err
             logger.warning("while stopping: %s: %s", type(exc).__name__, exc)
 
 
-def _read(files: Sequence[tuple[Path, tuple[str, str] | None]], config: Config, interrupt: _Interrupt) -> Iterator[Document]:
-    for path, error in files:
+def _read(files: Sequence[InputFile], config: Config, interrupt: _Interrupt) -> Iterator[Document]:
+    for file in files:
         if interrupt.requested:
             return
-        yield read_document(path, config.max_bytes, error)
+        yield read_document(file, config.max_bytes)
 
 
 class _Progress:
@@ -249,8 +248,8 @@ def clean_files(paths: Sequence[str], config: Config) -> Iterator[tuple[Document
     """The offline stages (decode to metadata) over local files: what ingest would keep."""
     ctx = RunContext(config, kind="clean", offline=True)
     stages = build_stages(ctx, offline=True)
-    for path, error in iter_files(paths, config.file_suffixes):
-        doc = read_document(path, config.max_bytes, error)
+    for file in iter_files(paths, config.file_suffixes, config.follow_symlinks):
+        doc = read_document(file, config.max_bytes)
         try:
             yield run_stages(stages, doc), None
         except DocumentDropped as exc:

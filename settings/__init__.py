@@ -132,6 +132,15 @@ NEWSDEDUP_FILE_SUFFIXES = [".txt", ".html", ".htm", ".txt.gz", ".html.gz", ".htm
 # Largest file accepted, in bytes (after gzip decompression). A news page is
 # rarely above 2 MB; larger inputs are recorded as failures.
 NEWSDEDUP_MAX_BYTES = 10 * 1024 * 1024
+# Inside a folder given, a link whose target lies outside it is refused (outside-input)
+# unless this is true (`--follow-symlinks`). Paths given by name are read as given.
+NEWSDEDUP_FOLLOW_SYMLINKS = False
+# A file that is UTF-8 but for some bad bytes is read as UTF-8 with those bytes replaced
+# (U+FFFD) when at most this share of its non-ASCII characters are bad; else it is read as
+# its declared charset or windows-1252. Text in windows-1252 is almost never valid UTF-8
+# (an accented letter followed by an ASCII one is a bad byte), so a majority of valid
+# characters says UTF-8. 0 turns the repair off.
+NEWSDEDUP_UTF8_MAX_BAD_SHARE = 0.5
 
 # --- Cleaning (see settings.config.CleanOptions) ---------------------------
 # Languages whose boilerplate lexicons are loaded (pipeline/data/boilerplate/).

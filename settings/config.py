@@ -106,6 +106,8 @@ class Config:
     worker_chunk: int
     file_suffixes: tuple[str, ...]
     max_bytes: int
+    follow_symlinks: bool  # read links inside a folder that lead out of it
+    utf8_max_bad_share: float  # see DecodeStage.decode_bytes
     tracking_params: tuple[str, ...]
     item_pipelines: Mapping[str, int]
     clean: CleanOptions
@@ -131,6 +133,8 @@ class Config:
             worker_chunk=max(1, s.getint("NEWSDEDUP_WORKER_CHUNK")),
             file_suffixes=tuple(s.getlist("NEWSDEDUP_FILE_SUFFIXES")),
             max_bytes=s.getint("NEWSDEDUP_MAX_BYTES"),
+            follow_symlinks=s.getbool("NEWSDEDUP_FOLLOW_SYMLINKS"),
+            utf8_max_bad_share=s.getfloat("NEWSDEDUP_UTF8_MAX_BAD_SHARE"),
             tracking_params=tuple(s.getlist("NEWSDEDUP_TRACKING_PARAMS")),
             item_pipelines=dict(s.getdict("ITEM_PIPELINES")),
             clean=CleanOptions(

@@ -31,5 +31,6 @@ class FilesSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Document]:
         config = Config.from_settings(self.settings)
-        for doc in iter_documents(self.paths, config.file_suffixes, config.max_bytes):
+        for doc in iter_documents(self.paths, config.file_suffixes, config.max_bytes,
+                                  config.follow_symlinks):
             yield doc

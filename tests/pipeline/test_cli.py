@@ -391,3 +391,19 @@ def test_query_commands_with_filters_and_formats(corpus: Corpus, tmp_path: Path)
     assert run_cli("export", "--format", "parquet", *db).returncode == 2  # binary: needs -o
     missing = run_cli("search", "Kim", "--db", f"sqlite:///{tmp_path / 'none.db'}")
     assert missing.returncode == 2 and "no database at" in missing.stderr
+
+
+def test_clean_refuses_a_link_out_of_the_folder_unless_told(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere" / "page.txt"
+    outside.parent.mkdir()
+    shutil.copy(next(SEEDS.glob("001_*.txt")), outside)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    os.symlink(outside, folder / "link.txt")
+    refused = CliRunner().invoke(main, ["clean", str(folder)])
+    assert refused.exit_code == 0, refused.output
+    (line,) = [json.loads(x) for x in refused.output.splitlines()]
+    assert line["error"] == "outside-input" and "--follow-symlinks" in line["message"]
+    followed = CliRunner().invoke(main, ["clean", "--follow-symlinks", str(folder)])
+    (line,) = [json.loads(x) for x in followed.output.splitlines()]
+    assert line["title"] == TITLES["001"]

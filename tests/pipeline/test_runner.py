@@ -75,11 +75,14 @@ def test_bad_inputs_are_recorded_and_the_run_goes_on(sqlite_url: str, tmp_path: 
     with open(inbox / "huge.txt", "wb") as fh:  # 50 MB, sparse: never read
         fh.truncate(50 * 1024 * 1024)
     os.symlink(inbox / "vanished.txt", inbox / "unreadable.txt")
+    os.mkfifo(inbox / "pipe.txt")  # would hang the run for ever if it were opened
+    (tmp_path / "secret.txt").write_bytes(SEED.read_bytes())
+    os.symlink(tmp_path / "secret.txt", inbox / "passwd.txt")  # leads out of the folder given
     good = inbox / "zz-seed.txt"
     good.write_bytes(SEED.read_bytes())
 
     summary = ingest([str(inbox), str(tmp_path / "does-not-exist.txt")], make_config(sqlite_url), progress=False)
-    assert (summary.new_articles, summary.failures) == (2, 5)
+    assert (summary.new_articles, summary.failures) == (2, 7)
     db = Database(sqlite_url)
     with db.session() as s:
         failures = {Path(f.uri).name: (f.reason, f.message) for f in s.scalars(select(Failure))}
@@ -87,7 +90,8 @@ def test_bad_inputs_are_recorded_and_the_run_goes_on(sqlite_url: str, tmp_path: 
     db.dispose()
     assert {name: reason for name, (reason, _) in failures.items()} == {
         "empty.txt": "empty", "binary.txt": "binary", "huge.txt": "too-large",
-        "unreadable.txt": "unreadable", "does-not-exist.txt": "missing"}
+        "unreadable.txt": "unreadable", "does-not-exist.txt": "missing",
+        "pipe.txt": "not-a-regular-file", "passwd.txt": "outside-input"}
     assert all(message for _, message in failures.values())
     assert latin_article.title == "Stadtrat beschließt neue Gebühren für Märkte"
     assert "Händler" in latin_article.text
