@@ -62,28 +62,44 @@ def iter_files(paths: Iterable[str | os.PathLike[str]], suffixes: tuple[str, ...
 
 
 def _walk(top: Path, wanted: tuple[str, ...], follow_symlinks: bool) -> Iterator[InputFile]:
-    errors: list[OSError] = []
+    """The files under ``top``, each folder's (sorted) before its sub-folders'. A loop with a
+    stack, not recursion: a folder nested thousands deep must not end the run."""
     real_top = Path(os.path.realpath(top))
     seen = {real_top}
-    for root, dirs, files in os.walk(top, onerror=errors.append, followlinks=follow_symlinks):
-        dirs.sort()
-        for name in list(dirs):
-            sub = Path(root) / name
-            if follow_symlinks:  # each real folder once: link cycles end
-                real = Path(os.path.realpath(sub))
-                if real in seen:
-                    dirs.remove(name)
-                seen.add(real)
-            elif sub.is_symlink():
-                dirs.remove(name)  # not walked: a folder inside is walked where it lies
-                real = Path(os.path.realpath(sub))
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as err:
+            yield InputFile(folder, ("unreadable", f"cannot list directory: {err.strerror or err}"))
+            continue
+        subfolders: list[Path] = []
+        for entry in entries:
+            path = Path(entry.path)
+            if not _is_dir(entry):
+                if entry.name.lower().endswith(wanted):
+                    yield InputFile(path, None, None if follow_symlinks else top)
+            elif follow_symlinks:  # each real folder once: link cycles end
+                real = Path(os.path.realpath(path))
+                if real not in seen:
+                    seen.add(real)
+                    subfolders.append(path)
+            elif not entry.is_symlink():
+                subfolders.append(path)
+            else:  # not walked: a linked folder inside is walked where it lies
+                real = Path(os.path.realpath(path))
                 if not _inside(real, real_top):
-                    yield InputFile(sub, _outside(real, top, "folder"))
-        for name in sorted(files):
-            if name.lower().endswith(wanted):
-                yield InputFile(Path(root) / name, None, None if follow_symlinks else top)
-    for err in errors:
-        yield InputFile(Path(err.filename or top), ("unreadable", f"cannot list directory: {err.strerror}"))
+                    yield InputFile(path, _outside(real, top, "folder"))
+        stack.extend(reversed(subfolders))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # through a link too
+    except OSError:
+        return False
 
 
 def _inside(real: Path, real_root: Path) -> bool:

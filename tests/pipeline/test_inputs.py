@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import threading
 from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline.inputs import iter_documents, iter_files, read_document
 
@@ -132,3 +137,88 @@ def test_a_file_rewritten_while_read_records_what_was_read(tmp_path: Path, monke
     (doc,) = iter_documents([path], SUFFIXES, 1000)
     assert doc.raw == b"the new text" and doc.size == len(doc.raw)
     assert doc.sha256 == hashlib.sha256(doc.raw).hexdigest()
+
+
+def test_a_folder_nested_deeper_than_the_recursion_limit_is_walked(tmp_path: Path) -> None:
+    frames, frame = 0, sys._getframe()
+    while frame is not None:
+        frames, frame = frames + 1, frame.f_back
+    levels = [tmp_path]
+    for _ in range(300):
+        levels.append(levels[-1] / "d")
+        levels[-1].mkdir()
+    (levels[-1] / "page.txt").write_bytes(b"deep down")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(frames + 100)  # the folder is deeper than Python can recurse
+    try:
+        found = [f.path for f in iter_files([tmp_path], SUFFIXES)]
+    finally:
+        sys.setrecursionlimit(limit)
+    assert found == [levels[-1] / "page.txt"]
+
+
+ENTRY_KINDS = ["file", "file", "dir", "link-in", "link-out", "dirlink-out", "dirlink-in", "fifo", "broken"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries=st.lists(st.tuples(st.sampled_from(ENTRY_KINDS), st.integers(0, 3)), min_size=1, max_size=14),
+       follow=st.booleans())
+def test_any_folder_is_read_in_bounded_time_and_never_leaks_what_lies_outside(
+        tmp_path_factory: pytest.TempPathFactory, entries: list[tuple[str, int]], follow: bool) -> None:
+    base = tmp_path_factory.mktemp("hostile")
+    outside = base / "outside"
+    (outside / "deeper").mkdir(parents=True)
+    (outside / "secret.txt").write_bytes(b"SECRET")
+    (outside / "deeper" / "more.txt").write_bytes(b"SECRET TOO")
+    folder = base / "in"
+    dirs = [folder]
+    folder.mkdir()
+    expected: dict[Path, str] = {}  # every name the walk must report, and what it must be
+    for i, (kind, parent) in enumerate(entries):
+        where = dirs[parent % len(dirs)]
+        path = where / (f"e{i}" + ("" if kind in ("dir", "dirlink-out", "dirlink-in") else ".txt"))
+        if kind == "file":
+            path.write_bytes(b"inside %d" % i)
+            expected[path] = "read"
+        elif kind == "dir":
+            path.mkdir()
+            dirs.append(path)
+        elif kind == "link-in":
+            os.symlink(folder, path) if i % 2 else os.symlink(where / "nowhere.txt", path)
+            expected[path] = "not-a-regular-file" if i % 2 else "unreadable"
+        elif kind == "link-out":
+            os.symlink(outside / "secret.txt", path)
+            expected[path] = "read" if follow else "outside-input"
+        elif kind == "dirlink-out":
+            os.symlink(outside, path)
+            expected[path] = "walked" if follow else "outside-input"
+        elif kind == "dirlink-in":
+            os.symlink(folder, path)  # a cycle
+        elif kind == "fifo":
+            os.mkfifo(path)
+            expected[path] = "not-a-regular-file"
+        else:
+            os.symlink(base / "gone", path)  # broken, and outside
+            expected[path] = "unreadable" if follow else "outside-input"
+    expected = {p: v for p, v in expected.items() if not (v == "not-a-regular-file" and p.is_dir())}
+
+    done: list[list] = []
+    worker = threading.Thread(target=lambda: done.append(list(iter_documents([folder], SUFFIXES, 1000, follow))),
+                              daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert done, "the walk did not end"
+    docs = done[0]
+    by_uri = {d.uri: d for d in docs}
+    for path, outcome in expected.items():
+        if outcome == "walked":
+            continue
+        doc = by_uri.get(path.as_uri())
+        if path.is_symlink() and path.resolve().is_dir():  # a link to a folder inside: walked where it lies
+            continue
+        assert doc is not None, f"{path.name} ({outcome}) was not reported"
+        assert (doc.error[0] if doc.error else "read") == outcome, path.name
+    for doc in docs:
+        assert (doc.raw is None) == (doc.error is not None)
+        if not follow:
+            assert doc.raw not in (b"SECRET", b"SECRET TOO")
