@@ -186,6 +186,12 @@ NEWSDEDUP_RECURRING_MAX_SHARE = 0.5
 NEWSDEDUP_REPEAT_WINDOW_LINES = 10
 # Characters of prose given to the language identifier (py3langid); its cost grows with them.
 NEWSDEDUP_LANGUAGE_SAMPLE_CHARS = 1000
+# Lines (and article texts) of at least this many characters that zlib makes more than this many
+# times smaller are one thing repeated ("a.a.a…", a phrase over and over): such a line is dropped
+# (`repetitive`), such an article fails (`repetitive`). Prose compresses 2-3-fold in any language;
+# the most repetitive real text in the benchmarks (a calendar line, a meal plan) under 8-fold.
+NEWSDEDUP_REPETITION_MIN_CHARS = 200
+NEWSDEDUP_REPETITION_MAX_RATIO = 20.0
 
 # --- Near-duplicate detection (see settings.config.DedupOptions) -----------
 # Changing any of the first five makes stored signatures incomparable: the

@@ -51,6 +51,8 @@ class CleanOptions:
     tail_meta_lines: int = 5  # credits this close below the article are kept as metadata
     repeat_window_lines: int = 10  # the same line again within this many lines is a repeat
     language_sample_chars: int = 1000  # text given to the language identifier
+    repetition_min_chars: int = 200  # lines (and article texts) this long are checked for repetition
+    repetition_max_ratio: float = 20.0  # ...and are repetitive when zlib makes them this many times smaller
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,8 @@ class Config:
                 recurring_min_share=s.getfloat("NEWSDEDUP_RECURRING_MIN_SHARE"),
                 repeat_window_lines=s.getint("NEWSDEDUP_REPEAT_WINDOW_LINES"),
                 language_sample_chars=s.getint("NEWSDEDUP_LANGUAGE_SAMPLE_CHARS"),
+                repetition_min_chars=s.getint("NEWSDEDUP_REPETITION_MIN_CHARS"),
+                repetition_max_ratio=s.getfloat("NEWSDEDUP_REPETITION_MAX_RATIO"),
             ),
             budget=_budget(s),
             schedule=ScheduleOptions(
