@@ -19,21 +19,24 @@ from pipeline.text.normalize import clean_line, fold, letters_key, word_count, w
 from pipeline.text.stopwords import stopwords
 
 _SHORTCODE = re.compile(r"^\[/?[a-z][\w-]*(?:\s[^\]]*)?\](?:.*\[/[a-z][\w-]*\])?$", re.IGNORECASE)
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-_TEASER_END = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\)|…|\.\.\.)\s*$")
+# Every pattern here reads text from the web: none may backtrack over a long run of one kind of
+# character. A run of white space (or of an address's characters) is entered only at its start
+# (``(?<!\s)``) and taken whole (``++``, ``*+``); tests/pipeline/text/test_regex_safety.py times the worst cases.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]+(?:\.[\w-]+)+\b")
+_TEASER_END = re.compile(r"(?:(?<!\s)\s++)?(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\)|…|\.\.\.)\s*$")
 _SENTENCE_END_CHARS = frozenset(".!?…:;\"'“”»«)")
 _TEASER_ENDS = ("…", "...", "]", ")")
 _URL_OR_DOMAIN = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?$", re.IGNORECASE)
 _CREDIT_TOKENS = re.compile(r"[/,]\s*|\s+")
-_TRAILING_CREDIT = re.compile(r"\s*\(([^()]{2,40})\)\s*$")
+_TRAILING_CREDIT = re.compile(r"\(([^()]{2,40})\)\s*$")  # (the text before it is stripped)
 _LEADING_DATELINE = re.compile(
-    r"^(?P<place>[A-ZÄÖÜÀ-Þ][\w.'-]*(?:\s[A-ZÄÖÜÀ-Þ][\w.'-]*){0,2})\s*"
-    r"(?:\((?P<agency>[^()]{2,30})\))?\s*[-–—]\s+(?=\S)"
+    r"^(?P<place>[A-ZÄÖÜÀ-Þ][\w.'-]*(?:\s[A-ZÄÖÜÀ-Þ][\w.'-]*){0,2})\s*+"
+    r"(?:\((?P<agency>[^()]{2,30})\)\s*+)?[-–—]\s+(?=\S)"
 )
 _SEPARATORS = re.compile(r"\s[|·•»›]\s")
 _BYLINE_END = re.compile(r"\s(?:[|·•]|[-–—]\s)")
-_DATE_REST_SPLIT = re.compile(r"\s*(?:[|·•,]|\s[-–—]\s)\s*")
-_CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?|uhr|h)?(?:\s+[A-Z]{2,4}\b)?", re.IGNORECASE)
+_DATE_REST_SPLIT = re.compile(r"(?:(?<!\s)\s++)?(?:[|·•,]|(?<=\s)[-–—](?=\s))\s*")
+_CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?\s*+(?:[ap]\.?m\.?|uhr|h)?(?:\s++[A-Z]{2,4}\b)?", re.IGNORECASE)
 _NOT_A_TITLE_END = re.compile(r"(?:[.,;:]|…|\.\.\.|\[…\])\s*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _SPACES = re.compile(r"\s+")
