@@ -56,7 +56,7 @@ TITLE_SEP = "\x00"
 
 def _init() -> None:
     global _stages
-    _stages = build_stages(RunContext(load_config({"NEWSDEDUP_DB": "sqlite://"})), offline=True)
+    _stages = build_stages(RunContext(load_config({"NEWSDEDUP_DB": "sqlite://"}), kind="clean", offline=True), offline=True)
 
 
 def newsdedup_text(content: str, uri: str) -> str:

@@ -142,6 +142,27 @@ NEWSDEDUP_FOLLOW_SYMLINKS = False
 # characters says UTF-8. 0 turns the repair off.
 NEWSDEDUP_UTF8_MAX_BAD_SHARE = 0.5
 
+# --- Per-document budget (see settings.config.BudgetOptions) ------------------
+# A page over any of these is recorded as failed (`too-complex`, naming the limit) and the run
+# goes on. The real pages of the benchmarks (2,170: AEB, trafilatura's corpus, Dragnet's training
+# split, the seeds) stay well below each: at most 20,574 tags, 51 levels, 240,000 characters and
+# 4,028 lines of text.
+# Tags ("<" characters, counted before the page is parsed): parsing and extraction cost grows
+# with them (a million tags took trafilatura minutes and a gigabyte).
+NEWSDEDUP_MAX_HTML_TAGS = 60_000
+# Levels of nesting. The HTML parser (libxml2) stops reading at 256, losing the rest of the page:
+# at most 255.
+NEWSDEDUP_MAX_HTML_DEPTH = 250
+# Characters and lines of text given to the clean stage (a text page, or what was extracted
+# from an HTML page).
+NEWSDEDUP_MAX_TEXT_CHARS = 1_000_000
+NEWSDEDUP_MAX_TEXT_LINES = 20_000
+# Wall-clock seconds the extract and the clean stage may each spend on one document; 0: no limit.
+# Enforced by a timer signal where the stages run in a process's main thread (ingest, its
+# workers, Scrapy's reactor); elsewhere only the size limits above apply. Code in C (the HTML
+# parser, one regular expression) is not interrupted: the size limits bound it.
+NEWSDEDUP_DOCUMENT_SECONDS = 20.0
+
 # --- Cleaning (see settings.config.CleanOptions) ---------------------------
 # Languages whose boilerplate lexicons are loaded (pipeline/data/boilerplate/).
 NEWSDEDUP_LEXICON_LANGUAGES = ["de", "en", "fr", "es", "it"]
@@ -174,6 +195,12 @@ NEWSDEDUP_RECURRING_MAX_SHARE = 0.5
 NEWSDEDUP_REPEAT_WINDOW_LINES = 10
 # Characters of prose given to the language identifier (py3langid); its cost grows with them.
 NEWSDEDUP_LANGUAGE_SAMPLE_CHARS = 1000
+# Lines (and article texts) of at least this many characters that zlib makes more than this many
+# times smaller are one thing repeated ("a.a.a…", a phrase over and over): such a line is dropped
+# (`repetitive`), such an article fails (`repetitive`). Prose compresses 2-3-fold in any language;
+# the most repetitive real text in the benchmarks (a calendar line, a meal plan) under 8-fold.
+NEWSDEDUP_REPETITION_MIN_CHARS = 200
+NEWSDEDUP_REPETITION_MAX_RATIO = 20.0
 
 # --- Near-duplicate detection (see settings.config.DedupOptions) -----------
 # Changing any of the first five makes stored signatures incomparable: the

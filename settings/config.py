@@ -51,6 +51,19 @@ class CleanOptions:
     tail_meta_lines: int = 5  # credits this close below the article are kept as metadata
     repeat_window_lines: int = 10  # the same line again within this many lines is a repeat
     language_sample_chars: int = 1000  # text given to the language identifier
+    repetition_min_chars: int = 200  # lines (and article texts) this long are checked for repetition
+    repetition_max_ratio: float = 20.0  # ...and are repetitive when zlib makes them this many times smaller
+
+
+@dataclass(frozen=True)
+class BudgetOptions:
+    """What one document may cost the extract and clean stages (see ``settings/__init__.py``)."""
+
+    max_html_tags: int = 60_000  # "<" characters in an HTML page, counted before parsing
+    max_html_depth: int = 250  # levels of nesting (the parser stops at 256)
+    max_text_chars: int = 1_000_000  # characters of text given to the clean stage
+    max_text_lines: int = 20_000  # ...and lines
+    document_seconds: float = 20.0  # wall-clock seconds per document and stage; 0: no limit
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,7 @@ class Config:
     tracking_params: tuple[str, ...]
     item_pipelines: Mapping[str, int]
     clean: CleanOptions
+    budget: BudgetOptions
     dedup: DedupOptions
     schedule: ScheduleOptions
 
@@ -167,7 +181,10 @@ class Config:
                 recurring_min_share=s.getfloat("NEWSDEDUP_RECURRING_MIN_SHARE"),
                 repeat_window_lines=s.getint("NEWSDEDUP_REPEAT_WINDOW_LINES"),
                 language_sample_chars=s.getint("NEWSDEDUP_LANGUAGE_SAMPLE_CHARS"),
+                repetition_min_chars=s.getint("NEWSDEDUP_REPETITION_MIN_CHARS"),
+                repetition_max_ratio=s.getfloat("NEWSDEDUP_REPETITION_MAX_RATIO"),
             ),
+            budget=_budget(s),
             schedule=ScheduleOptions(
                 table=s.get("NEWSDEDUP_SCHEDULE_TABLE"),
                 misfire_grace_seconds=s.getint("NEWSDEDUP_MISFIRE_GRACE_SECONDS"),
@@ -207,6 +224,30 @@ def _dedup_index(value: str, db_url: str) -> str:
         raise ConfigError("NEWSDEDUP_DEDUP_INDEX=database needs PostgreSQL: SQLite has one writer at a "
                           "time, so use memory (or auto) with it")
     return value
+
+
+# libxml2 reads at most this many levels of an HTML page, and drops the rest.
+PARSER_MAX_DEPTH = 255
+
+
+def _budget(s: BaseSettings) -> BudgetOptions:
+    depth = s.getint("NEWSDEDUP_MAX_HTML_DEPTH")
+    if not 1 <= depth <= PARSER_MAX_DEPTH:
+        raise ConfigError(f"NEWSDEDUP_MAX_HTML_DEPTH={depth}: use 1 to {PARSER_MAX_DEPTH} (the HTML parser "
+                          f"reads no deeper)")
+    budget = BudgetOptions(
+        max_html_tags=s.getint("NEWSDEDUP_MAX_HTML_TAGS"),
+        max_html_depth=depth,
+        max_text_chars=s.getint("NEWSDEDUP_MAX_TEXT_CHARS"),
+        max_text_lines=s.getint("NEWSDEDUP_MAX_TEXT_LINES"),
+        document_seconds=s.getfloat("NEWSDEDUP_DOCUMENT_SECONDS"),
+    )
+    for name in ("max_html_tags", "max_text_chars", "max_text_lines"):
+        if getattr(budget, name) < 1:
+            raise ConfigError(f"NEWSDEDUP_{name.upper()}={getattr(budget, name)}: use a positive number")
+    if budget.document_seconds < 0:
+        raise ConfigError(f"NEWSDEDUP_DOCUMENT_SECONDS={budget.document_seconds}: use 0 (no limit) or more")
+    return budget
 
 
 def _workers(value: int) -> int:

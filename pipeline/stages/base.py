@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import ClassVar, NoReturn
 
 from scrapy.crawler import Crawler
@@ -12,6 +17,34 @@ from pipeline.errors import DocumentDropped, DocumentFailed, DocumentSkipped, Ne
 from pipeline.items import Document
 
 logger = logging.getLogger("newsdedup")
+
+
+class OverBudget(BaseException):
+    """Raised by the timer of :func:`time_budget` in the middle of a stage's work. A
+    ``BaseException``, so that no library's ``except Exception`` takes it for its own failure."""
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[bool]:
+    """Raise :class:`OverBudget` in this thread after ``seconds`` of wall-clock time (a
+    ``SIGALRM`` timer); yields whether a timer is set. None is where signals cannot be used (a
+    thread other than the main one), where another timer is running (it is left alone), or for
+    0 seconds. Code in C (lxml, one regular expression) is interrupted only when it returns."""
+    if (seconds <= 0 or threading.current_thread() is not threading.main_thread()
+            or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
+        yield False
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise OverBudget
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class Stage:
@@ -34,6 +67,9 @@ class Stage:
     # True when the output depends on the document alone (no database, no memory of other
     # documents): `newsdedup ingest` may then run the stage in a worker process.
     parallel: ClassVar[bool] = False
+    # True when the stage's cost grows with the page: it gets NEWSDEDUP_DOCUMENT_SECONDS per
+    # document, and a document over it fails as ``too-complex``.
+    budgeted: ClassVar[bool] = False
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
@@ -62,7 +98,7 @@ class Stage:
         self.count("in")
         try:
             ctx.begin(item)
-            out = self.process(item)
+            out = self._process_in_budget(item) if self.budgeted else self.process(item)
         except DocumentDropped as exc:
             if ctx.has_database:  # in a worker process the run's own context records it
                 ctx.document_dropped(item, exc)
@@ -79,6 +115,15 @@ class Stage:
 
     def process(self, doc: Document) -> Document:
         raise NotImplementedError
+
+    def _process_in_budget(self, doc: Document) -> Document:
+        seconds = self.config.budget.document_seconds
+        try:
+            with time_budget(seconds):
+                return self.process(doc)
+        except OverBudget:
+            self.fail("too-complex", f"the {self.name} stage took longer than {seconds:g} s on it "
+                                     "(NEWSDEDUP_DOCUMENT_SECONDS)")
 
     def document_kept(self, doc: Document) -> None:
         """``doc``'s outcome is written (stored, or dropped with its reason): learn from it here

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import zlib
 from dataclasses import dataclass, field
 
 import py3langid
@@ -18,23 +19,39 @@ from pipeline.text.normalize import clean_line, fold, letters_key, word_count, w
 from pipeline.text.stopwords import stopwords
 
 _SHORTCODE = re.compile(r"^\[/?[a-z][\w-]*(?:\s[^\]]*)?\](?:.*\[/[a-z][\w-]*\])?$", re.IGNORECASE)
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-_TEASER_END = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\)|…|\.\.\.)\s*$")
+# Every pattern here reads text from the web: none may backtrack over a long run of one kind of
+# character. A run of white space (or of an address's characters) is entered only at its start
+# (``(?<!\s)``) and taken whole (``++``, ``*+``); tests/pipeline/text/test_regex_safety.py times the worst cases.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]+(?:\.[\w-]+)+\b")
+_TEASER_END = re.compile(r"(?:(?<!\s)\s++)?(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\)|…|\.\.\.)\s*$")
 _SENTENCE_END_CHARS = frozenset(".!?…:;\"'“”»«)")
 _TEASER_ENDS = ("…", "...", "]", ")")
 _URL_OR_DOMAIN = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?$", re.IGNORECASE)
 _CREDIT_TOKENS = re.compile(r"[/,]\s*|\s+")
-_TRAILING_CREDIT = re.compile(r"\s*\(([^()]{2,40})\)\s*$")
+_TRAILING_CREDIT = re.compile(r"\(([^()]{2,40})\)\s*$")  # (the text before it is stripped)
 _LEADING_DATELINE = re.compile(
-    r"^(?P<place>[A-ZÄÖÜÀ-Þ][\w.'-]*(?:\s[A-ZÄÖÜÀ-Þ][\w.'-]*){0,2})\s*"
-    r"(?:\((?P<agency>[^()]{2,30})\))?\s*[-–—]\s+(?=\S)"
+    r"^(?P<place>[A-ZÄÖÜÀ-Þ][\w.'-]*(?:\s[A-ZÄÖÜÀ-Þ][\w.'-]*){0,2})\s*+"
+    r"(?:\((?P<agency>[^()]{2,30})\)\s*+)?[-–—]\s+(?=\S)"
 )
 _SEPARATORS = re.compile(r"\s[|·•»›]\s")
 _BYLINE_END = re.compile(r"\s(?:[|·•]|[-–—]\s)")
-_DATE_REST_SPLIT = re.compile(r"\s*(?:[|·•,]|\s[-–—]\s)\s*")
-_CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?|uhr|h)?(?:\s+[A-Z]{2,4}\b)?", re.IGNORECASE)
+_DATE_REST_SPLIT = re.compile(r"(?:(?<!\s)\s++)?(?:[|·•,]|(?<=\s)[-–—](?=\s))\s*")
+_CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?\s*+(?:[ap]\.?m\.?|uhr|h)?(?:\s++[A-Z]{2,4}\b)?", re.IGNORECASE)
 _NOT_A_TITLE_END = re.compile(r"(?:[.,;:]|…|\.\.\.|\[…\])\s*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_SPACES = re.compile(r"\s+")
+EXCERPT_CHARS = 200  # what is kept of a line dropped as repetitive, to show in `clean --explain`
+
+
+def compression_ratio(text: str) -> float:
+    """How many times smaller ``text`` (its white space folded) gets under zlib: about 2 to 3
+    for prose in any language, above 100 for one phrase (or "a.a.a…") repeated at length."""
+    data = _SPACES.sub(" ", text).strip().encode("utf-8")
+    return len(data) / len(zlib.compress(data, 1)) if data else 0.0
+
+
+def _excerpt(text: str) -> str:
+    return f"{text[:EXCERPT_CHARS]} … ({len(text):,} characters)" if len(text) > EXCERPT_CHARS else text
 
 
 def _length(text: str) -> int:
@@ -99,11 +116,20 @@ class CleanStage(Stage):
     social platforms; teasers and captions repeated in full nearby; the title
     repeated.
 
-    Fails: ``no-text``, when fewer than ``NEWSDEDUP_MIN_TEXT_WORDS`` words remain.
+    Drops first, before any other work, long lines that are mostly repetition (at least
+    ``NEWSDEDUP_REPETITION_MIN_CHARS`` characters that compress more than
+    ``NEWSDEDUP_REPETITION_MAX_RATIO``-fold: "a.a.a…", one phrase over and over), as
+    ``repetitive``.
+
+    Fails: ``repetitive``, when the article text left is itself mostly repetition, or when
+    too little is left and most of the page was dropped as repetitive; ``no-text``, when fewer
+    than ``NEWSDEDUP_MIN_TEXT_WORDS`` words remain otherwise; ``too-complex``, after
+    ``NEWSDEDUP_DOCUMENT_SECONDS``.
     """
 
     name = "clean"
     parallel = True
+    budgeted = True
 
     def __init__(self, ctx: RunContext) -> None:
         super().__init__(ctx)
@@ -123,10 +149,10 @@ class CleanStage(Stage):
         self.time_ago = re.compile(rf"^\W*(?:(?:{before})\s+\d+\s+\w+|\d+\s*\w{{1,8}}\s+(?:{after}))\W*$", re.IGNORECASE)
 
     def process(self, doc: Document) -> Document:
-        lines = [_Line(t, _length(t), letters_key(t), None) for t in map(clean_line, doc.lines)]
-        lines = [ln for ln in lines if ln.text]
+        lines, repetitive_chars = self._lines(doc.lines)
         for ln in lines:
-            ln.match = self.lexicon.match(ln.text, ln.words)
+            if ln.verdict is None:
+                ln.match = self.lexicon.match(ln.text, ln.words)
         self._classify(lines, doc.recurring, dom=bool(doc.html_meta))
         cut = self._cut_tail(lines)
         if doc.html_meta:  # trafilatura chose the main content from the DOM
@@ -152,10 +178,43 @@ class CleanStage(Stage):
                         for ln in lines]
         for ln in lines:
             self.count(f"lines/{ln.verdict}")
+        self._refuse_repetition(body, repetitive_chars, sum(map(len, doc.lines)))
         if sum(ln.words for ln in lines if ln.verdict == "body") < self.opts.min_text_words:
             self.fail("no-text", f"fewer than {self.opts.min_text_words} words of article text "
                                  "are left after cleaning")
         return doc
+
+    def _lines(self, texts: list[str]) -> tuple[list[_Line], int]:
+        """The page's non-empty lines, white space folded; and the characters of those dropped
+        as repetitive, which are only measured (compressed), never split into words."""
+        opts = self.opts
+        lines: list[_Line] = []
+        repetitive_chars = 0
+        for raw in texts:
+            if len(raw) >= opts.repetition_min_chars and compression_ratio(raw) > opts.repetition_max_ratio:
+                lines.append(_Line(_excerpt(raw), 0, "", None, verdict="repetitive"))
+                repetitive_chars += len(raw)
+                continue
+            text = clean_line(raw)
+            if text:
+                lines.append(_Line(text, _length(text), letters_key(text), None))
+        return lines, repetitive_chars
+
+    def _refuse_repetition(self, body: list[str], repetitive_chars: int, total_chars: int) -> None:
+        """Fail a page whose article text is mostly repetition, or that was mostly repetitive
+        lines and has too little else."""
+        opts = self.opts
+        text = "\n".join(body)
+        if len(text) >= opts.repetition_min_chars:
+            ratio = compression_ratio(text)
+            if ratio > opts.repetition_max_ratio:
+                self.fail("repetitive", f"its article text is mostly repetition: {len(text):,} characters that "
+                                        f"compress {ratio:.0f}-fold, more than {opts.repetition_max_ratio:g} "
+                                        "(NEWSDEDUP_REPETITION_MAX_RATIO)")
+        if repetitive_chars > total_chars / 2 and sum(map(word_count, body)) < opts.min_text_words:
+            self.fail("repetitive", f"its text is mostly repetition: {repetitive_chars:,} of its {total_chars:,} "
+                                    "characters are in lines of one thing repeated, and fewer than "
+                                    f"{opts.min_text_words} words of article text are left")
 
     def _language(self, lines: list[_Line]) -> str | None:
         """The page's language, from its prose-shaped lines (all its undecided lines if none)."""
@@ -169,6 +228,9 @@ class CleanStage(Stage):
         already settled (bare numbers, lines naming social networks) are left out."""
         awaiting: str | None = None  # a label line announces the next short line
         for ln in lines:
+            if ln.verdict is not None:  # decided before (repetitive)
+                awaiting = None
+                continue
             if awaiting and ln.words <= self.opts.short_line_max_words:
                 kind, awaiting = awaiting, None
                 if kind == "author" and self.names.split(ln.text):

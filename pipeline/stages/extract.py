@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
 
 from pipeline.items import Document
 from pipeline.stages.base import Stage
@@ -25,19 +27,26 @@ class ExtractStage(Stage):
     (``&#27;``) come out of the HTML parser as those characters: they are removed here,
     as the decode stage removes them from the page.
 
-    Drops nothing; an empty page is failed later by the clean stage.
+    Fails, as ``too-complex`` (the message names the limit and its setting), a page over the
+    per-document budget: more tags than ``NEWSDEDUP_MAX_HTML_TAGS`` (counted before parsing),
+    nested deeper than ``NEWSDEDUP_MAX_HTML_DEPTH``, more text than ``NEWSDEDUP_MAX_TEXT_CHARS``
+    or ``NEWSDEDUP_MAX_TEXT_LINES``, or longer than ``NEWSDEDUP_DOCUMENT_SECONDS`` to extract.
+    Drops nothing else; an empty page is failed later by the clean stage.
     """
 
     name = "extract"
+    budgeted = True
 
     def process(self, doc: Document) -> Document:
         text = doc.text or ""
         if doc.is_html:
+            tree = self._parse(text)
             result = trafilatura.bare_extraction(
-                text, url=doc.uri, with_metadata=True, include_comments=False,
+                tree, url=doc.uri, with_metadata=True, include_comments=False,
                 include_tables=True,
-            )
+            ) if tree is not None else None
             if result is not None and (result.text or "").strip():
+                self._check_text(result.text)
                 doc.lines = strip_controls(result.text).split("\n")
                 meta = {"title": result.title, "author": result.author, "date": result.date,
                         "sitename": result.sitename, "language": result.language}
@@ -47,5 +56,32 @@ class ExtractStage(Stage):
                 return doc
             self.count("html/visible-text")
             text = strip_controls(trafilatura.html2txt(text) or "")
+        self._check_text(text)
         doc.lines = text.split("\n")
         return doc
+
+    def _parse(self, html: str) -> HtmlElement | None:
+        """The page's tree (trafilatura's parser), once its size is known to be within the budget."""
+        budget = self.config.budget
+        tags = html.count("<")  # a cheap upper bound of the elements, before any parsing
+        if tags > budget.max_html_tags:
+            self.fail("too-complex", f"the page holds {tags:,} tags, more than {budget.max_html_tags:,} "
+                                     "(NEWSDEDUP_MAX_HTML_TAGS)")
+        tree = load_html(html)
+        # An element that deep means the page is nested deeper than the limit (the parser stops
+        # reading at 256 levels and drops the rest of the page: it would come out without text).
+        if tree is not None and tree.xpath("boolean(/" + "/".join(["*"] * (budget.max_html_depth + 1)) + ")"):
+            self.fail("too-complex", f"the page is nested deeper than {budget.max_html_depth} levels "
+                                     "(NEWSDEDUP_MAX_HTML_DEPTH)")
+        return tree
+
+    def _check_text(self, text: str) -> None:
+        """Fail a text the clean stage could not clean in bounded time and memory."""
+        budget = self.config.budget
+        if len(text) > budget.max_text_chars:
+            self.fail("too-complex", f"its text holds {len(text):,} characters, more than "
+                                     f"{budget.max_text_chars:,} (NEWSDEDUP_MAX_TEXT_CHARS)")
+        lines = text.count("\n") + 1
+        if lines > budget.max_text_lines:
+            self.fail("too-complex", f"its text holds {lines:,} lines, more than {budget.max_text_lines:,} "
+                                     "(NEWSDEDUP_MAX_TEXT_LINES)")

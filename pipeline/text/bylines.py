@@ -18,9 +18,9 @@ class NameParser:
     """Splits bylines into person names, with the joiners and particles of the loaded languages."""
 
     def __init__(self, lexicon: Lexicon) -> None:
-        joiners = sorted(map(re.escape, lexicon.name_list("name_joiners")), key=len, reverse=True)
-        self.separators = re.compile(r"\s*(?:,|;|&|\s*\|\s*" + "".join(rf"|\s+{j}\s+" for j in joiners) + r")\s*",
-                                     re.IGNORECASE)
+        joiners = "|".join(sorted(map(re.escape, lexicon.name_list("name_joiners")), key=len, reverse=True))
+        # Each run of spaces is read once, from its start (safe on long runs of white space).
+        self.separators = re.compile(rf"(?:(?<!\s)\s++)?(?:[,;&|]|(?<=\s)(?:{joiners or '(?!)'})(?=\s))\s*", re.IGNORECASE)
         self.particles = set(lexicon.name_list("name_particles"))
 
     def split(self, text: str, max_words_per_name: int = 4) -> list[str]:

@@ -12,8 +12,10 @@ from datetime import datetime
 
 from pipeline.text.lexicon import Lexicon
 
-_TIME = (r"(?:,?\s*(?:um|at|à|a las|alle|-)?\s*(\d{1,2})[.:h](\d{2})(?::\d{2})?"
-         r"\s*(?:([ap])\.?\s?m\b\.?)?(?:\s*uhr)?(?:\s+\(?[A-Z]{2,5}\)?(?!\w))?)?")
+# White space before each optional part belongs to that part, taken whole (possessive): a long run
+# of spaces is never split between two of them.
+_TIME = (r"(?:,?\s*+(?:(?:um|at|à|a las|alle|-)\s*+)?(\d{1,2})[.:h](\d{2})(?::\d{2})?"
+         r"\s*+(?:([ap])\.?\s?m\b\.?)?(?:\s*+uhr)?(?:\s++\(?[A-Z]{2,5}\)?(?!\w))?)?")
 _YEAR_END = r"(?:(?!\d)|(?=\d{1,2}[:.]\d{2}))"  # "2019" alone, or glued to a time ("20195:45")
 
 

@@ -16,7 +16,7 @@ from pipeline.errors import ConfigError
 from pipeline.text.normalize import fold, letters_key, word_count
 
 ACTIONS = {"line", "box", "cut", "meta", "names"}
-_ELLIPSIS = re.compile(r"\s*(…|\.\.\.)$")
+_ELLIPSIS = re.compile(r"(?:(?<!\s)\s++)?(…|\.\.\.)$")
 _HEADER = re.compile(r"^\[([a-z_]+)\s+([a-z]+)\]$")
 
 

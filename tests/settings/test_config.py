@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from pipeline.errors import ConfigError
 from settings.config import load_config
 from settings.environment import apply_environment, parse_value
 
@@ -46,3 +47,12 @@ def test_signature_params_name_every_parameter() -> None:
     params = load_config().dedup.signature_params
     for part in ("scheme=affine32", "hash=xxh32", "num_perm=128", "seed=1", "shingle=words5"):
         assert part in params
+
+
+def test_budget_settings_are_typed_and_checked() -> None:
+    budget = load_config({"NEWSDEDUP_MAX_HTML_TAGS": "500", "NEWSDEDUP_DOCUMENT_SECONDS": "2.5"}).budget
+    assert (budget.max_html_tags, budget.document_seconds, budget.max_html_depth) == (500, 2.5, 250)
+    with pytest.raises(ConfigError, match="NEWSDEDUP_MAX_HTML_DEPTH=300: use 1 to 255"):
+        load_config({"NEWSDEDUP_MAX_HTML_DEPTH": 300})
+    with pytest.raises(ConfigError, match="NEWSDEDUP_MAX_TEXT_LINES"):
+        load_config({"NEWSDEDUP_MAX_TEXT_LINES": 0})

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
+import tracemalloc
+from collections.abc import Callable
+
 import pytest
 
 from pipeline.context import RunContext
 from pipeline.errors import DocumentFailed
 from pipeline.items import Document
 from pipeline.stages.clean import CleanStage
-from tests.conftest import PAGES, text_doc
+from tests.conftest import PAGES, SEEDS, text_doc
 
 PARA_DE = ("Der Gemeinderat hat am Dienstagabend nach langer Debatte beschlossen, die alte Schule "
            "am Marktplatz zu sanieren und dort ein Bürgerzentrum einzurichten.")
@@ -249,3 +253,56 @@ def test_test_pages_lose_their_noise_and_keep_their_paragraphs(ctx: RunContext, 
                   and "Endlich" not in ln]
     for line in long_lines:  # every real paragraph survives (credits stripped at most)
         assert line[:60].split(" - ")[-1][:40] in body
+
+
+# --- repetition (issue 15, item 12) ----------------------------------------------------------
+PARA_FR = ("Le conseil municipal a voté mardi soir la rénovation de la vieille école de la place du "
+           "marché, qui deviendra un centre social après un long débat.")
+
+
+def traced(run: Callable[[], object]) -> tuple[float, int]:
+    """Seconds and peak traced bytes of ``run()``."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        run()
+        return time.perf_counter() - start, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("junk", ["a." * 250_000, "the same phrase again and again " * 15_000])
+def test_a_long_line_of_one_thing_repeated_is_dropped_and_the_article_kept(ctx: RunContext, junk: str) -> None:
+    doc = clean(ctx, f"Gemeinderat saniert die alte Schule am Marktplatz\n{PARA_DE}\n{junk}\n{PARA_DE2}\n"
+                     f"{PARA_EN}\n{PARA_FR}")
+    assert doc.body == [PARA_DE, PARA_DE2, PARA_EN, PARA_FR]
+    shown = next(v for v in doc.verdicts if v.reason == "repetitive")
+    assert len(shown.text) < 300 and shown.text.endswith(f"({len(junk):,} characters)")
+
+
+def test_a_ten_megabyte_line_fails_as_repetitive_in_bounded_time_and_memory(ctx: RunContext) -> None:
+    stage, doc = CleanStage(ctx), text_doc("a." * 5_000_000)  # took 13 s and 840 MB, and failed as no-text
+    failures: list[DocumentFailed] = []
+
+    def run() -> None:
+        with pytest.raises(DocumentFailed) as failed:
+            stage.process(doc)
+        failures.append(failed.value)
+
+    seconds, peak = traced(run)
+    assert failures[0].reason == "repetitive" and "10,000,000 of its 10,000,000 characters" in failures[0].message
+    assert seconds < 1.0 and peak < 40_000_000
+
+
+def test_article_text_that_is_mostly_one_phrase_fails_as_repetitive(ctx: RunContext) -> None:
+    doc = text_doc("\n".join([PARA_EN] + ["Council members met again in the old town hall on Tuesday"] * 1000))
+    doc.html_meta = {"title": "Council renovates the old school"}  # HTML: repeated lines are not dropped
+    with pytest.raises(DocumentFailed) as failed:
+        CleanStage(ctx).process(doc)
+    assert failed.value.reason == "repetitive" and "(NEWSDEDUP_REPETITION_MAX_RATIO)" in failed.value.message
+
+
+def test_real_pages_in_every_language_have_no_repetitive_line(ctx: RunContext) -> None:
+    for path in sorted(PAGES.iterdir()) + sorted(SEEDS.iterdir()):
+        doc = clean(ctx, path.read_text(encoding="utf-8"))
+        assert doc.body and not any(v.reason == "repetitive" for v in doc.verdicts), path.name
