@@ -19,7 +19,7 @@ from tests.conftest import make_config
 
 MODULES = [
     "pipeline.text.normalize", "pipeline.text.lexicon", "pipeline.text.dates", "pipeline.text.bylines",
-    "pipeline.text.stopwords", "pipeline.dedup.relations", "pipeline.dedup.signatures", "pipeline.dedup.bands",
+    "pipeline.text.stopwords", "pipeline.text.controls", "pipeline.dedup.relations", "pipeline.dedup.signatures", "pipeline.dedup.bands",
     "pipeline.dedup.index", "pipeline.query.search", "pipeline.crawl.urls", "pipeline.stages.clean",
     "pipeline.stages.extract", "pipeline.stages.metadata", "pipeline.stages.recurring",
     "pipeline.stages.fingerprint", "pipeline.stages.dedup", "pipeline.stages.store", "pipeline.stages.seen",
@@ -44,7 +44,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 PATTERNS = _patterns()
 N = 20_000  # characters: a pattern that backtracks over a run takes seconds here, a linear one milliseconds
 PIECES = [" ", "\u00a0", "a", "a.", "a-", "1", "1.", "<!---->", "a ", "A ", "(", "[", "-", "…", "a@", "a,", "| ",
-          ": ", ". ", ".", "Berlin.", "15. März ", "the same words again "]
+          ": ", ". ", ".", "Berlin.", "15. März ", "the same words again ", "\x1b[", "\x1b[1", "\x1b]", "&#1", "&#x"]
 WORST = {repr(p): p * (N // len(p)) + "!" for p in PIECES}
 WORST.update({f"{head!r} then spaces": head + " " * N + "x" for head in ("15.08.2022", "12:30", "Berlin", "x@a.b")})
 
