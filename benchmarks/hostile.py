@@ -11,7 +11,8 @@ side on that folder:
 Per case it prints, for each: the wall time and peak memory of the process (``wait4``), or
 ``TIMEOUT`` when it did not end within ``--timeout``; for newsdedup, the reason recorded for the
 hostile input, whether the good page was stored, and whether a secret placed outside the folder
-(reached by a link) appears anywhere in the database; for the reference, the same leak check.
+(reached by a link) or a terminal escape character appears in the database; for the reference,
+the same leak check.
 The inputs are built here from their descriptions in issue 15, with sizes drawn at random over
 the ranges given there, so no run sees exactly the same bytes.
 """
@@ -120,18 +121,22 @@ def timed(cmd: list[str], timeout: float) -> tuple[float | None, float]:
         time.sleep(0.02)
 
 
-def leaked(db: Path) -> bool:
-    """Does the secret placed outside the folder appear anywhere in the database?"""
-    if not db.exists():
-        return False
-    with sqlite3.connect(db) as conn:
-        tables = [t for (t,) in conn.execute("select name from sqlite_master where type='table'")]
-        for table in tables:
-            for row in conn.execute(f'select * from "{table}"'):  # noqa: S608 - our own table names
-                if any(isinstance(v, (str, bytes)) and b"SECRET-OUTSIDE" in (v if isinstance(v, bytes) else v.encode())
-                       for v in row):
-                    return True
-    return False
+def leaked(db: Path) -> str:
+    """What should not be in the database and is: the secret placed outside the folder (reached
+    by a link), terminal escape characters; "no" when neither."""
+    found: set[str] = set()
+    if db.exists():
+        with sqlite3.connect(db) as conn:
+            tables = [t for (t,) in conn.execute("select name from sqlite_master where type='table'")]
+            for table in tables:
+                for row in conn.execute(f'select * from "{table}"'):  # noqa: S608 - the tables' own names
+                    for value in row:
+                        data = value if isinstance(value, bytes) else str(value).encode() if value else b""
+                        if b"SECRET-OUTSIDE" in data:
+                            found.add("secret")
+                        if isinstance(value, str) and "\x1b" in value:  # text (signatures are bytes)
+                            found.add("ESC")
+    return "+".join(sorted(found)) or "no"
 
 
 def outcome(db: Path, hostile: Path, good: Path) -> tuple[str, bool]:
@@ -160,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(seed)
     seed_page = sorted((ROOT / "seeds").glob("*.txt"))[0]
     print(f"seed {seed}; timeout {args.timeout:.0f} s")
-    print(f"{'case':<18} {'newsdedup':>16} {'recorded as':<22} {'good page':<9} {'leak':<5} "
-          f"{'reference':>16} {'leak':<5}")
+    print(f"{'case':<18} {'newsdedup':>16} {'recorded as':<22} {'good page':<9} {'leak':<10} "
+          f"{'reference':>16} {'leak':<10}")
     for name in names:
         with tempfile.TemporaryDirectory(prefix=f"hostile-{name}-") as tmp:
             folder = Path(tmp) / "in"
@@ -179,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             ours = f"{secs:6.1f} s {mem:5.0f} MB" if secs is not None else f"TIMEOUT {mem:5.0f} MB"
             theirs = f"{ref_secs:6.1f} s {ref_mem:5.0f} MB" if ref_secs is not None else f"TIMEOUT {ref_mem:5.0f} MB"
             print(f"{name:<18} {ours:>16} {said:<22} {'stored' if good_stored else 'LOST':<9} "
-                  f"{'YES' if leaked(db) else 'no':<5} {theirs:>16} {'YES' if leaked(ref_db) else 'no':<5}",
+                  f"{leaked(db):<10} {theirs:>16} {leaked(ref_db):<10}",
                   flush=True)
             _remove_deep(folder)
     return 0
