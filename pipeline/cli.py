@@ -332,7 +332,9 @@ def schedule_remove(names: tuple[str, ...], db_url: str | None) -> None:
 @fatal_errors
 def schedule_list(db_url: str | None, as_json: bool) -> None:
     """The schedules: source, when, next run, and the last run's outcome. Reads only: a
-    database that does not exist is an error, and none is created."""
+    database that does not exist is an error, and none is created. A stored row that is
+    not a schedule newsdedup can read is named on stderr (one line each), kept and never
+    run; the others are listed (exit status 0)."""
     from pipeline.crawl.scheduler import Schedules
 
     config = _config(db_url)
@@ -340,8 +342,11 @@ def schedule_list(db_url: str | None, as_json: bool) -> None:
     try:
         with Schedules(db, config.schedule) as schedules:
             found = schedules.list()
+            unreadable = schedules.unreadable()
     finally:
         db.dispose()
+    for line in unreadable:  # kept in the table, never run: said once each, on stderr
+        click.secho(f"warning: {line}", fg="yellow", err=True)
     rows = [{
         "name": s.source.name, "when": s.when, "next_run": s.next_run.isoformat() if s.next_run else None,
         "feeds": list(s.source.feeds), "sitemaps": list(s.source.sitemaps), "start_urls": list(s.source.start_urls),
@@ -353,7 +358,7 @@ def schedule_list(db_url: str | None, as_json: bool) -> None:
     if as_json:
         _echo_json(rows)
         return
-    if not rows:
+    if not rows and not unreadable:
         click.echo("no schedules (add one with `newsdedup schedule add`)")
     for r in rows:
         urls = len(r["feeds"]) + len(r["sitemaps"]) + len(r["start_urls"])

@@ -116,6 +116,9 @@ NEWSDEDUP_SCHEDULER_POLL_SECONDS = 10.0
 # On SIGTERM or Ctrl-C, the spider in flight is asked to stop (it finishes the requests under
 # way and commits); after this many seconds it is killed and its uncommitted batch abandoned.
 NEWSDEDUP_STOP_TIMEOUT_SECONDS = 60.0
+# A stored schedule (a row of that table: the source's definition as JSON) larger than this many
+# bytes is not read: it is reported and kept (pipeline/crawl/jobstore.py).
+NEWSDEDUP_SCHEDULE_MAX_BYTES = 64 * 1024
 # Time zone of cron schedules (an IANA name such as "Europe/Berlin"); empty: this machine's.
 NEWSDEDUP_TIMEZONE = ""
 # Set by `newsdedup crawl` and the scheduler on each spider process they start (not by hand):

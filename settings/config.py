@@ -90,6 +90,7 @@ class ScheduleOptions:
     poll_seconds: float = 10.0
     stop_timeout_seconds: float = 60.0
     timezone: str = ""  # empty: the machine's
+    max_state_bytes: int = 64 * 1024  # a stored schedule larger than this is not read (reported, kept)
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ class Config:
                 poll_seconds=s.getfloat("NEWSDEDUP_SCHEDULER_POLL_SECONDS"),
                 stop_timeout_seconds=s.getfloat("NEWSDEDUP_STOP_TIMEOUT_SECONDS"),
                 timezone=s.get("NEWSDEDUP_TIMEZONE"),
+                max_state_bytes=s.getint("NEWSDEDUP_SCHEDULE_MAX_BYTES"),
             ),
             dedup=DedupOptions(
                 num_perm=s.getint("NEWSDEDUP_MINHASH_NUM_PERM"),
