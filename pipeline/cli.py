@@ -62,7 +62,31 @@ def fatal_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """The command group, whose usage errors (a bad option value, an unknown option, a missing
+    argument) are one line, ``error: ... (see `newsdedup CMD --help`)``, with exit status 2."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a group alone: its help, as click prints it
+                exc.show()
+                sys.exit(exc.exit_code)
+            where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+            click.secho(f"error: {' '.join(exc.format_message().split())}{where}", fg="red", err=True)
+            sys.exit(EXIT_FATAL)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
 @click.version_option(package_name="newsdedup")
@@ -429,6 +453,13 @@ def clean(paths: tuple[str, ...], explain: bool) -> None:
         }, ensure_ascii=False))
 
 
+def _count() -> click.IntRange:
+    """A count or limit option's type: a whole number from 1 to what every database's integer holds."""
+    from pipeline.query.records import MAX_COUNT
+
+    return click.IntRange(min=1, max=MAX_COUNT)
+
+
 def filter_options(func: F) -> F:
     """The filters shared by ``search``, ``clusters`` and ``export`` (fields of ``query.Filters``)."""
     day = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"])
@@ -440,7 +471,7 @@ def filter_options(func: F) -> F:
         click.option("--domain", metavar="HOST", help="Carried by a page on HOST or its subdomains (HOST:PORT for one port)."),
         click.option("--outlet", metavar="NAME", help="Outlet name found on the pages (part of it is enough)."),
         click.option("--language", metavar="CODE", help="Article language (ISO 639-1: de, en, fr, ...)."),
-        click.option("--min-sources", type=click.IntRange(min=1), metavar="N", help="Carried by at least N documents."),
+        click.option("--min-sources", type=_count(), metavar="N", help="Carried by at least N documents."),
         click.option("--author", metavar="NAME", help="An author's name (part of it is enough)."),
     ]):
         func = option(func)
@@ -536,16 +567,19 @@ def show(article_id: str, db_url: str | None, as_json: bool) -> None:
                    + (f"  ({credit})" if credit else ""))
 
 
-@main.command()
-@click.argument("query")
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1, required=True, type=click.UNPROCESSED)
 @filter_options
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="At most this many results.")
+@click.option("--limit", default=20, show_default=True, type=_count(), help="At most this many results.")
 @db_option
 @json_option
 @fatal_errors
-def search(query: str, limit: int, db_url: str | None, as_json: bool, **options: Any) -> None:
+def search(query: tuple[str, ...], limit: int, db_url: str | None, as_json: bool, **options: Any) -> None:
     """Full-text search, best matches first, each with a snippet (matched words
-    ⟦marked⟧), its number of sources and when it was first seen.
+    ⟦marked⟧), its number of sources and when it was first seen. The QUERY may
+    be one argument or several (joined by spaces); a query may start with a
+    negated word (`newsdedup search -putin kim`, or `newsdedup search -- "-putin
+    kim"`).
 
     \b
     Syntax:
@@ -557,8 +591,13 @@ def search(query: str, limit: int, db_url: str | None, as_json: bool, **options:
       (a OR b) c           brackets group
     Case and accents do not matter; on PostgreSQL words also match by stem.
     """
+    for word in query:  # options that search does not have reach here (-word is a negated word)
+        if word.startswith("--"):
+            raise NewsdedupError(f"{word.split('=')[0]!r} is neither an option of search nor a word to search for "
+                                 "(options go before the query and before `--`; a word to leave out takes one -: "
+                                 "newsdedup search -- \"-putin kim\")")
     with _open(db_url) as db:
-        hits = db.search(query, limit=limit, **_filters(options))
+        hits = db.search(" ".join(query), limit=limit, **_filters(options))
     if as_json:
         _echo_json([h.to_dict() for h in hits])
         return

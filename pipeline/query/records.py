@@ -50,6 +50,7 @@ from pipeline.store.models import Article, Failure, Provenance, Run
 
 EXPORT_BATCH = 500
 CLUSTER_MIN_SOURCES = 2  # what ``clusters`` lists when no min_sources is given: stories with copies
+MAX_COUNT = 2**31 - 1  # the largest limit or min_sources a query takes: every database's integer holds it
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -189,6 +190,14 @@ class Filters:
     min_sources: int | None = None
     author: str | None = None
 
+    def __post_init__(self) -> None:
+        """Refuse what no database can compare: a NUL or a lone surrogate in a text, a count out
+        of range (:class:`QueryError`, before any SQL)."""
+        for name in ("domain", "outlet", "language", "author"):
+            check_text(name, getattr(self, name))
+        if self.min_sources is not None:
+            check_count("min_sources", self.min_sources)
+
     def conditions(self, dialect: str) -> list[ColumnElement[bool]]:
         """SQL conditions on ``articles`` (all values bound)."""
         out: list[ColumnElement[bool]] = []
@@ -213,6 +222,27 @@ class Filters:
         if self.author:
             out.append(_author_condition(dialect, self.author))
         return out
+
+
+def check_text(name: str, value: str | None) -> None:
+    """:class:`QueryError` for a text value that cannot reach a database as it is: a NUL
+    character (PostgreSQL refuses it) or bytes that were not UTF-8 (lone surrogates)."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise QueryError(f"{name} must be text, not {type(value).__name__}")
+    if "\x00" in value:
+        raise QueryError(f"{name} contains a NUL character (\\x00): no stored text has one")
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        raise QueryError(f"{name} is not valid UTF-8 text")
+
+
+def check_count(name: str, value: int, least: int = 1) -> None:
+    """:class:`QueryError` unless ``least <= value <= MAX_COUNT`` (a whole number)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise QueryError(f"{name} must be a whole number, not {value!r}")
+    if not least <= value <= MAX_COUNT:
+        raise QueryError(f"{name} must be between {least} and {MAX_COUNT}, not {value}")
 
 
 def _escape_like(value: str) -> str:
@@ -250,7 +280,9 @@ def _source_count() -> Any:
 
 def find_record(session: Session, article_id: str) -> ArticleRecord | None:
     """One article by id or unique id prefix, with its sources; None if not found;
-    :class:`pipeline.errors.AmbiguousIdError` for a prefix that several articles share."""
+    :class:`pipeline.errors.AmbiguousIdError` for a prefix that several articles share;
+    :class:`QueryError` for an id no database can hold (a NUL character, bytes that are not UTF-8)."""
+    check_text("the article id", article_id)
     article = Database.find_article(session, article_id)
     if article is None:
         return None
@@ -283,8 +315,7 @@ def iter_article_records(db: Database, filters: Filters = Filters()) -> Iterator
 def search(session: Session, query: str, filters: Filters = Filters(), limit: int = 20) -> list[Hit]:
     """The articles matching ``query`` (syntax: :mod:`pipeline.query.search`), best first, with a
     snippet around the matched words; :class:`QueryError` for a query that cannot be read."""
-    if limit < 1:
-        raise QueryError("the limit must be 1 or more")
+    check_count("the limit", limit)
     tree = parse_query(query)
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
@@ -344,6 +375,7 @@ def _one_line(snippet: str | None) -> str:
 def clusters(session: Session, filters: Filters = Filters(), limit: int = 50) -> list[Cluster]:
     """Stories carried by at least ``filters.min_sources`` documents (when not given,
     :data:`CLUSTER_MIN_SOURCES`: the stories that have copies; 1 lists every story), most first."""
+    check_count("the limit", limit)
     n = func.count(Provenance.id).label("n")
     dialect = session.get_bind().dialect.name
     least = CLUSTER_MIN_SOURCES if filters.min_sources is None else filters.min_sources

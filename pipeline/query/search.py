@@ -13,7 +13,9 @@ Words are matched case-insensitively and without accents; on PostgreSQL also by
 their stem in the article's language (German, English, French, Spanish, Italian).
 Operators are upper case; ``and``, ``or`` and ``not`` in lower case are words. A
 word made of several parts (``Kim-Jong``) is searched as a phrase. NOT narrows what
-the other words find, so a query needs at least one word that is not negated.
+the other words find, so a query needs at least one word that is not negated. A query
+has at most ``MAX_QUERY_CHARS`` characters and brackets nested at most ``MAX_QUERY_DEPTH``
+deep; NOT of a NOT is refused as it is read (so nothing recurses without bound).
 
 The query is parsed here into a tree and written out for the database (an FTS5
 expression or a ``tsquery``) from its words, which are letters and digits only;
@@ -62,6 +64,7 @@ Node = Term | Not | And | Or
 _TOKEN = re.compile(r'\s*(?:(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<minus>-(?=[^\s)]))|(?P<word>[^\s()"]+))')
 _PARTS = re.compile(r"\w+")
 MAX_QUERY_CHARS = 500
+MAX_QUERY_DEPTH = 32  # brackets inside brackets: deeper is refused (the parser and the databases recurse)
 
 
 def parse_query(query: str) -> Node:
@@ -103,6 +106,7 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, str]]) -> None:
         self.tokens = tokens
         self.pos = 0
+        self.depth = 0  # brackets open around the current token
 
     def peek(self) -> str | None:
         return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
@@ -136,6 +140,8 @@ class _Parser:
             self.take()
             if self.peek() in (None, "close", "or", "and"):
                 raise QueryError("NOT (or -) needs a word after it")
+            if self.peek() in ("not", "minus"):  # refused here, not after recursing once per NOT
+                raise QueryError("NOT of a negation: write the word itself")
             return Not(self.unary())
         return self.atom()
 
@@ -144,7 +150,11 @@ class _Parser:
             raise QueryError("the query ends where a word was expected")
         kind, value = self.take()
         if kind == "open":
+            self.depth += 1
+            if self.depth > MAX_QUERY_DEPTH:
+                raise QueryError(f"brackets are nested more than {MAX_QUERY_DEPTH} deep")
             node = self.or_expr()
+            self.depth -= 1
             if self.peek() != "close":
                 raise QueryError("a '(' is never closed")
             self.take()

@@ -113,6 +113,34 @@ def test_show_search_stats(seeded: tuple[str, list[dict]]) -> None:
     assert stats["articles"] == 5 and stats["documents"] == 5
 
 
+def test_hostile_queries_and_numbers_get_one_line_and_exit_2(seeded: tuple[str, list[dict]]) -> None:
+    db, records = seeded
+    cli = CliRunner()
+
+    def search(*args: str) -> tuple[int, str, str]:
+        result = cli.invoke(main, ["search", "--db", db, "--json", *args])
+        return result.exit_code, result.stdout, result.stderr
+
+    lawrow = [r["id"] for r in records if "Lawrow" in r["text"]]
+    code, out, _ = search("-Zebrastreifen", "Lawrow")  # a query may start with a negated word
+    assert code == 0 and sorted(h["id"] for h in json.loads(out)) == sorted(lawrow)
+    assert search("--", "-Zebrastreifen Lawrow")[:2] == (code, out)
+    huge = "99999999999999999999"
+    for args, message in [
+        (("Kim", "--limit", huge), "is not in the range 1<=x<=2147483647"),
+        (("Kim", "--min-sources", huge), "is not in the range 1<=x<=2147483647"),
+        (("(" * 249 + "K" + ")" * 249,), "error: brackets are nested more than 32 deep"),
+        (("--limt", "5", "Kim"), "error: '--limt' is neither an option of search"),
+        (("-Kim",), "error: a query needs a word that is not negated"),
+    ]:
+        code, _, err = search(*args)
+        assert code == 2 and message in err and "Traceback" not in err, (args, err)
+        assert len(err.strip().splitlines()) == 1, err
+    for args in (["clusters", "--min-sources", huge], ["show", "ab\udcff"]):
+        result = cli.invoke(main, [*args, "--db", db])
+        assert result.exit_code == 2 and "Traceback" not in result.stderr, result.stderr
+
+
 def test_clean_prints_what_ingest_keeps_without_a_database(seeded: tuple[str, list[dict]], tmp_path: Path) -> None:
     result = run_cli("clean", "seeds/", check=True, cwd=ROOT)
     lines = [json.loads(line) for line in result.stdout.splitlines()]

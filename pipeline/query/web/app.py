@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from pipeline.errors import AmbiguousIdError, QueryError
 from pipeline.query.api import NewsDB
-from pipeline.query.records import ArticleRecord, Cluster, Hit, Stats
+from pipeline.query.records import MAX_COUNT, ArticleRecord, Cluster, Hit, Stats
 from pipeline.query.search import SNIPPET_END, SNIPPET_START
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -44,7 +44,7 @@ class FilterParams:
     """The search and clusters filters as query parameters (the fields of ``query.Filters``)."""
 
     def __init__(self, language: str | None = None, domain: str | None = None, outlet: str | None = None,
-                 author: str | None = None, min_sources: Annotated[int | None, Query(ge=1)] = None,
+                 author: str | None = None, min_sources: Annotated[int | None, Query(ge=1, le=MAX_COUNT)] = None,
                  published_from: date | None = None, published_to: date | None = None,
                  seen_from: date | None = None, seen_to: date | None = None) -> None:
         self.values = {k: v for k, v in locals().items() if k != "self" and v not in (None, "")}
@@ -106,8 +106,11 @@ def create_app(db: NewsDB) -> FastAPI:
         hits: list[Hit] = []
         error = None
         try:
-            if "min_sources" in values and not values["min_sources"].isdigit():
-                raise ValueError(f"min. sources: {values['min_sources']!r} is not a whole number")
+            given = values.get("min_sources")
+            if given is not None and not (given.isascii() and given.isdigit() and len(given) <= len(str(MAX_COUNT))
+                                          and 1 <= int(given) <= MAX_COUNT):
+                raise ValueError(f"min. sources: {given[:20]!r} is not a whole number "
+                                 f"from 1 to {MAX_COUNT}")
             where = {k: int(v) if k == "min_sources" else v for k, v in values.items()}
             if q.strip():
                 hits = db.search(q, limit=limit, **where)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import pytest
@@ -43,6 +44,25 @@ def test_written_for_each_database() -> None:
 def test_queries_that_cannot_be_read(query: str, message: str) -> None:
     with pytest.raises(QueryError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_query(query)
+
+
+@pytest.mark.parametrize("query", [
+    "(" * 249 + "k" + ")" * 249,  # 499 characters: under the length limit
+    "(" * 33 + "kim" + ")" * 33,
+    "(a OR " * 40 + "b" + ")" * 40,
+    "NOT " * 120 + "kim",
+    "kim " + "-" * 490 + "putin",
+])
+def test_deep_queries_are_refused_at_once_not_by_a_recursion_error(query: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(QueryError, match="nested more than 32 deep|NOT of a negation"):
+        parse_query(query)
+    assert time.perf_counter() - started < 0.1
+
+
+def test_brackets_as_deep_as_allowed_are_read() -> None:
+    tree = parse_query("(" * 32 + "kim" + ")" * 32)
+    assert tree == Term(("kim",)) and to_fts5(tree) == '"kim"'
 
 
 def _article(article_id: str, title: str, body: str, language: str = "de") -> Article:

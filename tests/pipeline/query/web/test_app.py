@@ -66,6 +66,20 @@ def test_bad_input_gets_a_clear_answer_and_nothing_writes(client: TestClient) ->
         assert client.delete(path).status_code == 405
 
 
+def test_hostile_numbers_and_nul_bytes_get_400_or_422_not_500(client: TestClient) -> None:
+    huge = "99999999999999999999"
+    for path, params in [("/api/search", {"q": "Kim", "min_sources": huge}), ("/api/clusters", {"min_sources": huge}),
+                         ("/api/clusters", {"limit": huge}), ("/api/search", {"q": "Kim", "limit": huge})]:
+        assert client.get(path, params=params).status_code == 422, (path, params)
+    for path, params in [("/api/search", {"q": "Kim", "outlet": "a\x00"}), ("/api/clusters", {"author": "\x00"}),
+                         ("/api/search", {"q": "(" * 249 + "K" + ")" * 249}), ("/api/articles/ab%00", {})]:
+        bad = client.get(path, params=params)
+        assert bad.status_code == 400 and bad.json()["detail"].startswith("bad query: "), (path, bad.text)
+    for query in (f"q=Kim&min_sources={huge}", "q=Kim&min_sources=" + "9" * 5000, "q=Kim&outlet=%00"):
+        assert client.get(f"/?{query}").status_code == 400, query  # the page says what is wrong
+    assert client.get("/articles/ab%00").status_code == 400
+
+
 def test_an_article_by_id_prefix(db_url: str) -> None:
     store_articles(db_url, {"abc1": "Harbour opens", "abc12": "Harbour closes", "abd4": "Dock <strike>"})
     with open_db(db_url) as db:
