@@ -518,7 +518,9 @@ def export(db_url: str | None, fmt: str, output: str | None, **options: Any) -> 
     (ISO 8601 or null), language, credits, outlet, first_seen, and sources
     (uri, fetched_at, relation, similarity, title, content_sha256, credits,
     outlet, http_status, canonical_url, found_in). In CSV, list fields are
-    JSON-encoded; in Parquet they are typed lists and dates are timestamps.
+    JSON-encoded, and a cell that starts with =, +, -, @, a tab or a carriage
+    return gets a ' before it (spreadsheets would run it as a formula); in
+    Parquet they are typed lists and dates are timestamps.
     """
     from pipeline.query import export as out
 
