@@ -803,21 +803,31 @@ def db_revision(db_url: str | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but 127.0.0.1 exposes the database to the network.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests for this host name (repeatable). Default: only the names in "
+                   "$NEWSDEDUP_WEB_ALLOWED_HOSTS (127.0.0.1, localhost) and the --host address.")
 @fatal_errors
-def serve(db_url: str | None, host: str, port: int) -> None:
+def serve(db_url: str | None, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
     """Serve a read-only web view of the database: a search page, articles with
     their sources' timeline, stats, and a JSON API (/api/..., described by
-    /openapi.json). No page or endpoint can change the database. Exit status 2
+    /openapi.json). No page or endpoint can change the database. A request whose
+    Host header names no allowed host gets 400 (a page elsewhere cannot reach the
+    view through a name of its own); every answer carries security headers
+    (Content-Security-Policy, nosniff, no framing, no referrer). Exit status 2
     when the database cannot be read or HOST:PORT cannot be listened on.
     """
     import uvicorn
 
     from pipeline.query.web.app import create_app
 
+    config = _config(db_url)
+    wildcard = host in ("0.0.0.0", "::", "")  # noqa: S104 - compared, not bound
+    allowed = list(dict.fromkeys([*config.web_allowed_hosts, *([] if wildcard else [host]), *allow_hosts]))
     with _open(db_url) as db, _listen(host, port) as listener:
         port = listener.getsockname()[1]  # the port chosen, for --port 0
         click.echo(f"serving {db.url} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
-        server = uvicorn.Server(uvicorn.Config(create_app(db), host=host, port=port, log_level="warning"))
+        server = uvicorn.Server(uvicorn.Config(create_app(db, allowed_hosts=allowed), host=host, port=port,
+                                               log_level="warning"))
         try:
             server.run(sockets=[listener])
         except KeyboardInterrupt:  # uvicorn has shut down, then passes Ctrl-C on (as uvicorn.run does)

@@ -129,6 +129,12 @@ NEWSDEDUP_TRIGGER = ""
 NEWSDEDUP_PARENT_PID = 0
 EXTENSIONS = {"pipeline.crawl.runner.DieWithParent": 0}
 
+# --- The web view (`newsdedup serve`) -----------------------------------------
+# The host names (or addresses) a request's Host header may name; any other is answered 400,
+# so that a web page elsewhere cannot reach the view through a name it controls (DNS
+# rebinding). `serve --allow-host NAME` adds one, and `--host ADDRESS` adds that address.
+NEWSDEDUP_WEB_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
 # --- Input ----------------------------------------------------------------
 # File name endings the files spider and `newsdedup ingest` accept.
 NEWSDEDUP_FILE_SUFFIXES = [".txt", ".html", ".htm", ".txt.gz", ".html.gz", ".htm.gz"]

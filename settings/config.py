@@ -112,6 +112,7 @@ class Config:
     clean: CleanOptions
     dedup: DedupOptions
     schedule: ScheduleOptions
+    web_allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")  # Host headers the web view answers
 
     @property
     def shared(self) -> bool:
@@ -165,6 +166,7 @@ class Config:
                 repeat_window_lines=s.getint("NEWSDEDUP_REPEAT_WINDOW_LINES"),
                 language_sample_chars=s.getint("NEWSDEDUP_LANGUAGE_SAMPLE_CHARS"),
             ),
+            web_allowed_hosts=tuple(s.getlist("NEWSDEDUP_WEB_ALLOWED_HOSTS")),
             schedule=ScheduleOptions(
                 table=s.get("NEWSDEDUP_SCHEDULE_TABLE"),
                 misfire_grace_seconds=s.getint("NEWSDEDUP_MISFIRE_GRACE_SECONDS"),

@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -186,15 +187,27 @@ def fingerprint(path: Path) -> tuple[str, str, list[str]]:
 
 
 def serve_once(url: str) -> None:
-    """``newsdedup serve`` until it has answered one API request."""
+    """``newsdedup serve`` until it has answered one API request; then a request for a host it was not
+    told about gets 400, and one for the host given by --allow-host is answered."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--db", url, "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--db", url, "--port", str(port),
+                             "--allow-host", "news.internal"],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def status(host: str) -> int:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/stats", headers={"Host": host})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310 - our own server
+                return answer.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/api/stats", timeout=2).close()  # noqa: S310
+                assert (status("evil.example"), status(f"news.internal:{port}")) == (400, 200)
                 return
             except OSError:
                 assert time.monotonic() < deadline and proc.poll() is None, "newsdedup serve did not start"

@@ -2,13 +2,15 @@
 
 Pages: ``/`` (search, with filters), ``/articles/{id}`` (an article and its sources as a
 timeline), ``/stats``. JSON: ``/api/search``, ``/api/articles/{id}``, ``/api/clusters``,
-``/api/stats``, described by ``/openapi.json``. Every route is a GET and the database
-handle refuses writes, so nothing can change through the web. (FastAPI's ``/docs`` page
+``/api/stats``, described by ``/openapi.json``. Every route is a GET (HEAD works too) and the
+database handle refuses writes, so nothing can change through the web. Only requests for an
+allowed host are answered, with security headers (:mod:`pipeline.query.web.security`). (FastAPI's ``/docs`` page
 is off: it loads its scripts from a CDN.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,13 +20,17 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from pipeline.errors import AmbiguousIdError, QueryError
 from pipeline.query.api import NewsDB
 from pipeline.query.records import MAX_COUNT, ArticleRecord, Cluster, Hit, Stats
 from pipeline.query.search import SNIPPET_END, SNIPPET_START
+from pipeline.query.web.security import HeadAsGet, SecurityHeaders, content_security_policy
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
+POLICY = content_security_policy(TEMPLATES_DIR)
 
 
 def _host(uri: str) -> str:
@@ -54,10 +60,21 @@ FILTERS = ("language", "domain", "outlet", "author", "min_sources", "published_f
            "seen_to")
 
 
-def create_app(db: NewsDB) -> FastAPI:
+def create_app(db: NewsDB, *, allowed_hosts: Sequence[str] | None = None) -> FastAPI:
+    """The app on ``db``. It answers requests whose Host header names one of ``allowed_hosts``
+    (default: ``NEWSDEDUP_WEB_ALLOWED_HOSTS``, 127.0.0.1 and localhost), any port; others get 400.
+    Every response carries the headers of :mod:`pipeline.query.web.security`; HEAD works as GET."""
+    if allowed_hosts is None:
+        from settings.config import load_config
+
+        allowed_hosts = load_config().web_allowed_hosts
     app = FastAPI(title="newsdedup", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Read-only access to a newsdedup database: full-text search over canonical "
                               "articles, each article with every source that carried it, stories, counts.")
+    # the last added runs first: headers on every answer, then HEAD as GET, then the Host check
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts), www_redirect=False)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(SecurityHeaders, policy=POLICY)
 
     @app.exception_handler(QueryError)
     async def bad_query(_: Request, exc: QueryError) -> JSONResponse:
