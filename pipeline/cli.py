@@ -14,6 +14,7 @@ import click
 
 from pipeline.errors import ConfigError, NewsdedupError
 from pipeline.store.database import Database
+from pipeline.terminal import json_text, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_FATAL = 2
@@ -44,8 +45,19 @@ def _config(db_url: str | None = None, **overrides: Any):  # noqa: ANN202 - sett
         raise NewsdedupError(f"bad setting: {exc}") from None
 
 
+def echo(message: Any = "", **kwargs: Any) -> None:
+    """``click.echo`` of text that may hold stored data: terminal control sequences removed
+    (:func:`pipeline.terminal.printable`); every command prints through this or :func:`secho`."""
+    click.echo(printable(str(message)), **kwargs)
+
+
+def secho(message: Any = "", **kwargs: Any) -> None:
+    """``click.secho`` (styled) through :func:`pipeline.terminal.printable`, as :func:`echo`."""
+    click.secho(printable(str(message)), **kwargs)
+
+
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    echo(json_text(json.dumps(data, ensure_ascii=False, indent=2)))
 
 
 def fatal_errors(func: F) -> F:
@@ -56,10 +68,17 @@ def fatal_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except NewsdedupError as exc:
-            click.secho(f"error: {exc}", fg="red", err=True)
+            secho(f"error: {exc}", fg="red", err=True)
             sys.exit(EXIT_FATAL)
 
     return wrapper  # type: ignore[return-value]
+
+
+class PrintableFormatter(logging.Formatter):
+    """Log lines without terminal control sequences (:func:`pipeline.terminal.printable`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
 
 
 class OneLineErrors(click.Group):
@@ -76,13 +95,13 @@ class OneLineErrors(click.Group):
                 exc.show()
                 sys.exit(exc.exit_code)
             where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
-            click.secho(f"error: {' '.join(exc.format_message().split())}{where}", fg="red", err=True)
+            secho(f"error: {' '.join(exc.format_message().split())}{where}", fg="red", err=True)
             sys.exit(EXIT_FATAL)
         except click.ClickException as exc:
             exc.show()
             sys.exit(exc.exit_code)
         except click.Abort:
-            click.echo("Aborted!", err=True)
+            echo("Aborted!", err=True)
             sys.exit(1)
 
 
@@ -103,7 +122,9 @@ def main(verbose: int, quiet: bool) -> None:
     variables, then flags. See README.md.
     """
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
-    logging.basicConfig(level=level, format="%(levelname)s %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(PrintableFormatter("%(levelname)s %(message)s"))  # log lines quote pages too
+    logging.basicConfig(level=level, handlers=[handler])
     if verbose < 2:
         for noisy in ("scrapy", "trafilatura", "htmldate", "py.warnings", "apscheduler"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -143,9 +164,9 @@ def ingest(paths: tuple[str, ...], db_url: str | None, progress: bool | None, wo
 
     config = _config(db_url, NEWSDEDUP_WORKERS=workers, NEWSDEDUP_WRITER_WAIT_SECONDS=_wait(wait))
     summary = run_ingest(list(paths), config, progress=progress)
-    click.echo(f"{summary.status}: {summary.line()} (run {summary.run_id})")
+    echo(f"{summary.status}: {summary.line()} (run {summary.run_id})")
     if summary.status == "interrupted":
-        click.echo("Interrupted: run the same command again to finish.", err=True)
+        echo("Interrupted: run the same command again to finish.", err=True)
         sys.exit(EXIT_INTERRUPTED)
 
 
@@ -186,7 +207,7 @@ def _on_stop_signals(stop: Callable[[bool], None]) -> None:
     def handler(signum: int, _frame: Any) -> None:
         received.append(signum)
         force = len(received) > 1
-        click.echo(f"{signal.Signals(signum).name}: " + (
+        echo(f"{signal.Signals(signum).name}: " + (
             "abandoning the run in flight" if force else
             "stopping after the requests under way (again to abandon them)"), err=True)
         stop(force)
@@ -244,13 +265,13 @@ def crawl(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, .
         for source in chosen:
             for result in runner.run(source):
                 results.append(result)
-                click.echo(result.line())
+                echo(result.line())
                 for i, n in enumerate((result.fetched, result.new_articles, result.duplicates, result.skipped,
                                        result.failures)):
                     totals[i] += n
     finally:
         db.dispose()
-    click.echo("crawl {}: {} pages fetched, {} new articles, {} duplicates, {} skipped as seen, "
+    echo("crawl {}: {} pages fetched, {} new articles, {} duplicates, {} skipped as seen, "
                "{} failures".format("interrupted" if runner.stopping else "done", *totals))
     if runner.stopping:
         sys.exit(EXIT_INTERRUPTED)
@@ -324,7 +345,7 @@ def schedule_add(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple
         with Schedules(db, config.schedule) as schedules:
             for source in chosen:
                 replaced = schedules.add(source)
-                click.echo(f"{'replaced' if replaced else 'added'} {source.name}: {describe(source)}")
+                echo(f"{'replaced' if replaced else 'added'} {source.name}: {describe(source)}")
     finally:
         db.dispose()
 
@@ -345,7 +366,7 @@ def schedule_remove(names: tuple[str, ...], db_url: str | None) -> None:
         with Schedules(db, config.schedule) as schedules:
             for name in names:
                 schedules.remove(name)
-                click.echo(f"removed {name}")
+                echo(f"removed {name}")
     finally:
         db.dispose()
 
@@ -370,7 +391,7 @@ def schedule_list(db_url: str | None, as_json: bool) -> None:
     finally:
         db.dispose()
     for line in unreadable:  # kept in the table, never run: said once each, on stderr
-        click.secho(f"warning: {line}", fg="yellow", err=True)
+        secho(f"warning: {line}", fg="yellow", err=True)
     rows = [{
         "name": s.source.name, "when": s.when, "next_run": s.next_run.isoformat() if s.next_run else None,
         "feeds": list(s.source.feeds), "sitemaps": list(s.source.sitemaps), "start_urls": list(s.source.start_urls),
@@ -383,11 +404,11 @@ def schedule_list(db_url: str | None, as_json: bool) -> None:
         _echo_json(rows)
         return
     if not rows and not unreadable:
-        click.echo("no schedules (add one with `newsdedup schedule add`)")
+        echo("no schedules (add one with `newsdedup schedule add`)")
     for r in rows:
         urls = len(r["feeds"]) + len(r["sitemaps"]) + len(r["start_urls"])
         last = r["last_run"]
-        click.echo(f"{r['name']:<20} {r['when']:<22} next {r['next_run'] or 'paused'} · {urls} URL(s) · last run: "
+        echo(f"{r['name']:<20} {r['when']:<22} next {r['next_run'] or 'paused'} · {urls} URL(s) · last run: "
                    + ("none" if last is None else
                       f"{last['status']} at {last['started_at']}, {last['new_articles']} new, "
                       f"{last['failures']} failures"))
@@ -435,22 +456,22 @@ def clean(paths: tuple[str, ...], explain: bool) -> None:
 
     for doc, dropped in clean_files(list(paths), _config()):
         if explain:
-            click.secho(f"== {doc.uri}", bold=True)
+            secho(f"== {doc.uri}", bold=True)
             for v in doc.verdicts:
                 mark = "+" if v.kept else "-"
-                click.echo(f"{mark} {v.reason:<16} {v.text[:100]}")
+                echo(f"{mark} {v.reason:<16} {v.text[:100]}")
             if dropped is not None:
-                click.echo(f"! {dropped.reason}: {dropped.message}")
+                echo(f"! {dropped.reason}: {dropped.message}")
             continue
         if dropped is not None:
-            click.echo(json.dumps({"uri": doc.uri, "error": dropped.reason, "message": dropped.message},
-                                  ensure_ascii=False))
+            echo(json_text(json.dumps({"uri": doc.uri, "error": dropped.reason, "message": dropped.message},
+                                      ensure_ascii=False)))
             continue
-        click.echo(json.dumps({
+        echo(json_text(json.dumps({
             "uri": doc.uri, "title": doc.title, "text": doc.body_text, "authors": doc.authors,
             "published": doc.published.isoformat() if doc.published else None,
             "language": doc.language, "credits": doc.credits, "outlet": doc.outlet,
-        }, ensure_ascii=False))
+        }, ensure_ascii=False)))
 
 
 def _count() -> click.IntRange:
@@ -534,7 +555,7 @@ def export(db_url: str | None, fmt: str, output: str | None, **options: Any) -> 
         else:
             with click.open_file(output or "-", "w", encoding="utf-8") as stream:
                 count = (out.write_jsonl if fmt == "jsonl" else out.write_csv)(records, stream)
-    click.echo(f"exported {count} articles", err=True)
+    echo(f"exported {count} articles", err=True)
 
 
 @main.command()
@@ -553,19 +574,19 @@ def show(article_id: str, db_url: str | None, as_json: bool) -> None:
     if as_json:
         _echo_json(record.to_dict())
         return
-    click.secho(record.title, bold=True)
-    click.echo(f"id {record.id} · {record.language or '?'} · published "
+    secho(record.title, bold=True)
+    echo(f"id {record.id} · {record.language or '?'} · published "
                f"{record.published.isoformat() if record.published else '?'} · first seen "
                f"{record.first_seen.isoformat(timespec='seconds')} · authors {', '.join(record.authors) or '?'} · "
                f"credits {', '.join(record.credits) or '-'}")
-    click.echo()
-    click.echo(record.text)
-    click.echo()
+    echo()
+    echo(record.text)
+    echo()
     n = len(record.sources)
-    click.secho(f"{n} source{'s' if n != 1 else ''}, oldest first:", bold=True)
+    secho(f"{n} source{'s' if n != 1 else ''}, oldest first:", bold=True)
     for s in record.sources:
         credit = ", ".join(s.credits) or s.outlet or ""
-        click.echo(f"  {s.fetched_at.isoformat(timespec='seconds')}  {s.relation:<9} {s.similarity:.2f}  {s.uri}"
+        echo(f"  {s.fetched_at.isoformat(timespec='seconds')}  {s.relation:<9} {s.similarity:.2f}  {s.uri}"
                    + (f"  ({credit})" if credit else ""))
 
 
@@ -604,10 +625,10 @@ def search(query: tuple[str, ...], limit: int, db_url: str | None, as_json: bool
         _echo_json([h.to_dict() for h in hits])
         return
     if not hits:
-        click.echo("no articles found")
+        echo("no articles found")
     for h in hits:
-        click.secho(f"{h.id}  {h.title}", bold=True)
-        click.echo(f"    {h.sources} source{'s' if h.sources != 1 else ''} · first seen {h.first_seen.isoformat(timespec='minutes')} · {h.snippet}")
+        secho(f"{h.id}  {h.title}", bold=True)
+        echo(f"    {h.sources} source{'s' if h.sources != 1 else ''} · first seen {h.first_seen.isoformat(timespec='minutes')} · {h.snippet}")
 
 
 @main.command()
@@ -626,11 +647,11 @@ def clusters(limit: int, db_url: str | None, as_json: bool, **options: Any) -> N
         _echo_json([c.to_dict() for c in found])
         return
     if not found:
-        click.echo("no story has that many sources")
+        echo("no story has that many sources")
     for c in found:
         rel = ", ".join(f"{n} {k}" for k, n in sorted(c.relations.items()))
-        click.secho(f"{c.id}  {c.sources} sources ({rel})", bold=True)
-        click.echo(f"    {c.title}")
+        secho(f"{c.id}  {c.sources} sources ({rel})", bold=True)
+        echo(f"    {c.title}")
 
 
 @main.command()
@@ -646,13 +667,13 @@ def stats(db_url: str | None, as_json: bool) -> None:
         _echo_json(data.to_dict())
         return
     rel = ", ".join(f"{n} {k}" for k, n in sorted(data.relations.items())) or "none"
-    click.echo(f"{data.articles} articles from {data.documents} documents ({rel}); "
+    echo(f"{data.articles} articles from {data.documents} documents ({rel}); "
                f"{data.duplicates_ratio:.1%} of documents were copies of a stored story")
-    click.echo("outlets: " + (", ".join(f"{host} {n}" for host, n in list(data.outlets.items())[:15]) or "none"))
-    click.echo(f"{data.failures} failed documents recorded"
+    echo("outlets: " + (", ".join(f"{host} {n}" for host, n in list(data.outlets.items())[:15]) or "none"))
+    echo(f"{data.failures} failed documents recorded"
                + (": " + ", ".join(f"{n} {r}" for r, n in data.failure_reasons.items()) if data.failures else ""))
     for r in data.runs:
-        click.echo(f"  run {r['id']} {r['kind']} {r['status']} {r['started_at']}: {r['documents']} seen, "
+        echo(f"  run {r['id']} {r['kind']} {r['status']} {r['started_at']}: {r['documents']} seen, "
                    f"{r['new_articles']} new, {r['duplicates']} duplicates, {r['skipped']} skipped, "
                    f"{r['failures']} failed")
 
@@ -685,9 +706,9 @@ def db_upgrade(db_url: str | None) -> None:
         finally:
             engine.dispose()
         if before == after:
-            click.echo(f"the database is current (schema revision {HEAD})")
+            echo(f"the database is current (schema revision {HEAD})")
         else:
-            click.echo(f"upgraded the database from schema revision {before or 'none (before migrations)'} to {after}")
+            echo(f"upgraded the database from schema revision {before or 'none (before migrations)'} to {after}")
         database = Database(config.db_url)
         try:
             with database.session() as session:
@@ -696,7 +717,7 @@ def db_upgrade(db_url: str | None) -> None:
         finally:
             database.dispose()
     if built is not None:
-        click.echo(f"built the dedup index: {built} articles")
+        echo(f"built the dedup index: {built} articles")
 
 
 @main.group()
@@ -734,7 +755,7 @@ def index_rebuild(db_url: str | None, progress: bool | None) -> None:
                 session.commit()
         finally:
             database.dispose()
-    click.echo(f"rebuilt the dedup index: {n} articles in {time.monotonic() - started:.1f} s "
+    echo(f"rebuilt the dedup index: {n} articles in {time.monotonic() - started:.1f} s "
                f"({params(config.dedup)})")
 
 
@@ -767,17 +788,17 @@ def check_command(db_url: str | None, repair: bool, progress: bool | None, as_js
         _echo_json({"holds": holds, "checks": [f.to_dict() for f in findings], "repaired": repaired})
     else:
         for line in repaired:
-            click.echo(f"repaired: {line}")
+            echo(f"repaired: {line}")
         for f in findings:
             mark = {True: "ok  ", False: "FAIL", None: "?   "}[f.holds]
-            click.echo(f"{mark}  {f.check:<13} {f.detail}" + (f": {', '.join(f.examples)}" if f.examples else ""))
+            echo(f"{mark}  {f.check:<13} {f.detail}" + (f": {', '.join(f.examples)}" if f.examples else ""))
         failed = [f for f in findings if f.holds is False]
         if not failed:
-            click.echo(f"all {len(findings)} invariants hold")
+            echo(f"all {len(findings)} invariants hold")
         else:
             hint = " (run `newsdedup check --repair` to rebuild what is derived)" \
                 if any(f.repairable for f in failed) and not repair else ""
-            click.echo(f"{len(failed)} of {len(findings)} invariants do not hold{hint}")
+            echo(f"{len(failed)} of {len(findings)} invariants do not hold{hint}")
     if not holds:
         sys.exit(1)
 
@@ -795,7 +816,7 @@ def db_revision(db_url: str | None) -> None:
             current = revision(conn)
     finally:
         database.dispose()
-    click.echo(f"database: {current or 'none (empty, or made before migrations)'}; this newsdedup: {HEAD}")
+    echo(f"database: {current or 'none (empty, or made before migrations)'}; this newsdedup: {HEAD}")
 
 
 @main.command()
@@ -825,7 +846,7 @@ def serve(db_url: str | None, host: str, port: int, allow_hosts: tuple[str, ...]
     allowed = list(dict.fromkeys([*config.web_allowed_hosts, *([] if wildcard else [host]), *allow_hosts]))
     with _open(db_url) as db, _listen(host, port) as listener:
         port = listener.getsockname()[1]  # the port chosen, for --port 0
-        click.echo(f"serving {db.url} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+        echo(f"serving {db.url} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
         server = uvicorn.Server(uvicorn.Config(create_app(db, allowed_hosts=allowed), host=host, port=port,
                                                log_level="warning"))
         try:

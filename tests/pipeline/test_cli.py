@@ -142,6 +142,33 @@ def test_hostile_queries_and_numbers_get_one_line_and_exit_2(seeded: tuple[str, 
         assert result.exit_code == 2 and "Traceback" not in result.stderr, result.stderr
 
 
+def test_stored_terminal_escapes_are_never_printed(tmp_path: Path) -> None:
+    """Rows stored before control characters were stripped on the way in are printed safely."""
+    from pipeline.store.database import Database
+    from pipeline.store.models import Article
+
+    url = f"sqlite:///{tmp_path / 'escapes.db'}"
+    evil = "\x1b[2J\x1b]0;owned\x07\x9b6n\r\u202e"
+    db = Database(url)
+    with db.session() as s:
+        s.add(Article(id="e5c", title=f"Harbour{evil} opens", text=f"The harbour{evil} opens today.",
+                      authors=[f"Anne{evil}"], credits=[f"dpa{evil}"], outlet=f"Hafen{evil}blatt",
+                      language="de", canonical_uri="file:///e5c", text_hash="he5c", word_count=4, signature=b"",
+                      signature_params="p"))
+        s.commit()
+    db.dispose()
+    cli = CliRunner()
+    for command in (["show", "e5c"], ["search", "harbour"], ["clusters", "--min-sources", "1"], ["stats"]):
+        out = cli.invoke(main, [*command, "--db", url])
+        assert out.exit_code == 0, (command, out.stderr)
+        assert not any(c in out.output for c in "\x1b\x9b\x07\r\u202e"), (command, out.output)
+    shown = cli.invoke(main, ["show", "e5c", "--db", url]).output
+    assert "Harbour opens" in shown and "The harbour opens today." in shown and "Anne" in shown
+    as_json = cli.invoke(main, ["show", "e5c", "--db", url, "--json"]).output
+    assert not any(c in as_json for c in "\x1b\x9b\x07\r\u202e")
+    assert json.loads(as_json)["title"] == f"Harbour{evil} opens"  # --json gives the stored text, escaped
+
+
 def test_clean_prints_what_ingest_keeps_without_a_database(seeded: tuple[str, list[dict]], tmp_path: Path) -> None:
     result = run_cli("clean", "seeds/", check=True, cwd=ROOT)
     lines = [json.loads(line) for line in result.stdout.splitlines()]
