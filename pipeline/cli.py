@@ -612,7 +612,9 @@ def search(query: tuple[str, ...], limit: int, db_url: str | None, as_json: bool
       kim -putin           kim but not putin (also: kim NOT putin)
       krieg*               words starting with krieg
       (a OR b) c           brackets group
-    Case and accents do not matter; on PostgreSQL words also match by stem.
+    Case and accents do not matter; on PostgreSQL words also match by stem. A
+    stop word of an article's language ("the" in English, "der" in German) is
+    not searched in that article, on either database.
     """
     for word in query:  # options that search does not have reach here (-word is a negated word)
         if word.startswith("--"):

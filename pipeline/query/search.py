@@ -10,7 +10,9 @@ Query syntax (the same on both databases)::
     (schoigu OR lawrow) nordkorea
 
 Words are matched case-insensitively and without accents; on PostgreSQL also by
-their stem in the article's language (German, English, French, Spanish, Italian).
+their stem in the article's language (German, English, French, Spanish, Italian). A stop
+word of an article's language is not searched in it, on both databases
+(:func:`without_stopwords`; the lists are PostgreSQL's, in ``pipeline/data/stopwords/``).
 Operators are upper case; ``and``, ``or`` and ``not`` in lower case are words. A
 word made of several parts (``Kim-Jong``) is searched as a phrase. NOT narrows what
 the other words find, so a query needs at least one word that is not negated. A query
@@ -28,6 +30,7 @@ The indexes it reads (SQLite FTS5, a PostgreSQL ``tsvector``) are made by
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.errors import QueryError
@@ -217,6 +220,37 @@ def to_tsquery(node: Node) -> str:
         return "!" + to_tsquery(node.node)
     joiner = " | " if isinstance(node, Or) else " & "
     return "(" + joiner.join(to_tsquery(n) for n in node.nodes) + ")"
+
+
+def without_stopwords(node: Node, stopwords: frozenset[str], fold: Callable[[str], str]) -> Node | None:
+    """The query as it reads in an article of a language whose stop words are ``stopwords``
+    (compared after ``fold``): a stop word is not searched, as PostgreSQL's index does not hold
+    it. A word or prefix that is one is left out; a phrase loses its leading and trailing ones
+    (inner ones stay: both databases then find the phrase as written); NOT of what is left out
+    narrows nothing; and what keeps no word that is not negated finds nothing (``None``)."""
+    if not stopwords:
+        return node
+    if isinstance(node, Term):
+        start, end = 0, len(node.parts)
+        while start < end and fold(node.parts[start]) in stopwords:
+            start += 1
+        while end > start and fold(node.parts[end - 1]) in stopwords:
+            end -= 1
+        if start == end:
+            return None
+        return Term(node.parts[start:end], node.prefix and end == len(node.parts))
+    if isinstance(node, Not):
+        inner = without_stopwords(node.node, stopwords, fold)
+        return None if inner is None else Not(inner)
+    kept = [k for k in (without_stopwords(n, stopwords, fold) for n in node.nodes) if k is not None]
+    if isinstance(node, And):
+        kept_positive = [k for k in kept if not isinstance(k, Not)]
+        if not kept_positive:
+            return None
+        return kept[0] if len(kept) == 1 else And(tuple(kept))
+    if not kept:
+        return None
+    return kept[0] if len(kept) == 1 else Or(tuple(kept))
 
 
 def terms(node: Node) -> list[Term]:

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from pipeline.errors import QueryError
-from pipeline.query.records import search
+from pipeline.query.records import Filters, search
 from pipeline.query.search import And, Not, Or, Term, parse_query, to_fts5, to_tsquery
 from pipeline.store.database import Database
 from pipeline.store.models import Article
@@ -94,4 +94,28 @@ def test_the_index_follows_inserts_updates_and_deletes(db_url: str) -> None:
         s.delete(s.get(Article, "a2"))
         s.commit()
     assert found(db, "terminal OR werft") == {"a1"}
+    db.dispose()
+
+
+def test_a_query_means_the_same_on_both_databases_stop_words_included(db_url: str) -> None:
+    """A stop word of an article's language is not searched in it, on SQLite as on PostgreSQL
+    (whose index does not hold it); in another language it is a word like any other."""
+    db = Database(db_url)
+    with db.session() as s:
+        s.add_all([_article("de1", "Kim trifft den Präsidenten", "Der Präsident empfängt Kim in der Hauptstadt."),
+                   _article("de2", "Kim und Putin", "Kim Jong Un reist nach Moskau zu Putin."),
+                   _article("en1", "The cat and Kim", "The cat sat on the mat while Kim watched.", "en"),
+                   _article("en2", "Kim in Der Spiegel", "Kim gave Der Spiegel an interview.", "en"),
+                   _article("xx1", "Kim the der", "Kim the der unknown language words.", None)])
+        s.commit()
+    assert found(db, "kim -der") == {"de1", "de2", "en1"}  # der narrows nothing in German (0 on SQLite before)
+    assert found(db, "der") == {"en2", "xx1"}  # a German stop word; a name in English
+    assert found(db, "the") == {"xx1"}  # an English stop word (3 on SQLite before)
+    assert found(db, "kim the") == {"en1", "en2", "xx1"}  # English reads it as kim
+    assert found(db, '"der spiegel"') == {"en2"} and found(db, '"the cat"') == {"en1"}
+    assert found(db, "der* OR putin") == {"de2", "en2", "xx1"}
+    assert found(db, "für") == set() and found(db, "fur") == set()  # folded as SQLite's index folds
+    with db.session() as s:
+        assert [h.id for h in search(s, "der", Filters(language="en"))] == ["en2"]
+        assert search(s, "der", Filters(language="de")) == []
     db.dispose()
