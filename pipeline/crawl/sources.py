@@ -27,7 +27,7 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -59,9 +59,11 @@ def parse_interval(text: str) -> timedelta:
     if not m or int(m.group(1)) == 0:
         raise ValueError(f"{text!r} is not an interval such as 90s, 30m, 6h or 1d")
     try:
-        return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        interval = timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        datetime.now(timezone.utc) + interval  # a run time after it must be a date (up to the year 9999)
     except OverflowError:
         raise ValueError(f"{text.strip()[:40]!r} is longer than any interval can be") from None
+    return interval
 
 
 @dataclass(frozen=True)
