@@ -14,6 +14,7 @@ import click
 
 from pipeline.errors import ConfigError, NewsdedupError
 from pipeline.store.database import Database
+from pipeline.terminal import json_text, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_FATAL = 2
@@ -50,8 +51,19 @@ def _config(db_url: str | None = None, **overrides: Any):  # noqa: ANN202 - sett
         raise NewsdedupError(f"bad setting: {exc}") from None
 
 
+def echo(message: Any = "", **kwargs: Any) -> None:
+    """``click.echo`` of text that may hold stored data: terminal control sequences removed
+    (:func:`pipeline.terminal.printable`); every command prints through this or :func:`secho`."""
+    click.echo(printable(str(message)), **kwargs)
+
+
+def secho(message: Any = "", **kwargs: Any) -> None:
+    """``click.secho`` (styled) through :func:`pipeline.terminal.printable`, as :func:`echo`."""
+    click.secho(printable(str(message)), **kwargs)
+
+
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    echo(json_text(json.dumps(data, ensure_ascii=False, indent=2)))
 
 
 def fatal_errors(func: F) -> F:
@@ -62,13 +74,44 @@ def fatal_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except NewsdedupError as exc:
-            click.secho(f"error: {exc}", fg="red", err=True)
+            secho(f"error: {exc}", fg="red", err=True)
             sys.exit(EXIT_FATAL)
 
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class PrintableFormatter(logging.Formatter):
+    """Log lines without terminal control sequences (:func:`pipeline.terminal.printable`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
+class OneLineErrors(click.Group):
+    """The command group, whose usage errors (a bad option value, an unknown option, a missing
+    argument) are one line, ``error: ... (see `newsdedup CMD --help`)``, with exit status 2."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a group alone: its help, as click prints it
+                exc.show()
+                sys.exit(exc.exit_code)
+            where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+            secho(f"error: {' '.join(exc.format_message().split())}{where}", fg="red", err=True)
+            sys.exit(EXIT_FATAL)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            echo("Aborted!", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
 @click.version_option(package_name="newsdedup")
@@ -85,7 +128,9 @@ def main(verbose: int, quiet: bool) -> None:
     variables, then flags. See README.md.
     """
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
-    logging.basicConfig(level=level, format="%(levelname)s %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(PrintableFormatter("%(levelname)s %(message)s"))  # log lines quote pages too
+    logging.basicConfig(level=level, handlers=[handler])
     if verbose < 2:
         for noisy in ("scrapy", "trafilatura", "htmldate", "py.warnings", "apscheduler"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -132,9 +177,9 @@ def ingest(paths: tuple[str, ...], db_url: str | None, progress: bool | None, wo
     config = _config(db_url, NEWSDEDUP_WORKERS=workers, NEWSDEDUP_WRITER_WAIT_SECONDS=_wait(wait),
                      NEWSDEDUP_FOLLOW_SYMLINKS=follow_symlinks)
     summary = run_ingest(list(paths), config, progress=progress)
-    click.echo(f"{summary.status}: {summary.line()} (run {summary.run_id})")
+    echo(f"{summary.status}: {summary.line()} (run {summary.run_id})")
     if summary.status == "interrupted":
-        click.echo("Interrupted: run the same command again to finish.", err=True)
+        echo("Interrupted: run the same command again to finish.", err=True)
         sys.exit(EXIT_INTERRUPTED)
 
 
@@ -175,7 +220,7 @@ def _on_stop_signals(stop: Callable[[bool], None]) -> None:
     def handler(signum: int, _frame: Any) -> None:
         received.append(signum)
         force = len(received) > 1
-        click.echo(f"{signal.Signals(signum).name}: " + (
+        echo(f"{signal.Signals(signum).name}: " + (
             "abandoning the run in flight" if force else
             "stopping after the requests under way (again to abandon them)"), err=True)
         stop(force)
@@ -233,13 +278,13 @@ def crawl(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, .
         for source in chosen:
             for result in runner.run(source):
                 results.append(result)
-                click.echo(result.line())
+                echo(result.line())
                 for i, n in enumerate((result.fetched, result.new_articles, result.duplicates, result.skipped,
                                        result.failures)):
                     totals[i] += n
     finally:
         db.dispose()
-    click.echo("crawl {}: {} pages fetched, {} new articles, {} duplicates, {} skipped as seen, "
+    echo("crawl {}: {} pages fetched, {} new articles, {} duplicates, {} skipped as seen, "
                "{} failures".format("interrupted" if runner.stopping else "done", *totals))
     if runner.stopping:
         sys.exit(EXIT_INTERRUPTED)
@@ -313,7 +358,7 @@ def schedule_add(names: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple
         with Schedules(db, config.schedule) as schedules:
             for source in chosen:
                 replaced = schedules.add(source)
-                click.echo(f"{'replaced' if replaced else 'added'} {source.name}: {describe(source)}")
+                echo(f"{'replaced' if replaced else 'added'} {source.name}: {describe(source)}")
     finally:
         db.dispose()
 
@@ -334,7 +379,7 @@ def schedule_remove(names: tuple[str, ...], db_url: str | None) -> None:
         with Schedules(db, config.schedule) as schedules:
             for name in names:
                 schedules.remove(name)
-                click.echo(f"removed {name}")
+                echo(f"removed {name}")
     finally:
         db.dispose()
 
@@ -345,7 +390,9 @@ def schedule_remove(names: tuple[str, ...], db_url: str | None) -> None:
 @fatal_errors
 def schedule_list(db_url: str | None, as_json: bool) -> None:
     """The schedules: source, when, next run, and the last run's outcome. Reads only: a
-    database that does not exist is an error, and none is created."""
+    database that does not exist is an error, and none is created. A stored row that is
+    not a schedule newsdedup can read is named on stderr (one line each), kept and never
+    run; the others are listed (exit status 0)."""
     from pipeline.crawl.scheduler import Schedules
 
     config = _config(db_url)
@@ -353,8 +400,11 @@ def schedule_list(db_url: str | None, as_json: bool) -> None:
     try:
         with Schedules(db, config.schedule) as schedules:
             found = schedules.list()
+            unreadable = schedules.unreadable()
     finally:
         db.dispose()
+    for line in unreadable:  # kept in the table, never run: said once each, on stderr
+        secho(f"warning: {line}", fg="yellow", err=True)
     rows = [{
         "name": s.source.name, "when": s.when, "next_run": s.next_run.isoformat() if s.next_run else None,
         "feeds": list(s.source.feeds), "sitemaps": list(s.source.sitemaps), "start_urls": list(s.source.start_urls),
@@ -366,12 +416,12 @@ def schedule_list(db_url: str | None, as_json: bool) -> None:
     if as_json:
         _echo_json(rows)
         return
-    if not rows:
-        click.echo("no schedules (add one with `newsdedup schedule add`)")
+    if not rows and not unreadable:
+        echo("no schedules (add one with `newsdedup schedule add`)")
     for r in rows:
         urls = len(r["feeds"]) + len(r["sitemaps"]) + len(r["start_urls"])
         last = r["last_run"]
-        click.echo(f"{r['name']:<20} {r['when']:<22} next {r['next_run'] or 'paused'} · {urls} URL(s) · last run: "
+        echo(f"{r['name']:<20} {r['when']:<22} next {r['next_run'] or 'paused'} · {urls} URL(s) · last run: "
                    + ("none" if last is None else
                       f"{last['status']} at {last['started_at']}, {last['new_articles']} new, "
                       f"{last['failures']} failures"))
@@ -420,22 +470,29 @@ def clean(paths: tuple[str, ...], explain: bool, follow_symlinks: bool | None) -
 
     for doc, dropped in clean_files(list(paths), _config(NEWSDEDUP_FOLLOW_SYMLINKS=follow_symlinks)):
         if explain:
-            click.secho(f"== {doc.uri}", bold=True)
+            secho(f"== {doc.uri}", bold=True)
             for v in doc.verdicts:
                 mark = "+" if v.kept else "-"
-                click.echo(f"{mark} {v.reason:<16} {v.text[:100]}")
+                echo(f"{mark} {v.reason:<16} {v.text[:100]}")
             if dropped is not None:
-                click.echo(f"! {dropped.reason}: {dropped.message}")
+                echo(f"! {dropped.reason}: {dropped.message}")
             continue
         if dropped is not None:
-            click.echo(json.dumps({"uri": doc.uri, "error": dropped.reason, "message": dropped.message},
-                                  ensure_ascii=False))
+            echo(json_text(json.dumps({"uri": doc.uri, "error": dropped.reason, "message": dropped.message},
+                                      ensure_ascii=False)))
             continue
-        click.echo(json.dumps({
+        echo(json_text(json.dumps({
             "uri": doc.uri, "title": doc.title, "text": doc.body_text, "authors": doc.authors,
             "published": doc.published.isoformat() if doc.published else None,
             "language": doc.language, "credits": doc.credits, "outlet": doc.outlet,
-        }, ensure_ascii=False))
+        }, ensure_ascii=False)))
+
+
+def _count() -> click.IntRange:
+    """A count or limit option's type: a whole number from 1 to what every database's integer holds."""
+    from pipeline.query.records import MAX_COUNT
+
+    return click.IntRange(min=1, max=MAX_COUNT)
 
 
 def filter_options(func: F) -> F:
@@ -449,7 +506,7 @@ def filter_options(func: F) -> F:
         click.option("--domain", metavar="HOST", help="Carried by a page on HOST or its subdomains (HOST:PORT for one port)."),
         click.option("--outlet", metavar="NAME", help="Outlet name found on the pages (part of it is enough)."),
         click.option("--language", metavar="CODE", help="Article language (ISO 639-1: de, en, fr, ...)."),
-        click.option("--min-sources", type=click.IntRange(min=1), metavar="N", help="Carried by at least N documents."),
+        click.option("--min-sources", type=_count(), metavar="N", help="Carried by at least N documents."),
         click.option("--author", metavar="NAME", help="An author's name (part of it is enough)."),
     ]):
         func = option(func)
@@ -496,7 +553,9 @@ def export(db_url: str | None, fmt: str, output: str | None, **options: Any) -> 
     (ISO 8601 or null), language, credits, outlet, first_seen, and sources
     (uri, fetched_at, relation, similarity, title, content_sha256, credits,
     outlet, http_status, canonical_url, found_in). In CSV, list fields are
-    JSON-encoded; in Parquet they are typed lists and dates are timestamps.
+    JSON-encoded, and a cell that starts with =, +, -, @, a tab or a carriage
+    return gets a ' before it (spreadsheets would run it as a formula); in
+    Parquet they are typed lists and dates are timestamps.
     """
     from pipeline.query import export as out
 
@@ -510,7 +569,7 @@ def export(db_url: str | None, fmt: str, output: str | None, **options: Any) -> 
         else:
             with click.open_file(output or "-", "w", encoding="utf-8") as stream:
                 count = (out.write_jsonl if fmt == "jsonl" else out.write_csv)(records, stream)
-    click.echo(f"exported {count} articles", err=True)
+    echo(f"exported {count} articles", err=True)
 
 
 @main.command()
@@ -529,32 +588,35 @@ def show(article_id: str, db_url: str | None, as_json: bool) -> None:
     if as_json:
         _echo_json(record.to_dict())
         return
-    click.secho(record.title, bold=True)
-    click.echo(f"id {record.id} · {record.language or '?'} · published "
+    secho(record.title, bold=True)
+    echo(f"id {record.id} · {record.language or '?'} · published "
                f"{record.published.isoformat() if record.published else '?'} · first seen "
                f"{record.first_seen.isoformat(timespec='seconds')} · authors {', '.join(record.authors) or '?'} · "
                f"credits {', '.join(record.credits) or '-'}")
-    click.echo()
-    click.echo(record.text)
-    click.echo()
+    echo()
+    echo(record.text)
+    echo()
     n = len(record.sources)
-    click.secho(f"{n} source{'s' if n != 1 else ''}, oldest first:", bold=True)
+    secho(f"{n} source{'s' if n != 1 else ''}, oldest first:", bold=True)
     for s in record.sources:
         credit = ", ".join(s.credits) or s.outlet or ""
-        click.echo(f"  {s.fetched_at.isoformat(timespec='seconds')}  {s.relation:<9} {s.similarity:.2f}  {s.uri}"
+        echo(f"  {s.fetched_at.isoformat(timespec='seconds')}  {s.relation:<9} {s.similarity:.2f}  {s.uri}"
                    + (f"  ({credit})" if credit else ""))
 
 
-@main.command()
-@click.argument("query")
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1, required=True, type=click.UNPROCESSED)
 @filter_options
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="At most this many results.")
+@click.option("--limit", default=20, show_default=True, type=_count(), help="At most this many results.")
 @db_option
 @json_option
 @fatal_errors
-def search(query: str, limit: int, db_url: str | None, as_json: bool, **options: Any) -> None:
+def search(query: tuple[str, ...], limit: int, db_url: str | None, as_json: bool, **options: Any) -> None:
     """Full-text search, best matches first, each with a snippet (matched words
-    ⟦marked⟧), its number of sources and when it was first seen.
+    ⟦marked⟧), its number of sources and when it was first seen. The QUERY may
+    be one argument or several (joined by spaces); a query may start with a
+    negated word (`newsdedup search -putin kim`, or `newsdedup search -- "-putin
+    kim"`).
 
     \b
     Syntax:
@@ -564,18 +626,25 @@ def search(query: str, limit: int, db_url: str | None, as_json: bool, **options:
       kim -putin           kim but not putin (also: kim NOT putin)
       krieg*               words starting with krieg
       (a OR b) c           brackets group
-    Case and accents do not matter; on PostgreSQL words also match by stem.
+    Case and accents do not matter; on PostgreSQL words also match by stem. A
+    stop word of an article's language ("the" in English, "der" in German) is
+    not searched in that article, on either database.
     """
+    for word in query:  # options that search does not have reach here (-word is a negated word)
+        if word.startswith("--"):
+            raise NewsdedupError(f"{word.split('=')[0]!r} is neither an option of search nor a word to search for "
+                                 "(options go before the query and before `--`; a word to leave out takes one -: "
+                                 "newsdedup search -- \"-putin kim\")")
     with _open(db_url) as db:
-        hits = db.search(query, limit=limit, **_filters(options))
+        hits = db.search(" ".join(query), limit=limit, **_filters(options))
     if as_json:
         _echo_json([h.to_dict() for h in hits])
         return
     if not hits:
-        click.echo("no articles found")
+        echo("no articles found")
     for h in hits:
-        click.secho(f"{h.id}  {h.title}", bold=True)
-        click.echo(f"    {h.sources} source{'s' if h.sources != 1 else ''} · first seen {h.first_seen.isoformat(timespec='minutes')} · {h.snippet}")
+        secho(f"{h.id}  {h.title}", bold=True)
+        echo(f"    {h.sources} source{'s' if h.sources != 1 else ''} · first seen {h.first_seen.isoformat(timespec='minutes')} · {h.snippet}")
 
 
 @main.command()
@@ -594,11 +663,11 @@ def clusters(limit: int, db_url: str | None, as_json: bool, **options: Any) -> N
         _echo_json([c.to_dict() for c in found])
         return
     if not found:
-        click.echo("no story has that many sources")
+        echo("no story has that many sources")
     for c in found:
         rel = ", ".join(f"{n} {k}" for k, n in sorted(c.relations.items()))
-        click.secho(f"{c.id}  {c.sources} sources ({rel})", bold=True)
-        click.echo(f"    {c.title}")
+        secho(f"{c.id}  {c.sources} sources ({rel})", bold=True)
+        echo(f"    {c.title}")
 
 
 @main.command()
@@ -614,13 +683,13 @@ def stats(db_url: str | None, as_json: bool) -> None:
         _echo_json(data.to_dict())
         return
     rel = ", ".join(f"{n} {k}" for k, n in sorted(data.relations.items())) or "none"
-    click.echo(f"{data.articles} articles from {data.documents} documents ({rel}); "
+    echo(f"{data.articles} articles from {data.documents} documents ({rel}); "
                f"{data.duplicates_ratio:.1%} of documents were copies of a stored story")
-    click.echo("outlets: " + (", ".join(f"{host} {n}" for host, n in list(data.outlets.items())[:15]) or "none"))
-    click.echo(f"{data.failures} failed documents recorded"
+    echo("outlets: " + (", ".join(f"{host} {n}" for host, n in list(data.outlets.items())[:15]) or "none"))
+    echo(f"{data.failures} failed documents recorded"
                + (": " + ", ".join(f"{n} {r}" for r, n in data.failure_reasons.items()) if data.failures else ""))
     for r in data.runs:
-        click.echo(f"  run {r['id']} {r['kind']} {r['status']} {r['started_at']}: {r['documents']} seen, "
+        echo(f"  run {r['id']} {r['kind']} {r['status']} {r['started_at']}: {r['documents']} seen, "
                    f"{r['new_articles']} new, {r['duplicates']} duplicates, {r['skipped']} skipped, "
                    f"{r['failures']} failed")
 
@@ -653,9 +722,9 @@ def db_upgrade(db_url: str | None) -> None:
         finally:
             engine.dispose()
         if before == after:
-            click.echo(f"the database is current (schema revision {HEAD})")
+            echo(f"the database is current (schema revision {HEAD})")
         else:
-            click.echo(f"upgraded the database from schema revision {before or 'none (before migrations)'} to {after}")
+            echo(f"upgraded the database from schema revision {before or 'none (before migrations)'} to {after}")
         database = Database(config.db_url)
         try:
             with database.session() as session:
@@ -664,7 +733,7 @@ def db_upgrade(db_url: str | None) -> None:
         finally:
             database.dispose()
     if built is not None:
-        click.echo(f"built the dedup index: {built} articles")
+        echo(f"built the dedup index: {built} articles")
 
 
 @main.group()
@@ -702,7 +771,7 @@ def index_rebuild(db_url: str | None, progress: bool | None) -> None:
                 session.commit()
         finally:
             database.dispose()
-    click.echo(f"rebuilt the dedup index: {n} articles in {time.monotonic() - started:.1f} s "
+    echo(f"rebuilt the dedup index: {n} articles in {time.monotonic() - started:.1f} s "
                f"({params(config.dedup)})")
 
 
@@ -735,17 +804,17 @@ def check_command(db_url: str | None, repair: bool, progress: bool | None, as_js
         _echo_json({"holds": holds, "checks": [f.to_dict() for f in findings], "repaired": repaired})
     else:
         for line in repaired:
-            click.echo(f"repaired: {line}")
+            echo(f"repaired: {line}")
         for f in findings:
             mark = {True: "ok  ", False: "FAIL", None: "?   "}[f.holds]
-            click.echo(f"{mark}  {f.check:<13} {f.detail}" + (f": {', '.join(f.examples)}" if f.examples else ""))
+            echo(f"{mark}  {f.check:<13} {f.detail}" + (f": {', '.join(f.examples)}" if f.examples else ""))
         failed = [f for f in findings if f.holds is False]
         if not failed:
-            click.echo(f"all {len(findings)} invariants hold")
+            echo(f"all {len(findings)} invariants hold")
         else:
             hint = " (run `newsdedup check --repair` to rebuild what is derived)" \
                 if any(f.repairable for f in failed) and not repair else ""
-            click.echo(f"{len(failed)} of {len(findings)} invariants do not hold{hint}")
+            echo(f"{len(failed)} of {len(findings)} invariants do not hold{hint}")
     if not holds:
         sys.exit(1)
 
@@ -763,7 +832,7 @@ def db_revision(db_url: str | None) -> None:
             current = revision(conn)
     finally:
         database.dispose()
-    click.echo(f"database: {current or 'none (empty, or made before migrations)'}; this newsdedup: {HEAD}")
+    echo(f"database: {current or 'none (empty, or made before migrations)'}; this newsdedup: {HEAD}")
 
 
 @main.command()
@@ -771,21 +840,31 @@ def db_revision(db_url: str | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but 127.0.0.1 exposes the database to the network.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests for this host name (repeatable). Default: only the names in "
+                   "$NEWSDEDUP_WEB_ALLOWED_HOSTS (127.0.0.1, localhost) and the --host address.")
 @fatal_errors
-def serve(db_url: str | None, host: str, port: int) -> None:
+def serve(db_url: str | None, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
     """Serve a read-only web view of the database: a search page, articles with
     their sources' timeline, stats, and a JSON API (/api/..., described by
-    /openapi.json). No page or endpoint can change the database. Exit status 2
+    /openapi.json). No page or endpoint can change the database. A request whose
+    Host header names no allowed host gets 400 (a page elsewhere cannot reach the
+    view through a name of its own); every answer carries security headers
+    (Content-Security-Policy, nosniff, no framing, no referrer). Exit status 2
     when the database cannot be read or HOST:PORT cannot be listened on.
     """
     import uvicorn
 
     from pipeline.query.web.app import create_app
 
+    config = _config(db_url)
+    wildcard = host in ("0.0.0.0", "::", "")  # noqa: S104 - compared, not bound
+    allowed = list(dict.fromkeys([*config.web_allowed_hosts, *([] if wildcard else [host]), *allow_hosts]))
     with _open(db_url) as db, _listen(host, port) as listener:
         port = listener.getsockname()[1]  # the port chosen, for --port 0
-        click.echo(f"serving {db.url} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
-        server = uvicorn.Server(uvicorn.Config(create_app(db), host=host, port=port, log_level="warning"))
+        echo(f"serving {db.url} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+        server = uvicorn.Server(uvicorn.Config(create_app(db, allowed_hosts=allowed), host=host, port=port,
+                                               log_level="warning"))
         try:
             server.run(sockets=[listener])
         except KeyboardInterrupt:  # uvicorn has shut down, then passes Ctrl-C on (as uvicorn.run does)

@@ -116,6 +116,9 @@ NEWSDEDUP_SCHEDULER_POLL_SECONDS = 10.0
 # On SIGTERM or Ctrl-C, the spider in flight is asked to stop (it finishes the requests under
 # way and commits); after this many seconds it is killed and its uncommitted batch abandoned.
 NEWSDEDUP_STOP_TIMEOUT_SECONDS = 60.0
+# A stored schedule (a row of that table: the source's definition as JSON) larger than this many
+# bytes is not read: it is reported and kept (pipeline/crawl/jobstore.py).
+NEWSDEDUP_SCHEDULE_MAX_BYTES = 64 * 1024
 # Time zone of cron schedules (an IANA name such as "Europe/Berlin"); empty: this machine's.
 NEWSDEDUP_TIMEZONE = ""
 # Set by `newsdedup crawl` and the scheduler on each spider process they start (not by hand):
@@ -125,6 +128,12 @@ NEWSDEDUP_SOURCE = ""
 NEWSDEDUP_TRIGGER = ""
 NEWSDEDUP_PARENT_PID = 0
 EXTENSIONS = {"pipeline.crawl.runner.DieWithParent": 0}
+
+# --- The web view (`newsdedup serve`) -----------------------------------------
+# The host names (or addresses) a request's Host header may name; any other is answered 400,
+# so that a web page elsewhere cannot reach the view through a name it controls (DNS
+# rebinding). `serve --allow-host NAME` adds one, and `--host ADDRESS` adds that address.
+NEWSDEDUP_WEB_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
 # --- Input ----------------------------------------------------------------
 # File name endings the files spider and `newsdedup ingest` accept.

@@ -103,6 +103,7 @@ class ScheduleOptions:
     poll_seconds: float = 10.0
     stop_timeout_seconds: float = 60.0
     timezone: str = ""  # empty: the machine's
+    max_state_bytes: int = 64 * 1024  # a stored schedule larger than this is not read (reported, kept)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class Config:
     budget: BudgetOptions
     dedup: DedupOptions
     schedule: ScheduleOptions
+    web_allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")  # Host headers the web view answers
 
     @property
     def shared(self) -> bool:
@@ -185,12 +187,14 @@ class Config:
                 repetition_max_ratio=s.getfloat("NEWSDEDUP_REPETITION_MAX_RATIO"),
             ),
             budget=_budget(s),
+            web_allowed_hosts=tuple(s.getlist("NEWSDEDUP_WEB_ALLOWED_HOSTS")),
             schedule=ScheduleOptions(
                 table=s.get("NEWSDEDUP_SCHEDULE_TABLE"),
                 misfire_grace_seconds=s.getint("NEWSDEDUP_MISFIRE_GRACE_SECONDS"),
                 poll_seconds=s.getfloat("NEWSDEDUP_SCHEDULER_POLL_SECONDS"),
                 stop_timeout_seconds=s.getfloat("NEWSDEDUP_STOP_TIMEOUT_SECONDS"),
                 timezone=s.get("NEWSDEDUP_TIMEZONE"),
+                max_state_bytes=s.getint("NEWSDEDUP_SCHEDULE_MAX_BYTES"),
             ),
             dedup=DedupOptions(
                 num_perm=s.getint("NEWSDEDUP_MINHASH_NUM_PERM"),

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import pickle
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,12 +33,12 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
 from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import inspect, select
 
+from pipeline.crawl.jobstore import RUN_SOURCE, JobStore, unreadable_message
 from pipeline.crawl.runner import CrawlResult, CrawlRunner
 from pipeline.crawl.sources import Source
 from pipeline.errors import ConfigError, NewsdedupError
@@ -51,9 +50,7 @@ from settings.config import Config, ScheduleOptions
 logger = logging.getLogger("newsdedup")
 
 _service: SchedulerService | None = None  # the running scheduler, for run_source
-RUN_SOURCE = "pipeline.crawl.scheduler:run_source"  # the job of every schedule, as the job store names it
-# where schedules stored by an older newsdedup name it (the module moved into pipeline/crawl/)
-FORMER_RUN_SOURCE = ("pipeline.scheduler:run_source",)
+__all__ = ["RUN_SOURCE", "JobStore", "Schedule", "Schedules", "SchedulerService", "run_source"]
 
 
 @dataclass(frozen=True)
@@ -71,24 +68,17 @@ def _job_options(options: ScheduleOptions) -> dict[str, Any]:
     return {"coalesce": True, "max_instances": 1, "misfire_grace_time": options.misfire_grace_seconds}
 
 
-class JobStore(SQLAlchemyJobStore):
-    """APScheduler's job store on the schedule table, which also reads the schedules of an older
-    newsdedup: a job whose function is a former name of :func:`run_source` is read as
-    :data:`RUN_SOURCE` (APScheduler deletes a job whose function it cannot import), and is
-    stored under the new name the next time the scheduler writes it."""
-
-    def _reconstitute_job(self, job_state: bytes) -> Job:
-        state = pickle.loads(job_state)  # as APScheduler's own store does (its format)
-        if state.get("func") in FORMER_RUN_SOURCE:
-            state["func"] = RUN_SOURCE
-            job_state = pickle.dumps(state, self.pickle_protocol)
-        return super()._reconstitute_job(job_state)
+def job_store(db: Database, options: ScheduleOptions, *, log_unreadable: bool = True) -> JobStore:
+    """The job store on the database's schedule table (rows of JSON: :mod:`pipeline.crawl.jobstore`);
+    on a writable database it rewrites the pickled rows of newsdedup 0.1 as JSON when it reads them."""
+    return JobStore(engine=db.engine, tablename=options.table, job_options=_job_options(options),
+                    max_bytes=options.max_state_bytes, migrate=not db.readonly, log_unreadable=log_unreadable)
 
 
 def open_store(db: Database, options: ScheduleOptions) -> BackgroundScheduler:
     """The scheduler (not started) on the database's schedule table, with one worker thread."""
     return BackgroundScheduler(
-        jobstores={"default": JobStore(engine=db.engine, tablename=options.table)},
+        jobstores={"default": job_store(db, options)},
         executors={"default": ThreadPoolExecutor(max_workers=1)},
         job_defaults=_job_options(options), timezone=options.timezone or None,
     )
@@ -126,7 +116,7 @@ class Schedules:
         self.options = options
         # never started: it only builds jobs and computes their times, and resolves their triggers
         self._scheduler = BackgroundScheduler(timezone=options.timezone or None)
-        self._store = JobStore(engine=db.engine, tablename=options.table)
+        self._store = job_store(db, options, log_unreadable=False)  # the caller reports them: unreadable()
         self._stored = not db.readonly or inspect(db.engine).has_table(options.table)
         if self._stored:
             self._store.start(self._scheduler, "default")
@@ -163,7 +153,12 @@ class Schedules:
             known = ", ".join(sorted(j.id for j in self._store.get_all_jobs())) or "none"
             raise NewsdedupError(f"no schedule named {name!r} (scheduled: {known})") from None
 
+    def unreadable(self) -> list[str]:
+        """One line for each stored row that :meth:`list` skipped: it is kept, and never run."""
+        return [unreadable_message(job_id, why) for job_id, why in sorted(self._store.unreadable.items())]
+
     def list(self) -> list[Schedule]:
+        """The readable schedules, by name (see :meth:`unreadable` for the others)."""
         if not self._stored:
             return []
         jobs: list[Job] = sorted(self._store.get_all_jobs(), key=lambda j: j.id)

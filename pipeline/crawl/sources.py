@@ -27,7 +27,7 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -58,7 +58,12 @@ def parse_interval(text: str) -> timedelta:
     m = _INTERVAL.match(text)
     if not m or int(m.group(1)) == 0:
         raise ValueError(f"{text!r} is not an interval such as 90s, 30m, 6h or 1d")
-    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    try:
+        interval = timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        datetime.now(timezone.utc) + interval  # a run time after it must be a date (up to the year 9999)
+    except OverflowError:
+        raise ValueError(f"{text.strip()[:40]!r} is longer than any interval can be") from None
+    return interval
 
 
 @dataclass(frozen=True)
@@ -189,3 +194,24 @@ def _politeness(where: str, table: Any) -> dict[str, Any]:
             raise ConfigError(f"{where}: politeness.{key} must be a {kind.__name__}, not {value!r}")
         out[setting] = value
     return out
+
+
+def source_table(source: Source) -> dict[str, Any]:
+    """The source as the table of a sources file (plain data: lists, strings, numbers), which
+    :func:`source_from_table` reads back as the same source. Schedules are stored this way."""
+    table: dict[str, Any] = {"feeds": list(source.feeds), "sitemaps": list(source.sitemaps),
+                             "start_urls": list(source.start_urls), "allowed_domains": list(source.allowed_domains),
+                             "depth": source.depth, "refetch": source.refetch}
+    if source.every is not None:
+        table["every"] = f"{int(source.every.total_seconds())}s"
+    if source.cron is not None:
+        table["cron"] = source.cron
+    keys = {setting: key for key, (setting, _) in POLITENESS.items()}
+    table["politeness"] = {keys[setting]: value for setting, value in source.settings.items()}
+    return table
+
+
+def source_from_table(where: str, name: str, table: Any) -> Source:
+    """A source from its table (a sources file's, or :func:`source_table`'s), checked as a
+    sources file is; :class:`ConfigError` that names ``where`` otherwise."""
+    return _source(Path(where), name, table, ())

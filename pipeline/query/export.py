@@ -3,6 +3,11 @@
 Every format carries the export record of :meth:`pipeline.query.records.ArticleRecord.to_dict`:
 in CSV, list fields (authors, credits, sources) are JSON-encoded; in Parquet they are
 typed lists (``sources`` a list of structs) and dates are timestamps.
+
+CSV is opened by spreadsheet programs, which run a cell that starts with ``=``, ``+``,
+``-`` or ``@`` (or a tab or carriage return before one) as a formula: such a cell is
+written with a single quote before it (OWASP's advice), which they show as text.
+JSON lines and Parquet carry every text verbatim.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pipeline.query.records import ArticleRecord
 
 FORMATS = ("jsonl", "csv", "parquet")
 PARQUET_BATCH = 1000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a CSV cell starting so is a formula to a spreadsheet
 
 
 def write_jsonl(records: Iterable[ArticleRecord], out: IO[str]) -> int:
@@ -35,10 +41,17 @@ def write_csv(records: Iterable[ArticleRecord], out: IO[str]) -> int:
         if writer is None:
             writer = csv.DictWriter(out, fieldnames=list(row))
             writer.writeheader()
-        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+        writer.writerow({k: _cell(json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v)
                          for k, v in row.items()})
         count += 1
     return count
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as the text it is, never runs as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def parquet_schema() -> Any:

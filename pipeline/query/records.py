@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import (
     ColumnElement,
     bindparam,
+    case,
     column,
     exists,
     func,
@@ -40,16 +41,19 @@ from pipeline.query.search import (
     SNIPPET_START,
     SNIPPET_WORDS,
     TITLE_WEIGHT,
+    Node,
     parse_query,
     to_fts5,
     to_tsquery,
+    without_stopwords,
 )
 from pipeline.store.database import Database
-from pipeline.store.fulltext import PG_CONFIGS, pg_config_sql
+from pipeline.store.fulltext import PG_CONFIGS, fold, pg_config_sql, stopwords
 from pipeline.store.models import Article, Failure, Provenance, Run
 
 EXPORT_BATCH = 500
 CLUSTER_MIN_SOURCES = 2  # what ``clusters`` lists when no min_sources is given: stories with copies
+MAX_COUNT = 2**31 - 1  # the largest limit or min_sources a query takes: every database's integer holds it
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -189,6 +193,14 @@ class Filters:
     min_sources: int | None = None
     author: str | None = None
 
+    def __post_init__(self) -> None:
+        """Refuse what no database can compare: a NUL or a lone surrogate in a text, a count out
+        of range (:class:`QueryError`, before any SQL)."""
+        for name in ("domain", "outlet", "language", "author"):
+            check_text(name, getattr(self, name))
+        if self.min_sources is not None:
+            check_count("min_sources", self.min_sources)
+
     def conditions(self, dialect: str) -> list[ColumnElement[bool]]:
         """SQL conditions on ``articles`` (all values bound)."""
         out: list[ColumnElement[bool]] = []
@@ -213,6 +225,27 @@ class Filters:
         if self.author:
             out.append(_author_condition(dialect, self.author))
         return out
+
+
+def check_text(name: str, value: str | None) -> None:
+    """:class:`QueryError` for a text value that cannot reach a database as it is: a NUL
+    character (PostgreSQL refuses it) or bytes that were not UTF-8 (lone surrogates)."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise QueryError(f"{name} must be text, not {type(value).__name__}")
+    if "\x00" in value:
+        raise QueryError(f"{name} contains a NUL character (\\x00): no stored text has one")
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        raise QueryError(f"{name} is not valid UTF-8 text")
+
+
+def check_count(name: str, value: int, least: int = 1) -> None:
+    """:class:`QueryError` unless ``least <= value <= MAX_COUNT`` (a whole number)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise QueryError(f"{name} must be a whole number, not {value!r}")
+    if not least <= value <= MAX_COUNT:
+        raise QueryError(f"{name} must be between {least} and {MAX_COUNT}, not {value}")
 
 
 def _escape_like(value: str) -> str:
@@ -250,7 +283,9 @@ def _source_count() -> Any:
 
 def find_record(session: Session, article_id: str) -> ArticleRecord | None:
     """One article by id or unique id prefix, with its sources; None if not found;
-    :class:`pipeline.errors.AmbiguousIdError` for a prefix that several articles share."""
+    :class:`pipeline.errors.AmbiguousIdError` for a prefix that several articles share;
+    :class:`QueryError` for an id no database can hold (a NUL character, bytes that are not UTF-8)."""
+    check_text("the article id", article_id)
     article = Database.find_article(session, article_id)
     if article is None:
         return None
@@ -282,46 +317,91 @@ def iter_article_records(db: Database, filters: Filters = Filters()) -> Iterator
 
 def search(session: Session, query: str, filters: Filters = Filters(), limit: int = 20) -> list[Hit]:
     """The articles matching ``query`` (syntax: :mod:`pipeline.query.search`), best first, with a
-    snippet around the matched words; :class:`QueryError` for a query that cannot be read."""
-    if limit < 1:
-        raise QueryError("the limit must be 1 or more")
+    snippet around the matched words; :class:`QueryError` for a query that cannot be read.
+
+    A word that is a stop word of an article's language is not searched in that article, on
+    both databases (PostgreSQL's index does not hold it): the query is read once per language
+    (:func:`pipeline.query.search.without_stopwords`), and the languages that read it alike are
+    searched together."""
+    check_count("the limit", limit)
     tree = parse_query(query)
     dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        raise QueryError(f"full-text search needs SQLite or PostgreSQL, not {dialect}")
+    groups = _by_language(tree, filters.language)
+    if not groups:
+        return []
     if dialect == "sqlite":
-        return _search_sqlite(session, to_fts5(tree), filters, limit)
-    if dialect == "postgresql":
-        return _search_pg(session, to_tsquery(tree), filters, limit)
-    raise QueryError(f"full-text search needs SQLite or PostgreSQL, not {dialect}")
+        hits = [h for node, codes in groups
+                for h in _search_sqlite(session, to_fts5(node), filters, limit, _in_languages(codes, groups))]
+        return sorted(hits, key=lambda h: (-h.score, h.first_seen, h.id))[:limit]
+    return _search_pg(session, [(to_tsquery(node), codes) for node, codes in groups], filters, limit)
+
+
+OTHER_LANGUAGES = ""  # the articles of no language, or of one without a text search configuration
+
+
+def _by_language(tree: Node, language: str | None) -> list[tuple[Node, list[str]]]:
+    """The query as each language reads it (its stop words left out), languages that read it
+    alike together; a language in which it finds nothing is left out. ``language``: the filter."""
+    codes = [*PG_CONFIGS, OTHER_LANGUAGES]
+    if language:
+        codes = [language.lower() if language.lower() in PG_CONFIGS else OTHER_LANGUAGES]
+    groups: dict[Node, list[str]] = {}
+    for code in codes:
+        node = without_stopwords(tree, stopwords(PG_CONFIGS.get(code)), fold)
+        if node is not None:
+            groups.setdefault(node, []).append(code)
+    return list(groups.items())
+
+
+def _in_languages(codes: list[str], groups: list[tuple[Node, list[str]]]) -> list[ColumnElement[bool]]:
+    """The condition that keeps the articles of ``codes`` (none when one group holds every language)."""
+    if len(groups) == 1 and len(codes) == len(PG_CONFIGS) + 1:
+        return []
+    known = [c for c in codes if c != OTHER_LANGUAGES]
+    condition = Article.language.in_(known) if known else None
+    if OTHER_LANGUAGES in codes:
+        other = or_(Article.language.is_(None), Article.language.not_in(list(PG_CONFIGS)))
+        condition = other if condition is None else or_(condition, other)
+    return [condition]
 
 
 _FTS = table("articles_fts", column("article_id"))  # SQLite's FTS5 table (pipeline/store/fulltext.py)
 
 
-def _search_sqlite(session: Session, expression: str, filters: Filters, limit: int) -> list[Hit]:
+def _search_sqlite(session: Session, expression: str, filters: Filters, limit: int,
+                   languages: list[ColumnElement[bool]]) -> list[Hit]:
     fts = literal_column("articles_fts")
     score = func.bm25(fts, 0.0, TITLE_WEIGHT, 1.0)
     snippet = func.snippet(fts, 2, SNIPPET_START, SNIPPET_END, SNIPPET_ELLIPSIS, SNIPPET_WORDS)
     stmt = (select(Article, score.label("score"), snippet.label("snippet"), _source_count().label("n"))
             .join_from(_FTS, Article, Article.id == _FTS.c.article_id)
-            .where(fts.op("MATCH")(bindparam("fts_query", expression)), *filters.conditions("sqlite"))
+            .where(fts.op("MATCH")(bindparam("fts_query", expression)), *filters.conditions("sqlite"), *languages)
             .order_by(literal_column("score"), Article.first_seen, Article.id).limit(limit))
     rows = session.execute(stmt).all()
     return [Hit(a.id, a.title, _one_line(snip), -float(s), n, a.first_seen, a.published, a.language)
             for a, s, snip, n in rows]
 
 
-def _search_pg(session: Session, tsquery: str, filters: Filters, limit: int) -> list[Hit]:
-    """The GIN index finds the articles matching the query read in any configuration (one
-    constant query); each is then checked, and ranked, with the query read in its own
-    language's configuration (so that a word that is a stop word elsewhere cannot void a NOT)."""
-    q = bindparam("ts_query", tsquery)
+def _search_pg(session: Session, queries: list[tuple[str, list[str]]], filters: Filters, limit: int) -> list[Hit]:
+    """The GIN index finds the articles matching one constant query: each group's ``tsquery`` in
+    the configurations of its languages, OR-ed. Each article is then checked, and ranked, with
+    its own language's query in its own configuration (NULL, so no match, where the query finds
+    nothing in that language)."""
     vector = literal_column("articles.search_vector")
-    names = [PG_CONFIGS[filters.language]] if filters.language in PG_CONFIGS else [*PG_CONFIGS.values(), "simple"]
     anywhere = None
-    for name in dict.fromkeys(names):
-        part = func.to_tsquery(literal(name, REGCONFIG), q)
-        anywhere = part if anywhere is None else anywhere.op("||")(part)
-    own = func.to_tsquery(literal_column(pg_config_sql("articles.language")), q)
+    own_text: dict[str, Any] = {}
+    for i, (tsquery, codes) in enumerate(queries):
+        q = bindparam(f"ts_query_{i}", tsquery)
+        for code in codes:
+            own_text[code] = q
+        for name in dict.fromkeys(PG_CONFIGS.get(code, "simple") for code in codes):
+            part = func.to_tsquery(literal(name, REGCONFIG), q)
+            anywhere = part if anywhere is None else anywhere.op("||")(part)
+    other = own_text.pop(OTHER_LANGUAGES, None)
+    own_query = case(own_text, value=Article.language, else_=other) if own_text else other
+    own = func.to_tsquery(literal_column(pg_config_sql("articles.language")), own_query)
     score = func.ts_rank_cd(vector, own)
     best = (select(Article.id.label("id"), score.label("score"))
             .where(vector.op("@@")(anywhere), vector.op("@@")(own), *filters.conditions("postgresql"))
@@ -344,6 +424,7 @@ def _one_line(snippet: str | None) -> str:
 def clusters(session: Session, filters: Filters = Filters(), limit: int = 50) -> list[Cluster]:
     """Stories carried by at least ``filters.min_sources`` documents (when not given,
     :data:`CLUSTER_MIN_SOURCES`: the stories that have copies; 1 lists every story), most first."""
+    check_count("the limit", limit)
     n = func.count(Provenance.id).label("n")
     dialect = session.get_bind().dialect.name
     least = CLUSTER_MIN_SOURCES if filters.min_sources is None else filters.min_sources

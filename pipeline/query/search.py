@@ -10,10 +10,14 @@ Query syntax (the same on both databases)::
     (schoigu OR lawrow) nordkorea
 
 Words are matched case-insensitively and without accents; on PostgreSQL also by
-their stem in the article's language (German, English, French, Spanish, Italian).
+their stem in the article's language (German, English, French, Spanish, Italian). A stop
+word of an article's language is not searched in it, on both databases
+(:func:`without_stopwords`; the lists are PostgreSQL's, in ``pipeline/data/stopwords/``).
 Operators are upper case; ``and``, ``or`` and ``not`` in lower case are words. A
 word made of several parts (``Kim-Jong``) is searched as a phrase. NOT narrows what
-the other words find, so a query needs at least one word that is not negated.
+the other words find, so a query needs at least one word that is not negated. A query
+has at most ``MAX_QUERY_CHARS`` characters and brackets nested at most ``MAX_QUERY_DEPTH``
+deep; NOT of a NOT is refused as it is read (so nothing recurses without bound).
 
 The query is parsed here into a tree and written out for the database (an FTS5
 expression or a ``tsquery``) from its words, which are letters and digits only;
@@ -26,6 +30,7 @@ The indexes it reads (SQLite FTS5, a PostgreSQL ``tsvector``) are made by
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.errors import QueryError
@@ -62,6 +67,7 @@ Node = Term | Not | And | Or
 _TOKEN = re.compile(r'\s*(?:(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<minus>-(?=[^\s)]))|(?P<word>[^\s()"]+))')
 _PARTS = re.compile(r"\w+")
 MAX_QUERY_CHARS = 500
+MAX_QUERY_DEPTH = 32  # brackets inside brackets: deeper is refused (the parser and the databases recurse)
 
 
 def parse_query(query: str) -> Node:
@@ -103,6 +109,7 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, str]]) -> None:
         self.tokens = tokens
         self.pos = 0
+        self.depth = 0  # brackets open around the current token
 
     def peek(self) -> str | None:
         return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
@@ -136,6 +143,8 @@ class _Parser:
             self.take()
             if self.peek() in (None, "close", "or", "and"):
                 raise QueryError("NOT (or -) needs a word after it")
+            if self.peek() in ("not", "minus"):  # refused here, not after recursing once per NOT
+                raise QueryError("NOT of a negation: write the word itself")
             return Not(self.unary())
         return self.atom()
 
@@ -144,7 +153,11 @@ class _Parser:
             raise QueryError("the query ends where a word was expected")
         kind, value = self.take()
         if kind == "open":
+            self.depth += 1
+            if self.depth > MAX_QUERY_DEPTH:
+                raise QueryError(f"brackets are nested more than {MAX_QUERY_DEPTH} deep")
             node = self.or_expr()
+            self.depth -= 1
             if self.peek() != "close":
                 raise QueryError("a '(' is never closed")
             self.take()
@@ -207,6 +220,37 @@ def to_tsquery(node: Node) -> str:
         return "!" + to_tsquery(node.node)
     joiner = " | " if isinstance(node, Or) else " & "
     return "(" + joiner.join(to_tsquery(n) for n in node.nodes) + ")"
+
+
+def without_stopwords(node: Node, stopwords: frozenset[str], fold: Callable[[str], str]) -> Node | None:
+    """The query as it reads in an article of a language whose stop words are ``stopwords``
+    (compared after ``fold``): a stop word is not searched, as PostgreSQL's index does not hold
+    it. A word or prefix that is one is left out; a phrase loses its leading and trailing ones
+    (inner ones stay: both databases then find the phrase as written); NOT of what is left out
+    narrows nothing; and what keeps no word that is not negated finds nothing (``None``)."""
+    if not stopwords:
+        return node
+    if isinstance(node, Term):
+        start, end = 0, len(node.parts)
+        while start < end and fold(node.parts[start]) in stopwords:
+            start += 1
+        while end > start and fold(node.parts[end - 1]) in stopwords:
+            end -= 1
+        if start == end:
+            return None
+        return Term(node.parts[start:end], node.prefix and end == len(node.parts))
+    if isinstance(node, Not):
+        inner = without_stopwords(node.node, stopwords, fold)
+        return None if inner is None else Not(inner)
+    kept = [k for k in (without_stopwords(n, stopwords, fold) for n in node.nodes) if k is not None]
+    if isinstance(node, And):
+        kept_positive = [k for k in kept if not isinstance(k, Not)]
+        if not kept_positive:
+            return None
+        return kept[0] if len(kept) == 1 else And(tuple(kept))
+    if not kept:
+        return None
+    return kept[0] if len(kept) == 1 else Or(tuple(kept))
 
 
 def terms(node: Node) -> list[Term]:

@@ -13,6 +13,10 @@ language that reads them is :mod:`pipeline.query.search`.
 
 from __future__ import annotations
 
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
@@ -20,6 +24,27 @@ from sqlalchemy.engine import Connection, Engine
 PG_CONFIGS = {"de": "german", "en": "english", "fr": "french", "es": "spanish", "it": "italian",
               "nl": "dutch", "pt": "portuguese", "sv": "swedish", "da": "danish", "no": "norwegian",
               "fi": "finnish", "ru": "russian", "hu": "hungarian", "ro": "romanian", "tr": "turkish"}
+
+
+
+def fold(word: str) -> str:
+    """A word as both indexes compare it for stop words: lower case, accents removed (SQLite's
+    index folds them, so ``fur`` finds ``für`` there)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=32)
+def stopwords(config: str | None) -> frozenset[str]:
+    """The stop words that PostgreSQL's index leaves out of an article in ``config`` (folded),
+    from ``pipeline/data/stopwords/CONFIG.stop``; none for ``simple``, ``None`` or a configuration
+    without a list. The query side ignores them on both databases (:mod:`pipeline.query.search`)."""
+    if not config:
+        return frozenset()
+    path = resources.files("pipeline") / "data" / "stopwords" / f"{config}.stop"
+    if not path.is_file():
+        return frozenset()
+    return frozenset(fold(w.strip()) for w in path.read_text(encoding="utf-8").splitlines() if w.strip())
+
 
 _SQLITE_DDL = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5("

@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -113,6 +114,61 @@ def test_show_search_stats(seeded: tuple[str, list[dict]]) -> None:
     assert stats["articles"] == 5 and stats["documents"] == 5
 
 
+def test_hostile_queries_and_numbers_get_one_line_and_exit_2(seeded: tuple[str, list[dict]]) -> None:
+    db, records = seeded
+    cli = CliRunner()
+
+    def search(*args: str) -> tuple[int, str, str]:
+        result = cli.invoke(main, ["search", "--db", db, "--json", *args])
+        return result.exit_code, result.stdout, result.stderr
+
+    lawrow = [r["id"] for r in records if "Lawrow" in r["text"]]
+    code, out, _ = search("-Zebrastreifen", "Lawrow")  # a query may start with a negated word
+    assert code == 0 and sorted(h["id"] for h in json.loads(out)) == sorted(lawrow)
+    assert search("--", "-Zebrastreifen Lawrow")[:2] == (code, out)
+    huge = "99999999999999999999"
+    for args, message in [
+        (("Kim", "--limit", huge), "is not in the range 1<=x<=2147483647"),
+        (("Kim", "--min-sources", huge), "is not in the range 1<=x<=2147483647"),
+        (("(" * 249 + "K" + ")" * 249,), "error: brackets are nested more than 32 deep"),
+        (("--limt", "5", "Kim"), "error: '--limt' is neither an option of search"),
+        (("-Kim",), "error: a query needs a word that is not negated"),
+    ]:
+        code, _, err = search(*args)
+        assert code == 2 and message in err and "Traceback" not in err, (args, err)
+        assert len(err.strip().splitlines()) == 1, err
+    for args in (["clusters", "--min-sources", huge], ["show", "ab\udcff"]):
+        result = cli.invoke(main, [*args, "--db", db])
+        assert result.exit_code == 2 and "Traceback" not in result.stderr, result.stderr
+
+
+def test_stored_terminal_escapes_are_never_printed(tmp_path: Path) -> None:
+    """Rows stored before control characters were stripped on the way in are printed safely."""
+    from pipeline.store.database import Database
+    from pipeline.store.models import Article
+
+    url = f"sqlite:///{tmp_path / 'escapes.db'}"
+    evil = "\x1b[2J\x1b]0;owned\x07\x9b6n\r\u202e"
+    db = Database(url)
+    with db.session() as s:
+        s.add(Article(id="e5c", title=f"Harbour{evil} opens", text=f"The harbour{evil} opens today.",
+                      authors=[f"Anne{evil}"], credits=[f"dpa{evil}"], outlet=f"Hafen{evil}blatt",
+                      language="de", canonical_uri="file:///e5c", text_hash="he5c", word_count=4, signature=b"",
+                      signature_params="p"))
+        s.commit()
+    db.dispose()
+    cli = CliRunner()
+    for command in (["show", "e5c"], ["search", "harbour"], ["clusters", "--min-sources", "1"], ["stats"]):
+        out = cli.invoke(main, [*command, "--db", url])
+        assert out.exit_code == 0, (command, out.stderr)
+        assert not any(c in out.output for c in "\x1b\x9b\x07\r\u202e"), (command, out.output)
+    shown = cli.invoke(main, ["show", "e5c", "--db", url]).output
+    assert "Harbour opens" in shown and "The harbour opens today." in shown and "Anne" in shown
+    as_json = cli.invoke(main, ["show", "e5c", "--db", url, "--json"]).output
+    assert not any(c in as_json for c in "\x1b\x9b\x07\r\u202e")
+    assert json.loads(as_json)["title"] == f"Harbour{evil} opens"  # --json gives the stored text, escaped
+
+
 def test_clean_prints_what_ingest_keeps_without_a_database(seeded: tuple[str, list[dict]], tmp_path: Path) -> None:
     result = run_cli("clean", "seeds/", check=True, cwd=ROOT)
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -158,15 +214,27 @@ def fingerprint(path: Path) -> tuple[str, str, list[str]]:
 
 
 def serve_once(url: str) -> None:
-    """``newsdedup serve`` until it has answered one API request."""
+    """``newsdedup serve`` until it has answered one API request; then a request for a host it was not
+    told about gets 400, and one for the host given by --allow-host is answered."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--db", url, "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--db", url, "--port", str(port),
+                             "--allow-host", "news.internal"],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def status(host: str) -> int:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/stats", headers={"Host": host})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310 - our own server
+                return answer.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/api/stats", timeout=2).close()  # noqa: S310
+                assert (status("evil.example"), status(f"news.internal:{port}")) == (400, 200)
                 return
             except OSError:
                 assert time.monotonic() < deadline and proc.poll() is None, "newsdedup serve did not start"

@@ -2,13 +2,15 @@
 
 Pages: ``/`` (search, with filters), ``/articles/{id}`` (an article and its sources as a
 timeline), ``/stats``. JSON: ``/api/search``, ``/api/articles/{id}``, ``/api/clusters``,
-``/api/stats``, described by ``/openapi.json``. Every route is a GET and the database
-handle refuses writes, so nothing can change through the web. (FastAPI's ``/docs`` page
+``/api/stats``, described by ``/openapi.json``. Every route is a GET (HEAD works too) and the
+database handle refuses writes, so nothing can change through the web. Only requests for an
+allowed host are answered, with security headers (:mod:`pipeline.query.web.security`). (FastAPI's ``/docs`` page
 is off: it loads its scripts from a CDN.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,13 +20,17 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from pipeline.errors import AmbiguousIdError, QueryError
 from pipeline.query.api import NewsDB
-from pipeline.query.records import ArticleRecord, Cluster, Hit, Stats
+from pipeline.query.records import MAX_COUNT, ArticleRecord, Cluster, Hit, Stats
 from pipeline.query.search import SNIPPET_END, SNIPPET_START
+from pipeline.query.web.security import HeadAsGet, SecurityHeaders, content_security_policy
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
+POLICY = content_security_policy(TEMPLATES_DIR)
 
 
 def _host(uri: str) -> str:
@@ -44,7 +50,7 @@ class FilterParams:
     """The search and clusters filters as query parameters (the fields of ``query.Filters``)."""
 
     def __init__(self, language: str | None = None, domain: str | None = None, outlet: str | None = None,
-                 author: str | None = None, min_sources: Annotated[int | None, Query(ge=1)] = None,
+                 author: str | None = None, min_sources: Annotated[int | None, Query(ge=1, le=MAX_COUNT)] = None,
                  published_from: date | None = None, published_to: date | None = None,
                  seen_from: date | None = None, seen_to: date | None = None) -> None:
         self.values = {k: v for k, v in locals().items() if k != "self" and v not in (None, "")}
@@ -54,10 +60,21 @@ FILTERS = ("language", "domain", "outlet", "author", "min_sources", "published_f
            "seen_to")
 
 
-def create_app(db: NewsDB) -> FastAPI:
+def create_app(db: NewsDB, *, allowed_hosts: Sequence[str] | None = None) -> FastAPI:
+    """The app on ``db``. It answers requests whose Host header names one of ``allowed_hosts``
+    (default: ``NEWSDEDUP_WEB_ALLOWED_HOSTS``, 127.0.0.1 and localhost), any port; others get 400.
+    Every response carries the headers of :mod:`pipeline.query.web.security`; HEAD works as GET."""
+    if allowed_hosts is None:
+        from settings.config import load_config
+
+        allowed_hosts = load_config().web_allowed_hosts
     app = FastAPI(title="newsdedup", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Read-only access to a newsdedup database: full-text search over canonical "
                               "articles, each article with every source that carried it, stories, counts.")
+    # the last added runs first: headers on every answer, then HEAD as GET, then the Host check
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts), www_redirect=False)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(SecurityHeaders, policy=POLICY)
 
     @app.exception_handler(QueryError)
     async def bad_query(_: Request, exc: QueryError) -> JSONResponse:
@@ -106,8 +123,11 @@ def create_app(db: NewsDB) -> FastAPI:
         hits: list[Hit] = []
         error = None
         try:
-            if "min_sources" in values and not values["min_sources"].isdigit():
-                raise ValueError(f"min. sources: {values['min_sources']!r} is not a whole number")
+            given = values.get("min_sources")
+            if given is not None and not (given.isascii() and given.isdigit() and len(given) <= len(str(MAX_COUNT))
+                                          and 1 <= int(given) <= MAX_COUNT):
+                raise ValueError(f"min. sources: {given[:20]!r} is not a whole number "
+                                 f"from 1 to {MAX_COUNT}")
             where = {k: int(v) if k == "min_sources" else v for k, v in values.items()}
             if q.strip():
                 hits = db.search(q, limit=limit, **where)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import pickle
 import signal
@@ -11,16 +13,22 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from apscheduler.job import Job
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import MetaData, Table, inspect, select, update
 
-from pipeline.crawl.scheduler import JobStore, Schedules, run_source
-from pipeline.crawl.sources import command_line_source
+from pipeline.crawl.scheduler import RUN_SOURCE, Schedules, job_store, run_source
+from pipeline.crawl.sources import Source, command_line_source
 from pipeline.errors import NewsdedupError
 from pipeline.store.database import Database
+from settings.config import ScheduleOptions
 from tests.conftest import ROOT, make_config, run_cli
 from tests.newsworld import SEED_STORIES, NewsWorld
 
@@ -81,36 +89,121 @@ def test_listing_schedules_creates_nothing(db_url: str, tmp_path: Path) -> None:
     assert list(missing.parent.iterdir()) == []
 
 
+def store_as_release_0_1(db_url: str, options: ScheduleOptions, source: Source, func: str = RUN_SOURCE) -> None:
+    """A schedule as newsdedup 0.1 stored it: APScheduler's own job store, the job pickled (the
+    state is made here, by the test: it is trusted); ``func`` as that release named the job."""
+    db = Database(db_url)
+    store = SQLAlchemyJobStore(engine=db.engine, tablename=options.table)
+    scheduler = BackgroundScheduler(timezone=options.timezone or None)
+    store.start(scheduler, "default")
+    trigger = IntervalTrigger(seconds=int(source.every.total_seconds()), timezone=scheduler.timezone) \
+        if source.every else CronTrigger.from_crontab(source.cron, timezone=scheduler.timezone)
+    store.add_job(Job(scheduler, id=source.name, name=source.name, func=RUN_SOURCE, trigger=trigger,
+                      executor="default", args=(), kwargs={"source": dataclasses.asdict(source)},
+                      next_run_time=trigger.get_next_fire_time(None, datetime.now(scheduler.timezone)),
+                      coalesce=True, max_instances=1, misfire_grace_time=options.misfire_grace_seconds))
+    if func != RUN_SOURCE:
+        with db.engine.begin() as conn:
+            table = store.jobs_t
+            state = pickle.loads(conn.execute(select(table.c.job_state).where(table.c.id == source.name)).scalar_one())
+            state["func"] = func
+            conn.execute(update(table).where(table.c.id == source.name)
+                         .values(job_state=pickle.dumps(state, pickle.HIGHEST_PROTOCOL)))
+    store.shutdown()
+
+
+def stored_states(db_url: str, options: ScheduleOptions) -> dict[str, bytes]:
+    db = Database(db_url, readonly=True)
+    table = Table(options.table, MetaData(), autoload_with=db.engine)
+    with db.engine.connect() as conn:
+        states = {i: bytes(s) for i, s in conn.execute(select(table.c.id, table.c.job_state))}
+    db.dispose()
+    return states
+
+
 def test_schedules_stored_by_an_older_newsdedup_are_listed_run_and_kept(db_url: str) -> None:
-    """Schedules stored before the scheduler moved into pipeline/crawl/ name their job
-    ``pipeline.scheduler:run_source``, a module that is gone: APScheduler would delete each such
-    row on its first read. They are listed, run the same function and stay in the table."""
+    """newsdedup 0.1 stored schedules as APScheduler's pickles, some naming their job
+    ``pipeline.scheduler:run_source`` (a module that is gone: APScheduler would delete such a
+    row on its first read). They are read without unpickling anything but a schedule's parts,
+    listed, run the same function, and rewritten as JSON by the first store that may write."""
     options = make_config(db_url).schedule
     wire = command_line_source(["https://example.com/rss.xml"], [], [], name="wire", every="30m")
-    db = Database(db_url)
-    with Schedules(db, options) as schedules:
-        schedules.add(wire)
-    db = Database(db_url)
-    table = Table(options.table, MetaData(), autoload_with=db.engine)
-    with db.engine.begin() as conn:  # the row as the older newsdedup wrote it
-        state = pickle.loads(conn.execute(select(table.c.job_state)).scalar_one())
-        state["func"] = "pipeline.scheduler:run_source"
-        conn.execute(update(table).values(job_state=pickle.dumps(state, pickle.HIGHEST_PROTOCOL)))
-    db.dispose()
+    nightly = command_line_source([], ["https://example.com/sitemap.xml"], [], name="nightly", cron="0 3 * * *")
+    store_as_release_0_1(db_url, options, wire, func="pipeline.scheduler:run_source")
+    store_as_release_0_1(db_url, options, nightly)
+    pickled = stored_states(db_url, options)
 
     with Schedules(Database(db_url, readonly=True), options) as schedules:
-        assert [s.source for s in schedules.list()] == [wire]
-    assert run_cli("schedule", "list", "--db", db_url, check=True).stdout.startswith("wire")
+        found = {s.source.name: s for s in schedules.list()}
+        assert [found["nightly"].source, found["wire"].source] == [nightly, wire]
+        assert (found["nightly"].next_run.hour, found["nightly"].next_run.minute) == (3, 0)
+        assert schedules.unreadable() == []
+    assert stored_states(db_url, options) == pickled  # a read-only listing changes nothing
+    listed = run_cli("schedule", "list", "--db", db_url, check=True)
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == ["nightly", "wire"] and listed.stderr == ""
+
     db = Database(db_url)
-    store = JobStore(engine=db.engine, tablename=options.table)  # the running scheduler's store
+    with Schedules(db, options) as schedules:  # the running scheduler's store, or `schedule add/remove`
+        jobs = {j.id: j for j in schedules._store.get_all_jobs()}
+        assert jobs["wire"].func is run_source and jobs["wire"].kwargs["source"]["name"] == "wire"
+    states = {i: json.loads(s) for i, s in stored_states(db_url, options).items()}  # JSON now: data, no code
+    assert states["wire"]["source"]["every"] == "1800s" and states["nightly"]["source"]["cron"] == "0 3 * * *"
+    assert states["wire"]["next_run_time"] == jobs["wire"].next_run_time.isoformat()
+    with Schedules(Database(db_url, readonly=True), options) as schedules:
+        assert [s.source for s in schedules.list()] == [nightly, wire]
+    db.dispose()
+
+
+class CreatesAFile:
+    """What a hostile row holds: unpickling it would create ``path`` (it runs ``open``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (open, (str(self.path), "w"))
+
+
+def test_a_stored_row_that_would_run_code_is_never_run_reported_and_kept(db_url: str, tmp_path: Path) -> None:
+    options = make_config(db_url).schedule
+    wire = command_line_source(["https://example.com/rss.xml"], [], [], name="wire", every="30m")
+    with Schedules(Database(db_url), options) as schedules:
+        schedules.add(wire)
+    marker = tmp_path / "pwned"
+    hostile = {
+        "evil": pickle.dumps({"version": 1, "id": "evil", "func": RUN_SOURCE, "x": CreatesAFile(marker)}),
+        "bare": pickle.dumps(CreatesAFile(marker)),
+        "json": b'{"format": "newsdedup-schedule/1", "name": "json", "source": {"feeds": ["x"]}}',
+        "deep": b'{"source": ' + b"[" * 60_000,
+        "\x1b[31mred": b"\x00garbage",
+    }
+    db = Database(db_url)
+    table = Table(options.table, MetaData(), autoload_with=db.engine)
+    with db.engine.begin() as conn:
+        conn.execute(table.insert(), [{"id": i, "next_run_time": 0.0, "job_state": s} for i, s in hostile.items()])
+    db.dispose()
+
+    listed = run_cli("schedule", "list", "--db", db_url)
+    assert not marker.exists()
+    assert listed.returncode == 0 and [line.split()[0] for line in listed.stdout.splitlines()] == ["wire"]
+    warnings = listed.stderr.splitlines()
+    assert len(warnings) == len(hostile) and all(w.startswith("warning: schedule ") for w in warnings), warnings
+    assert "'evil' was not read: not a schedule pickled by newsdedup 0.1 (builtins.io.open" in listed.stderr \
+        or "'evil' was not read: not a schedule pickled by newsdedup 0.1 (io.open" in listed.stderr
+    assert "\x1b" not in listed.stderr  # the row's id is printed escaped
+    assert "newsdedup schedule remove 'evil'" in listed.stderr
+
+    db = Database(db_url)
+    store = job_store(db, options)  # the running scheduler's: it skips them, and does not wake for them
     store.start(BackgroundScheduler(timezone=options.timezone or None), "default")
-    (job,) = store.get_all_jobs()
-    assert job.func is run_source and job.kwargs["source"]["name"] == "wire"
-    store.update_job(job)  # the scheduler writes the job back after each run: under its new name
-    with db.engine.connect() as conn:
-        assert pickle.loads(conn.execute(select(table.c.job_state)).scalar_one())["func"] == (
-            "pipeline.crawl.scheduler:run_source")
+    assert [j.id for j in store.get_due_jobs(datetime.now(timezone.utc))] == ["wire"]
+    assert store.get_next_run_time().timestamp() > 1  # not the hostile rows' 0
     store.shutdown()
+    assert not marker.exists()
+    assert set(stored_states(db_url, options)) == {*hostile, "wire"}  # nothing deleted
+    run_cli("schedule", "remove", "evil", "--db", db_url, check=True)
+    assert "evil" not in stored_states(db_url, options)
+    db.dispose()
 
 
 def test_schedule_commands(news_world: NewsWorld, tmp_path: Path) -> None:

@@ -89,3 +89,19 @@ def test_intervals(text: str, expected: timedelta) -> None:
 def test_bad_intervals(text: str) -> None:
     with pytest.raises(ValueError, match="not an interval"):
         parse_interval(text)
+
+
+@pytest.mark.parametrize("text", ["99999999999999999999s", "999999999d", "3000000d"])
+def test_an_interval_too_long_for_a_date_is_a_clear_error(text: str) -> None:
+    with pytest.raises(ValueError, match="longer than any interval can be"):
+        parse_interval(text)
+
+
+def test_a_source_comes_back_from_its_stored_table() -> None:
+    from pipeline.crawl.sources import command_line_source, source_from_table, source_table
+
+    wire = command_line_source(["https://example.com/rss.xml"], [], ["https://example.com/news/"], name="wire",
+                               every="90s", domains=["example.com"], depth=2, refetch=True)
+    assert source_from_table("stored", "wire", source_table(wire)) == wire
+    with pytest.raises(ConfigError, match="politeness.user_agent must be a str"):
+        source_from_table("stored", "wire", {**source_table(wire), "politeness": {"user_agent": 5}})

@@ -72,6 +72,27 @@ def test_no_query_reaches_sql_as_sql(corpus: Corpus, query: str) -> None:
         assert db.stats().articles == before == 10
 
 
+def test_numbers_and_texts_no_database_takes_are_refused_with_a_clear_error(corpus: Corpus) -> None:
+    huge = 99999999999999999999  # OverflowError on SQLite, DataError on PostgreSQL, before
+    with open_db(corpus.url) as db:
+        for call, message in [
+            (lambda: db.search("Kim", limit=huge), "the limit must be between 1 and 2147483647"),
+            (lambda: db.search("Kim", min_sources=huge), "min_sources must be between 1 and 2147483647"),
+            (lambda: db.clusters(limit=huge), "the limit must be between"),
+            (lambda: db.clusters(min_sources=huge), "min_sources must be between"),
+            (lambda: list(db.articles(min_sources=huge)), "min_sources must be between"),
+            (lambda: db.search("Kim", outlet="Hafen\x00blatt"), "outlet contains a NUL character"),
+            (lambda: db.search("Kim", domain="\x00"), "domain contains a NUL"),
+            (lambda: db.clusters(author="a\x00"), "author contains a NUL"),
+            (lambda: db.search("Kim", language="de\x00"), "language contains a NUL"),
+            (lambda: db.article("ab\x00"), "the article id contains a NUL"),
+            (lambda: db.article("ab\udcff"), "the article id is not valid UTF-8"),
+        ]:
+            with pytest.raises(QueryError, match=re.escape(message)):
+                call()
+        assert db.search("Kim", limit=2147483647, min_sources=2147483647) == []  # the largest is fine
+
+
 def test_filters(corpus: Corpus) -> None:
     h, c = (o.url.split("//")[1] for o in (corpus.world.hafenblatt, corpus.world.courier))  # host:port
     with open_db(corpus.url) as db:

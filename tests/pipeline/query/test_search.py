@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import pytest
 
 from pipeline.errors import QueryError
-from pipeline.query.records import search
+from pipeline.query.records import Filters, search
 from pipeline.query.search import And, Not, Or, Term, parse_query, to_fts5, to_tsquery
 from pipeline.store.database import Database
 from pipeline.store.models import Article
@@ -45,6 +46,25 @@ def test_queries_that_cannot_be_read(query: str, message: str) -> None:
         parse_query(query)
 
 
+@pytest.mark.parametrize("query", [
+    "(" * 249 + "k" + ")" * 249,  # 499 characters: under the length limit
+    "(" * 33 + "kim" + ")" * 33,
+    "(a OR " * 40 + "b" + ")" * 40,
+    "NOT " * 120 + "kim",
+    "kim " + "-" * 490 + "putin",
+])
+def test_deep_queries_are_refused_at_once_not_by_a_recursion_error(query: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(QueryError, match="nested more than 32 deep|NOT of a negation"):
+        parse_query(query)
+    assert time.perf_counter() - started < 0.1
+
+
+def test_brackets_as_deep_as_allowed_are_read() -> None:
+    tree = parse_query("(" * 32 + "kim" + ")" * 32)
+    assert tree == Term(("kim",)) and to_fts5(tree) == '"kim"'
+
+
 def _article(article_id: str, title: str, body: str, language: str = "de") -> Article:
     return Article(id=article_id, title=title, text=body, authors=[], published=None, language=language,
                    credits=[], outlet=None, canonical_uri=f"file:///{article_id}", text_hash=article_id,
@@ -74,4 +94,28 @@ def test_the_index_follows_inserts_updates_and_deletes(db_url: str) -> None:
         s.delete(s.get(Article, "a2"))
         s.commit()
     assert found(db, "terminal OR werft") == {"a1"}
+    db.dispose()
+
+
+def test_a_query_means_the_same_on_both_databases_stop_words_included(db_url: str) -> None:
+    """A stop word of an article's language is not searched in it, on SQLite as on PostgreSQL
+    (whose index does not hold it); in another language it is a word like any other."""
+    db = Database(db_url)
+    with db.session() as s:
+        s.add_all([_article("de1", "Kim trifft den Präsidenten", "Der Präsident empfängt Kim in der Hauptstadt."),
+                   _article("de2", "Kim und Putin", "Kim Jong Un reist nach Moskau zu Putin."),
+                   _article("en1", "The cat and Kim", "The cat sat on the mat while Kim watched.", "en"),
+                   _article("en2", "Kim in Der Spiegel", "Kim gave Der Spiegel an interview.", "en"),
+                   _article("xx1", "Kim the der", "Kim the der unknown language words.", None)])
+        s.commit()
+    assert found(db, "kim -der") == {"de1", "de2", "en1"}  # der narrows nothing in German (0 on SQLite before)
+    assert found(db, "der") == {"en2", "xx1"}  # a German stop word; a name in English
+    assert found(db, "the") == {"xx1"}  # an English stop word (3 on SQLite before)
+    assert found(db, "kim the") == {"en1", "en2", "xx1"}  # English reads it as kim
+    assert found(db, '"der spiegel"') == {"en2"} and found(db, '"the cat"') == {"en1"}
+    assert found(db, "der* OR putin") == {"de2", "en2", "xx1"}
+    assert found(db, "für") == set() and found(db, "fur") == set()  # folded as SQLite's index folds
+    with db.session() as s:
+        assert [h.id for h in search(s, "der", Filters(language="en"))] == ["en2"]
+        assert search(s, "der", Filters(language="de")) == []
     db.dispose()

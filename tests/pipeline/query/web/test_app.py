@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import shutil
 import socket
@@ -27,7 +29,7 @@ KIM = SEED_STORIES[0].title
 @pytest.fixture
 def client(corpus: Corpus) -> Iterator[TestClient]:
     with open_db(corpus.url) as db:
-        yield TestClient(create_app(db))
+        yield TestClient(create_app(db), base_url="http://127.0.0.1:8000")
 
 
 def test_the_json_api(client: TestClient) -> None:
@@ -66,10 +68,52 @@ def test_bad_input_gets_a_clear_answer_and_nothing_writes(client: TestClient) ->
         assert client.delete(path).status_code == 405
 
 
+def test_hostile_numbers_and_nul_bytes_get_400_or_422_not_500(client: TestClient) -> None:
+    huge = "99999999999999999999"
+    for path, params in [("/api/search", {"q": "Kim", "min_sources": huge}), ("/api/clusters", {"min_sources": huge}),
+                         ("/api/clusters", {"limit": huge}), ("/api/search", {"q": "Kim", "limit": huge})]:
+        assert client.get(path, params=params).status_code == 422, (path, params)
+    for path, params in [("/api/search", {"q": "Kim", "outlet": "a\x00"}), ("/api/clusters", {"author": "\x00"}),
+                         ("/api/search", {"q": "(" * 249 + "K" + ")" * 249}), ("/api/articles/ab%00", {})]:
+        bad = client.get(path, params=params)
+        assert bad.status_code == 400 and bad.json()["detail"].startswith("bad query: "), (path, bad.text)
+    for query in (f"q=Kim&min_sources={huge}", "q=Kim&min_sources=" + "9" * 5000, "q=Kim&outlet=%00"):
+        assert client.get(f"/?{query}").status_code == 400, query  # the page says what is wrong
+    assert client.get("/articles/ab%00").status_code == 400
+
+
+def test_only_allowed_hosts_are_answered_with_security_headers_and_head_works(sqlite_url: str) -> None:
+    store_articles(sqlite_url, {"abc1": "Harbour opens"})
+    with open_db(sqlite_url) as db:
+        app = create_app(db)
+        for host in ("127.0.0.1:8000", "localhost", "LOCALHOST:1"):
+            assert TestClient(app, base_url=f"http://{host}").get("/api/stats").status_code == 200, host
+        for host in ("evil.example", "127.0.0.1.evil.example", "localhost.evil.example:8000", "testserver"):
+            refused = TestClient(app, base_url=f"http://{host}").get("/api/stats")
+            assert refused.status_code == 400 and "content-security-policy" in refused.headers, host
+        client = TestClient(app, base_url="http://127.0.0.1:8000")
+        for path in ("/", "/?q=Harbour", "/articles/abc1", "/stats", "/api/stats", "/api/articles/abc1", "/nope"):
+            got = client.get(path)
+            csp = got.headers["content-security-policy"]
+            assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp and "script-src" not in csp
+            assert got.headers["x-content-type-options"] == "nosniff" and got.headers["x-frame-options"] == "DENY"
+            assert got.headers["referrer-policy"] == "no-referrer"
+            head = client.head(path)
+            assert (head.status_code, head.content) == (got.status_code, b""), path
+            assert head.headers["content-type"] == got.headers["content-type"]
+        assert client.post("/api/stats").status_code == 405
+        # the page's own style sheet is the one the policy allows
+        style = client.get("/stats").text.split("<style>")[1].split("</style>")[0]
+        digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in client.get("/stats").headers["content-security-policy"]
+        other = TestClient(create_app(db, allowed_hosts=["news.internal"]), base_url="http://news.internal")
+        assert other.get("/api/stats").status_code == 200
+
+
 def test_an_article_by_id_prefix(db_url: str) -> None:
     store_articles(db_url, {"abc1": "Harbour opens", "abc12": "Harbour closes", "abd4": "Dock <strike>"})
     with open_db(db_url) as db:
-        client = TestClient(create_app(db))
+        client = TestClient(create_app(db), base_url="http://localhost")
         assert client.get("/api/articles/abc1").json()["title"] == "Harbour opens"  # the exact id first
         assert client.get("/api/articles/abd").json()["id"] == "abd4"  # a unique prefix
         assert client.get("/api/articles/zz").status_code == 404
