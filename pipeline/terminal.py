@@ -6,18 +6,15 @@ some terminals answer back as typed input. :func:`printable` removes, from any t
 be printed, the escape sequences (CSI, OSC, DCS and the other ``ESC`` forms), the C0 controls
 but newline and tab, DEL, the C1 controls, and the bidirectional overrides that make text read
 other than it is stored. :func:`json_text` escapes the same characters as ``\\uXXXX`` in JSON
-instead (a program reading ``--json`` gets the stored text back). The patterns are linear: no
-quantifier nests, and the classes that follow each other do not overlap.
+instead (a program reading ``--json`` gets the stored text back).
 """
 
 from __future__ import annotations
 
 import re
 
-# ESC [ params intermediates final | ESC ] ... (BEL | ESC \) | ESC P/X/^/_ ... (ESC \) | ESC intermediates final;
-# and the 8-bit forms: CSI (0x9b) params intermediates final, OSC (0x9d) ... (BEL | ST)
-_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*\x07?|[PX^_][^\x1b]*|[ -/]*[0-~]?)"
-                     r"|\x9b[0-?]*[ -/]*[@-~]?|\x9d[^\x07\x1b\x9c]*[\x07\x9c]?")
+from pipeline.text.controls import ESCAPE as _ESCAPE  # the same sequences as are never stored
+
 # C0 but \t and \n, DEL, C1; the bidi embeddings, overrides and isolates
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 

@@ -15,7 +15,6 @@ from pipeline.text.dates import DateFinder
 from pipeline.text.lexicon import Lexicon
 
 
-
 class MetadataStage(Stage):
     """Fills ``authors``, ``published``, ``credits``, ``outlet`` and ``language``.
 

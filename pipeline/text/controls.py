@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
-# Terminal escape sequences (CSI "ESC [ ... final", OSC "ESC ] ... BEL or ESC \\", and
-# two-character ones), then the other control characters: no page has a use for them in its
-# text, and printed raw they drive the terminal. Tab and newline stay.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]")
+# Terminal escape sequences: ESC [ params intermediates final | ESC ] ... (BEL | ESC \) |
+# ESC P/X/^/_ ... | ESC intermediates final; and the 8-bit forms, CSI (0x9b) and OSC (0x9d).
+# Linear: no quantifier nests, and the classes that follow each other do not overlap.
+ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*\x07?|[PX^_][^\x1b]*|[ -/]*[0-~]?)"
+                    r"|\x9b[0-?]*[ -/]*[@-~]?|\x9d[^\x07\x1b\x9c]*[\x07\x9c]?")
+# Then the other control characters: no page has a use for them in its text, and printed raw
+# they drive the terminal. Tab and newline stay.
 _ANY_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROLS: dict[int, str | None] = {**dict.fromkeys([*range(0x00, 0x09), *range(0x0e, 0x20), *range(0x7f, 0xa0)]),
                                      0x0b: "\n", 0x0c: "\n", 0x0d: "\n"}  # vertical tab, form feed, CR: line breaks
@@ -18,7 +21,7 @@ def strip_controls(text: str) -> str:
     stay; vertical tab, form feed and carriage return become newlines)."""
     if _ANY_CONTROL.search(text) is None:
         return text
-    return _ESCAPES.sub("", text).translate(_CONTROLS)
+    return ESCAPE.sub("", text).translate(_CONTROLS)
 
 
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
