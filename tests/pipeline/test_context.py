@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from pipeline.errors import StorageError
+from pipeline.inputs import InputFile
 from pipeline.runner import canonical_order, ingest
 from pipeline.store.database import Database
 from pipeline.store.models import Failure, Run
@@ -72,7 +73,7 @@ def test_a_document_that_breaks_fails_alone(db_url: str, tmp_path: Path, monkeyp
                                             baseline: dict[str, str], where: str, kind: str, workers: int,
                                             batch: int) -> None:
     inbox = folder(tmp_path)
-    order = [p.as_uri() for p, _ in canonical_order((p, None) for p in inbox.rglob("*") if p.is_file())]
+    order = [f.path.as_uri() for f in canonical_order(InputFile(p) for p in inbox.rglob("*") if p.is_file())]
     # the k-th document: the first, the last that reaches every stage (a pasted page), or the
     # founder of a story other files copy (the largest of the story's files)
     founder = next(u for u in order if u.endswith("000_ea85acb85a5f8d1b.txt"))
