@@ -93,6 +93,15 @@ class ScheduleOptions:
 
 
 @dataclass(frozen=True)
+class CrawlOptions:
+    """What the web spiders refuse (see ``spiders/addresses.py``, ``spiders/sitemaps.py``)."""
+
+    sitemap_max_depth: int = 5  # sitemap indexes below the sitemap given; deeper ones: too-deep
+    allow_private_addresses: bool = False  # fetch private addresses found on the web too
+    resolve_timeout_seconds: float = 10.0  # a host is resolved (and checked) in at most this
+
+
+@dataclass(frozen=True)
 class Config:
     """The settings newsdedup's own code reads."""
 
@@ -111,6 +120,7 @@ class Config:
     clean: CleanOptions
     dedup: DedupOptions
     schedule: ScheduleOptions
+    crawl: CrawlOptions = CrawlOptions()
 
     @property
     def shared(self) -> bool:
@@ -170,6 +180,11 @@ class Config:
                 poll_seconds=s.getfloat("NEWSDEDUP_SCHEDULER_POLL_SECONDS"),
                 stop_timeout_seconds=s.getfloat("NEWSDEDUP_STOP_TIMEOUT_SECONDS"),
                 timezone=s.get("NEWSDEDUP_TIMEZONE"),
+            ),
+            crawl=CrawlOptions(
+                sitemap_max_depth=max(0, s.getint("NEWSDEDUP_SITEMAP_MAX_DEPTH")),
+                allow_private_addresses=s.getbool("NEWSDEDUP_ALLOW_PRIVATE_ADDRESSES"),
+                resolve_timeout_seconds=s.getfloat("NEWSDEDUP_RESOLVE_TIMEOUT_SECONDS"),
             ),
             dedup=DedupOptions(
                 num_perm=s.getint("NEWSDEDUP_MINHASH_NUM_PERM"),
