@@ -106,6 +106,9 @@ NEWSDEDUP_REDIS = ""
 # Processes crawling a source share a frontier when they use the same name here (and Redis).
 # Empty: today's date (UTC). A new name starts afresh (spiders/frontier.py).
 NEWSDEDUP_FRONTIER = ""
+# Queue entries are JSON, read back with checks (spiders/frontier_queue.py), never pickled: an entry that
+# does not parse, or is larger than this many bytes, is refused (`bad-frontier-entry`).
+NEWSDEDUP_FRONTIER_MAX_ENTRY_BYTES = 65536
 ADDONS = {"spiders.frontier.SharedFrontier": 0}
 
 # --- Local runs (`newsdedup ingest`) -----------------------------------------

@@ -94,11 +94,13 @@ class ScheduleOptions:
 
 @dataclass(frozen=True)
 class CrawlOptions:
-    """What the web spiders refuse (see ``spiders/addresses.py``, ``spiders/sitemaps.py``)."""
+    """What the web spiders refuse (see ``spiders/addresses.py``, ``spiders/sitemaps.py``,
+    ``spiders/frontier_queue.py``)."""
 
     sitemap_max_depth: int = 5  # sitemap indexes below the sitemap given; deeper ones: too-deep
     allow_private_addresses: bool = False  # fetch private addresses found on the web too
     resolve_timeout_seconds: float = 10.0  # a host is resolved (and checked) in at most this
+    frontier_max_entry_bytes: int = 65536  # a shared frontier's queue entry above this is refused
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ class Config:
                 sitemap_max_depth=max(0, s.getint("NEWSDEDUP_SITEMAP_MAX_DEPTH")),
                 allow_private_addresses=s.getbool("NEWSDEDUP_ALLOW_PRIVATE_ADDRESSES"),
                 resolve_timeout_seconds=s.getfloat("NEWSDEDUP_RESOLVE_TIMEOUT_SECONDS"),
+                frontier_max_entry_bytes=s.getint("NEWSDEDUP_FRONTIER_MAX_ENTRY_BYTES"),
             ),
             dedup=DedupOptions(
                 num_perm=s.getint("NEWSDEDUP_MINHASH_NUM_PERM"),
