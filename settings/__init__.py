@@ -31,9 +31,23 @@ RETRY_TIMES = 2
 NEWSDEDUP_RETRY_BACKOFF_SECONDS = 2.0
 NEWSDEDUP_RETRY_BACKOFF_MAX_SECONDS = 60.0
 DOWNLOADER_MIDDLEWARES = {
+    "spiders.addresses.AddressGuard": 60,  # before robots.txt: not even that is fetched from them
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.robots.RobotsMiddleware": 100,  # Scrapy's, refusals recorded as robots-disallowed
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.retry.BackoffRetryMiddleware": 550,
 }
+# Links found on the web (feed items, sitemap entries, page links, redirects) to a loopback,
+# private, link-local or otherwise non-public address are refused (`private-address`), unless
+# they are on a host and port the user gave (spiders/addresses.py). True: fetch them too (per
+# source: `allow_private_addresses = true` in the sources file).
+NEWSDEDUP_ALLOW_PRIVATE_ADDRESSES = False
+# A host found on the web is resolved, to be checked, in at most this many seconds; a host not
+# resolved in time is recorded as a download error, never fetched unchecked.
+NEWSDEDUP_RESOLVE_TIMEOUT_SECONDS = 10.0
+# Sitemap indexes are followed this many levels below the sitemap given; the sitemaps an index
+# deeper down lists are recorded as `too-deep`, not fetched.
+NEWSDEDUP_SITEMAP_MAX_DEPTH = 5
 REDIRECT_MAX_TIMES = 5
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
@@ -92,6 +106,9 @@ NEWSDEDUP_REDIS = ""
 # Processes crawling a source share a frontier when they use the same name here (and Redis).
 # Empty: today's date (UTC). A new name starts afresh (spiders/frontier.py).
 NEWSDEDUP_FRONTIER = ""
+# Queue entries are JSON, read back with checks (spiders/frontier_queue.py), never pickled: an entry that
+# does not parse, or is larger than this many bytes, is refused (`bad-frontier-entry`).
+NEWSDEDUP_FRONTIER_MAX_ENTRY_BYTES = 65536
 ADDONS = {"spiders.frontier.SharedFrontier": 0}
 
 # --- Local runs (`newsdedup ingest`) -----------------------------------------

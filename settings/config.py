@@ -107,6 +107,17 @@ class ScheduleOptions:
 
 
 @dataclass(frozen=True)
+class CrawlOptions:
+    """What the web spiders refuse (see ``spiders/addresses.py``, ``spiders/sitemaps.py``,
+    ``spiders/frontier_queue.py``)."""
+
+    sitemap_max_depth: int = 5  # sitemap indexes below the sitemap given; deeper ones: too-deep
+    allow_private_addresses: bool = False  # fetch private addresses found on the web too
+    resolve_timeout_seconds: float = 10.0  # a host is resolved (and checked) in at most this
+    frontier_max_entry_bytes: int = 65536  # a shared frontier's queue entry above this is refused
+
+
+@dataclass(frozen=True)
 class Config:
     """The settings newsdedup's own code reads."""
 
@@ -129,6 +140,7 @@ class Config:
     dedup: DedupOptions
     schedule: ScheduleOptions
     web_allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")  # Host headers the web view answers
+    crawl: CrawlOptions = CrawlOptions()
 
     @property
     def shared(self) -> bool:
@@ -195,6 +207,12 @@ class Config:
                 stop_timeout_seconds=s.getfloat("NEWSDEDUP_STOP_TIMEOUT_SECONDS"),
                 timezone=s.get("NEWSDEDUP_TIMEZONE"),
                 max_state_bytes=s.getint("NEWSDEDUP_SCHEDULE_MAX_BYTES"),
+            ),
+            crawl=CrawlOptions(
+                sitemap_max_depth=max(0, s.getint("NEWSDEDUP_SITEMAP_MAX_DEPTH")),
+                allow_private_addresses=s.getbool("NEWSDEDUP_ALLOW_PRIVATE_ADDRESSES"),
+                resolve_timeout_seconds=s.getfloat("NEWSDEDUP_RESOLVE_TIMEOUT_SECONDS"),
+                frontier_max_entry_bytes=s.getint("NEWSDEDUP_FRONTIER_MAX_ENTRY_BYTES"),
             ),
             dedup=DedupOptions(
                 num_perm=s.getint("NEWSDEDUP_MINHASH_NUM_PERM"),

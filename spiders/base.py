@@ -3,7 +3,11 @@
 Every problem becomes a :class:`Document` with an ``error`` (reason, message); the
 decode stage then records it in ``failures``, so a crawl reports bad input the way
 a local ingest does, and goes on. A redirect loop, which Scrapy's scheduler drops
-silently, is recorded directly (``redirect-loop``).
+silently, is recorded directly (``redirect-loop``). A link that is no URL at all
+(``http://[::1``, a port above 65535) is recorded as ``bad-url`` and the links after it
+are read on; one to another scheme as ``not-a-web-url``. A page robots.txt forbids is
+recorded as ``robots-disallowed``, one on a private address the user did not give
+(:mod:`spiders.addresses`) as ``private-address``.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import hashlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from functools import cached_property
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from lxml import etree
@@ -30,6 +34,8 @@ from pipeline.items import Document
 from pipeline.store.database import Database
 from pipeline.store.models import Provenance, utcnow
 from settings.config import Config
+from spiders.addresses import PrivateAddress
+from spiders.robots import RobotsDisallowed
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 
@@ -135,14 +141,24 @@ class NewsSpider(scrapy.Spider):
             raise ValueError(f"the {self.name} spider needs -a {flag}=URL[,URL...]")
         return [u.strip() for u in value.split(",") if u.strip()]
 
-    def request(self, link: str, base: str, callback: object, found_in: str) -> scrapy.Request | Document:
+    def request(self, link: str, base: str, callback: object, found_in: str,
+                meta: dict[str, Any] | None = None) -> scrapy.Request | Document:
         """A request for ``link`` (resolved against ``base``, normalised), or the failure item
-        when it is not an http(s) URL: such links are never followed."""
+        when it is not a valid URL (``bad-url``) or not an http(s) one (``not-a-web-url``): such
+        links are never followed. Never raises on a link, so the links after it are read."""
+        problem = bad_url(link, base)
+        if problem is not None:
+            return failed(link, "bad-url", f"{found_in} links to {link[:200]!r}, which is not a valid URL "
+                                           f"({problem}); not followed")
         url = normalize_url(urljoin(base, link), self.tracking)
         if url is None:
             return failed(link, "not-a-web-url", f"{found_in} links to a non-web URL; not followed")
-        return scrapy.Request(url, callback=callback, errback=self.on_error,  # type: ignore[arg-type]
-                              meta={"found_in": base})
+        try:
+            return scrapy.Request(url, callback=callback, errback=self.on_error,  # type: ignore[arg-type]
+                                  meta={"found_in": base, **(meta or {})})
+        except ValueError as exc:  # anything Scrapy's own URL check refuses
+            return failed(link, "bad-url", f"{found_in} links to {link[:200]!r}, which is not a valid URL "
+                                           f"({exc}); not followed")
 
     def parse_page(self, response: Response) -> Iterator[Document]:
         """A fetched page as a document, if it is a web page, with how it was fetched."""
@@ -169,8 +185,23 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsdedup/fetched/pages")
             status = failure.value.response.status
             yield failed(url, f"http-{status}", f"the server answered {status}")
+        elif failure.check(RobotsDisallowed):
+            yield failed(url, "robots-disallowed", "the site's robots.txt forbids this page; not fetched")
+        elif failure.check(PrivateAddress):
+            yield failed(url, "private-address", str(failure.value))
         else:
             yield failed(url, "download-error", f"{failure.type.__name__}: {failure.getErrorMessage()}")
+
+
+def bad_url(link: str, base: str) -> str | None:
+    """Why ``link`` (resolved against ``base``) cannot be read as a URL at all, e.g. a broken
+    IPv6 host (``http://[::1``) or a port above 65535; None when it parses (it may still be
+    of another scheme than http(s))."""
+    try:
+        urlsplit(urljoin(base, link.strip())).port
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -3,8 +3,9 @@
     scrapy crawl feeds -a feeds=https://example.com/rss.xml[,URL...]
 
 Feeds are parsed by :func:`spiders.base.safe_xml` (no entities, DTDs or network).
-Problems are recorded with their reason (see :mod:`spiders.base`): ``bad-feed``,
-``not-a-web-url``, ``not-html``, ``http-<status>``, ``redirect-loop``,
+Problems are recorded with their reason (see :mod:`spiders.base`), and the feed's
+other items are read on: ``bad-feed``, ``bad-url``, ``not-a-web-url``, ``private-address``,
+``robots-disallowed``, ``not-html``, ``http-<status>``, ``redirect-loop``,
 ``download-error`` (timeouts, refused connections, ``DOWNLOAD_MAXSIZE`` exceeded,
 too many redirects).
 """

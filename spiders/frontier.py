@@ -14,6 +14,11 @@ by the database as without Redis, and a source with ``refetch = true`` re-fetche
 pages. A page that a killed process had requested, but not stored, is requested again in the
 next frontier (tomorrow's, or start the crawl with another ``NEWSDEDUP_FRONTIER``).
 ``redis-cli --scan --pattern 'newsdedup:*' | xargs redis-cli del`` forgets every frontier.
+
+Queue entries are JSON, never pickles (scrapy-redis's default): anyone who can write to the
+Redis server could otherwise run code in every crawler. An entry that is not a request newsdedup
+wrote is refused, logged and recorded as ``bad-frontier-entry``, and the crawl goes on with the
+next (:mod:`spiders.frontier_queue`).
 Without ``NEWSDEDUP_REDIS`` nothing changes: each crawl keeps its own, in memory.
 """
 
@@ -25,6 +30,8 @@ from scrapy.settings import BaseSettings
 
 SCHEDULER = "scrapy_redis.scheduler.Scheduler"
 DUPEFILTER = "scrapy_redis.dupefilter.RFPDupeFilter"
+SERIALIZER = "spiders.frontier_queue"  # a module with loads and dumps: JSON
+QUEUE = "spiders.frontier_queue.SafeQueue"
 
 
 def frontier_settings(redis_url: str, source: str, frontier: str = "") -> dict[str, object]:
@@ -38,6 +45,8 @@ def frontier_settings(redis_url: str, source: str, frontier: str = "") -> dict[s
         "DUPEFILTER_CLASS": DUPEFILTER,
         "REDIS_URL": redis_url,
         "SCHEDULER_PERSIST": True,
+        "SCHEDULER_SERIALIZER": SERIALIZER,
+        "SCHEDULER_QUEUE_CLASS": QUEUE,
         "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
         "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
         "DUPEFILTER_KEY": f"{prefix}:dupefilter",

@@ -3,8 +3,11 @@
     scrapy crawl sitemaps -a sitemaps=https://example.com/sitemap.xml[,URL...]
 
 Sitemaps may be gzipped; they are parsed by :func:`spiders.base.safe_xml` (no
-entities, DTDs or network). A sitemap index is followed to its sitemaps. Problems
-are recorded with their reason: ``bad-sitemap`` and those of :mod:`spiders.base`.
+entities, DTDs or network). A sitemap index is followed to its sitemaps, at most
+``NEWSDEDUP_SITEMAP_MAX_DEPTH`` indexes below the sitemap given: the sitemaps that an
+index deeper down lists are recorded as ``too-deep`` and not fetched (an index that links
+to the next index, for ever, ends there). Problems are recorded with their reason:
+``bad-sitemap``, ``too-deep`` and those of :mod:`spiders.base`.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 
 from pipeline.items import Document
+from settings.config import Config
 from spiders.base import NewsSpider, XMLRefused, failed, safe_xml
+
+DEPTH = "sitemap_depth"  # request meta: how many indexes lie between this sitemap and the one given
 
 
 def sitemap_locations(body: bytes, max_size: int) -> tuple[str, list[str]]:
@@ -56,9 +62,17 @@ class SitemapsSpider(NewsSpider):
             yield failed(response.url, "bad-sitemap", str(exc))
             return
         self.crawler.stats.inc_value(f"newsdedup/sitemaps/{kind}", len(locs))
+        depth = int(response.meta.get(DEPTH, 0))
+        limit = Config.from_settings(self.settings).crawl.sitemap_max_depth
+        found_in = f"the sitemap {response.url}"
         for loc in locs:
-            found_in = f"the sitemap {response.url}"
-            out = (self.request(loc, response.url, self.parse_entry, found_in) if kind == "sitemapindex"
-                   else self.follow_page(loc, response.url, found_in))
+            if kind == "urlset":
+                out = self.follow_page(loc, response.url, found_in)
+            else:
+                out = self.request(loc, response.url, self.parse_entry, found_in, meta={DEPTH: depth + 1})
+                if isinstance(out, scrapy.Request) and depth >= limit:
+                    out = failed(out.url, "too-deep", f"{found_in} is a sitemap index {depth} levels below the "
+                                                      "sitemap given; its sitemaps are not followed "
+                                                      f"(NEWSDEDUP_SITEMAP_MAX_DEPTH={limit})")
             if out is not None:
                 yield out

@@ -6,7 +6,9 @@ Start pages are section pages: their links are followed, they are not stored.
 Pages found from them (depth 1 and on) go through the stages, and their links
 are followed while the depth allows. Only links on ``domains`` (default: the
 start pages' hosts, subdomains included) are followed; a link to another scheme
-(``file:``…) is recorded as ``not-a-web-url`` and never followed. A page whose
+(``file:``…) is recorded as ``not-a-web-url`` and never followed, and a link that is not a
+valid URL (``http://[::1``, which Scrapy's link extractor drops silently) as ``bad-url``;
+the other links of the page are followed all the same. A page whose
 text is too thin to be an article (a section page found deeper) is recorded by
 the clean stage as ``no-text``.
 """
@@ -22,7 +24,9 @@ from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 
 from pipeline.items import Document
-from spiders.base import NewsSpider
+from spiders.base import NewsSpider, bad_url, failed
+
+_HREFS = "//a/@href | //area/@href"  # what Scrapy's LinkExtractor reads by default
 
 
 class SitesSpider(NewsSpider):
@@ -60,6 +64,11 @@ class SitesSpider(NewsSpider):
         depth = response.meta.get("depth", 0)
         if depth >= self.max_depth or not hasattr(response, "text"):
             return
+        for href in dict.fromkeys(response.xpath(_HREFS).getall()):  # those the extractor drops unseen
+            problem = bad_url(href, response.url)
+            if problem is not None:
+                yield failed(href, "bad-url", f"the page {response.url} links to {href[:200]!r}, which is not "
+                                              f"a valid URL ({problem}); not followed")
         for link in self.links.extract_links(response):
             if urlsplit(link.url).scheme in ("http", "https") and not self._allowed(link.url):
                 continue

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -46,7 +47,7 @@ def page(title: str, body: str, furniture: str) -> str:
 @pytest.fixture
 def news_site(tmp_path: Path) -> Iterator[str]:
     """Two outlets' pages of one story, a feed, a sitemap index with a gzipped sitemap, a broken
-    feed, an entity bomb, a PDF, a 404."""
+    feed, an entity bomb, a PDF, a 404, links that are no URLs, a page robots.txt forbids."""
     site = tmp_path / "site"
     site.mkdir()
     title = STORY.splitlines()[0]
@@ -56,17 +57,21 @@ def news_site(tmp_path: Path) -> Iterator[str]:
     (site / "doc.pdf").write_bytes(b"%PDF-1.4 not a page")
     (site / "feed.xml").write_text(
         '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        "<item><link>http://[::1</link></item>"  # not a URL: recorded, and the items after it are read
         "<item><link>/a.html?utm_source=rss#top</link></item><item><link>/b.html</link></item>"
+        "<item><link>/private/a.html</link></item>"
         "<item><link>/doc.pdf</link></item><item><link>/gone.html</link></item>"
         "<item><link>file:///etc/passwd</link></item></channel></rss>", encoding="utf-8")
+    (site / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n", encoding="utf-8")
     (site / "broken.xml").write_text("<rss><channel><item>", encoding="utf-8")
     (site / "bomb.xml").write_bytes(BOMB)
     (site / "politik.html").write_text(  # a section page: links to articles, elsewhere, other schemes
-        '<html><body><a href="/a.html#comments">A</a> <a href="b.html?utm_medium=x">B</a> <a href="/gone.html">G</a>'
+        '<html><body><a href="http://[::1">v6</a> <a href="http://127.0.0.1:99999/x.html">port</a> '  # no URLs
+        '<a href="/a.html#comments">A</a> <a href="b.html?utm_medium=x">B</a> <a href="/gone.html">G</a>'
         '<a href="http://elsewhere.example/x.html">out</a> <a href="file:///etc/passwd">f</a>'
         '<a href="mailto:desk@example.org">mail</a></body></html>', encoding="utf-8")
     urlset = ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-              "<url><loc>/a.html</loc></url><url><loc>/b.html?fbclid=1</loc></url>"
+              "<url><loc>http://[::1</loc></url><url><loc>/a.html</loc></url><url><loc>/b.html?fbclid=1</loc></url>"
               "<url><loc>/gone.html</loc></url><url><loc>javascript:void(0)</loc></url></urlset>")
     (site / "pages.xml.gz").write_bytes(gzip.compress(urlset.encode()))
     (site / "sitemap.xml").write_text(
@@ -87,7 +92,8 @@ def news_site(tmp_path: Path) -> Iterator[str]:
 
 class _Handler(SimpleHTTPRequestHandler):
     """Static files with ETag and Last-Modified (a matching If-None-Match gets 304), plus /loop:
-    a redirect to itself, and /flaky/PATH: PATH after two failures. Requests are logged in the
+    a redirect to itself, /redirect?to=URL: a redirect there, /chain/N.xml: a sitemap index of
+    /chain/N+1.xml, for ever, and /flaky/PATH: PATH after two failures. Requests are logged in the
     server's ``log`` (and /flaky/ ones' times in ``times``); pages under /news/ answer after the
     server's ``delay``."""
 
@@ -98,6 +104,21 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_response(302)
             self.send_header("Location", "/loop")
             self.end_headers()
+            return
+        if self.path.startswith("/redirect?to="):
+            self.send_response(302)
+            self.send_header("Location", urllib.parse.unquote(self.path.removeprefix("/redirect?to=")))
+            self.end_headers()
+            return
+        if self.path.startswith("/chain/"):
+            n = int(self.path.removeprefix("/chain/").removesuffix(".xml"))
+            body = ('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                    f"<sitemap><loc>/chain/{n + 1}.xml</loc></sitemap></sitemapindex>").encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
             return
         if self.path.startswith("/flaky/"):  # fails twice (503, then 429 asking for a 1 s pause), then serves
             server.times.setdefault(self.path, []).append(time.monotonic())

@@ -10,6 +10,7 @@ The format (one table per source)::
     depth = 1                                                 # link depth from start_urls
     every = "30m"                                             # or: cron = "*/30 * * * *"
     refetch = false                   # true: fetch stored URLs again (conditional requests)
+    allow_private_addresses = false   # true: follow links to private addresses too (see below)
 
     [sources.tagesschau.politeness]   # any of these; the settings' defaults otherwise
     download_delay = 2.0
@@ -19,6 +20,11 @@ The format (one table per source)::
 A source needs at least one feed, sitemap or start URL, and exactly one of
 ``every`` (``90s``, ``30m``, ``6h``, ``1d``) or ``cron`` (five fields). Every
 problem is reported with the file, the source and the key.
+
+The hosts (with their ports) of a source's URLs are the ones its crawl may fetch even on a
+private address; a link found on the web to another private address is refused
+(``private-address``, see ``spiders/addresses.py``) unless ``allow_private_addresses = true``,
+which becomes the source's ``NEWSDEDUP_ALLOW_PRIVATE_ADDRESSES`` setting.
 """
 
 from __future__ import annotations
@@ -50,7 +56,9 @@ POLITENESS = {  # key in sources.toml -> (Scrapy setting, type)
     "robotstxt_obey": ("ROBOTSTXT_OBEY", bool),
     "autothrottle": ("AUTOTHROTTLE_ENABLED", bool),
 }
-_KEYS = {"feeds", "sitemaps", "start_urls", "allowed_domains", "depth", "every", "cron", "refetch", "politeness"}
+_KEYS = {"feeds", "sitemaps", "start_urls", "allowed_domains", "depth", "every", "cron", "refetch", "politeness",
+         "allow_private_addresses"}
+PRIVATE_ADDRESSES = "NEWSDEDUP_ALLOW_PRIVATE_ADDRESSES"  # the setting allow_private_addresses = true sets
 
 
 def parse_interval(text: str) -> timedelta:
@@ -153,10 +161,16 @@ def _source(path: Path, name: str, table: Any, tracking: tuple[str, ...], schedu
     refetch = table.get("refetch", False)
     if not isinstance(refetch, bool):
         raise ConfigError(f"{where}: refetch must be true or false")
+    private = table.get("allow_private_addresses", False)
+    if not isinstance(private, bool):
+        raise ConfigError(f"{where}: allow_private_addresses must be true or false")
     interval, cron = parse_schedule(where, table.get("every"), table.get("cron"), required=scheduled)
+    settings = _politeness(where, table.get("politeness", {}))
+    if private:
+        settings[PRIVATE_ADDRESSES] = True
     return Source(name=name, feeds=feeds, sitemaps=sitemaps, start_urls=start_urls,
                   allowed_domains=tuple(d.lower() for d in domains), depth=depth, every=interval,
-                  cron=cron, refetch=refetch, settings=_politeness(where, table.get("politeness", {})))
+                  cron=cron, refetch=refetch, settings=settings)
 
 
 def parse_schedule(where: str, every: Any, cron: Any, *, required: bool = True) -> tuple[timedelta | None, str | None]:

@@ -46,7 +46,7 @@ def normalize_url(url: str, tracking: Sequence[str] = ()) -> str | None:
 def canonical_url(page: str | Selector, page_url: str, tracking: Sequence[str] = ()) -> str | None:
     """The URL the page (its HTML, or a parsed selector) declares for itself, resolved against
     ``page_url`` and normalised: ``<link rel="canonical">``, else ``<meta property="og:url">``;
-    ``None`` without one."""
+    ``None`` without one. One that is not a valid web URL is passed over."""
     sel = page if isinstance(page, Selector) else Selector(text=page)
     for href in (
         sel.xpath('//link[contains(concat(" ", normalize-space(translate(@rel, "CANONICAL", "canonical")), " "),'
@@ -54,7 +54,10 @@ def canonical_url(page: str | Selector, page_url: str, tracking: Sequence[str] =
         sel.xpath('//meta[@property="og:url"]/@content').get(),
     ):
         if href and href.strip():
-            found = normalize_url(urljoin(page_url, href.strip()), tracking)
+            try:
+                found = normalize_url(urljoin(page_url, href.strip()), tracking)
+            except ValueError:  # "http://[::1": no URL, so the page declares none
+                continue
             if found is not None:
                 return found
     return None

@@ -30,6 +30,7 @@ def test_unsafe_or_broken_feeds_are_refused(body: bytes, message: str) -> None:
 
 
 def test_a_crawl_of_a_feed_stores_the_story_once_and_records_every_problem(news_site: str, tmp_path: Path) -> None:
+    # the feed's first link is no URL (http://[::1): recorded, and every item after it is read
     feeds = ",".join(f"{news_site}/{name}" for name in ("feed.xml", "broken.xml", "bomb.xml"))
     articles, uris, failures = crawl(tmp_path / "crawl.db", "feeds", feeds)
     assert articles == 1
@@ -37,7 +38,8 @@ def test_a_crawl_of_a_feed_stores_the_story_once_and_records_every_problem(news_
     assert failures == sorted([
         (f"{news_site}/bomb.xml", "bad-feed"), (f"{news_site}/broken.xml", "bad-feed"),
         (f"{news_site}/doc.pdf", "not-html"), (f"{news_site}/gone.html", "http-404"),
-        ("file:///etc/passwd", "not-a-web-url"),
+        ("file:///etc/passwd", "not-a-web-url"), ("http://[::1", "bad-url"),
+        (f"{news_site}/private/a.html", "robots-disallowed"),  # not a download error
     ])
 
 

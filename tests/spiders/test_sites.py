@@ -14,7 +14,8 @@ def test_a_section_page_leads_to_its_articles_and_a_rerun_fetches_nothing_again(
     articles, uris, failures = crawl(db, "sites", f"{news_site}/politik.html")
     assert articles == 1  # two outlets' copies of one story
     assert uris == [f"{news_site}/a.html", f"{news_site}/b.html"]  # the section page itself is not stored
-    assert failures == sorted([(f"{news_site}/gone.html", "http-404"), ("file:///etc/passwd", "not-a-web-url")])
+    assert failures == sorted([(f"{news_site}/gone.html", "http-404"), ("file:///etc/passwd", "not-a-web-url"),
+                               ("http://127.0.0.1:99999/x.html", "bad-url"), ("http://[::1", "bad-url")])
 
     crawl(db, "sites", f"{news_site}/politik.html")
     with sqlite3.connect(db) as conn:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.crawl.runner import spider_commands
 from pipeline.crawl.sources import load_sources, parse_interval
 from pipeline.errors import ConfigError
 from tests.conftest import make_config
@@ -29,6 +30,7 @@ sitemaps = ["https://www.zeitung.example/news-sitemap.xml"]
 allowed_domains = ["zeitung.example"]
 cron = "*/15 6-22 * * mon-fri"
 refetch = true
+allow_private_addresses = true
 """
 
 
@@ -47,6 +49,8 @@ def test_a_sources_file_gives_typed_sources(tmp_path: Path) -> None:
     assert news.settings == {"DOWNLOAD_DELAY": 2.0, "USER_AGENT": "test-bot"}
     assert (zeitung.every, zeitung.cron, zeitung.refetch) == (None, "*/15 6-22 * * mon-fri", True)
     assert zeitung.allowed_domains == ("zeitung.example",)
+    assert zeitung.settings == {"NEWSDEDUP_ALLOW_PRIVATE_ADDRESSES": True}  # for its spiders only
+    assert spider_commands(zeitung)[0][1][-2:] == ["-s", "NEWSDEDUP_ALLOW_PRIVATE_ADDRESSES=True"]
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -62,6 +66,8 @@ def test_a_sources_file_gives_typed_sources(tmp_path: Path) -> None:
      "politeness.delay is unknown"),
     ("[sources.a]\nfeeds = ['https://a.example/rss']\nevery = '1h'\n[sources.a.politeness]\ndownload_delay = 'x'\n",
      "must be a float"),
+    ("[sources.a]\nfeeds = ['https://a.example/rss']\nevery = '1h'\nallow_private_addresses = 1\n",
+     "allow_private_addresses must be true or false"),
     ("[sources.'Bad Name']\nfeeds = ['https://a.example/rss']\nevery = '1h'\n", "a name is"),
     ("[source.a]\n", "unknown top-level key"),
     ("[sources.a\n", "not valid TOML"),

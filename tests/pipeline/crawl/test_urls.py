@@ -44,3 +44,10 @@ def test_og_url_when_there_is_no_canonical_link_and_none_when_neither() -> None:
         "https://example.com/x"
     assert canonical_url("<p>no head</p>", "https://a.org/", TRACKING) is None
     assert canonical_url('<link rel="canonical" href="file:///etc/passwd">', "https://a.org/", TRACKING) is None
+
+
+def test_a_canonical_link_that_is_no_url_is_passed_over() -> None:
+    # urljoin raised ValueError on it, and the page that declared it was lost with the error
+    html = '<link rel="canonical" href="http://[::1"><meta property="og:url" content="https://example.com/og">'
+    assert canonical_url(html, "https://a.org/", TRACKING) == "https://example.com/og"
+    assert canonical_url('<link rel="canonical" href="http://[::1">', "https://a.org/", TRACKING) is None
