@@ -29,7 +29,8 @@ def fill(url: str, root: Path) -> NewsWorld:
     return world
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+# One per session and engine: every test that uses it only reads it (built once, not once per module).
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
     root = tmp_path_factory.mktemp("corpus")
     if request.param == "sqlite":
