@@ -52,6 +52,14 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[dict]]:
     return db, [json.loads(line) for line in exported.splitlines()]
 
 
+def in_process(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """``newsdedup ARGS`` run in this process (as :func:`run_cli` runs it in a subprocess)."""
+    result = CliRunner().invoke(main, list(args))
+    if check and result.exit_code != 0:
+        raise AssertionError(f"newsdedup {' '.join(args)} exited {result.exit_code}:\n{result.stderr}")
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
+
+
 def by_seed(records: list[dict]) -> dict[str, dict]:
     return {Path(r["sources"][0]["uri"]).name[:3]: r for r in records}
 
@@ -427,37 +435,38 @@ def test_ctrl_c_then_rerun_ends_complete(tmp_path: Path) -> None:
 
 def test_query_commands_with_filters_and_formats(corpus: Corpus, tmp_path: Path) -> None:
     db = ["--db", corpus.url]
-    found = json.loads(run_cli("search", "Schoigu", "--json", *db, check=True).stdout)
+    cli = in_process  # the commands' code as the console script runs it, without a process each
+    found = json.loads(cli("search", "Schoigu", "--json", *db, check=True).stdout)
     assert found and all("⟦" in h["snippet"] for h in found)
-    assert json.loads(run_cli("search", "Kim", "--language", "en", "--json", *db, check=True).stdout) == []
-    text = run_cli("search", "Kim", "--min-sources", "3", *db, check=True).stdout
+    assert json.loads(cli("search", "Kim", "--language", "en", "--json", *db, check=True).stdout) == []
+    text = cli("search", "Kim", "--min-sources", "3", *db, check=True).stdout
     assert text.count("3 sources · first seen") == 2
-    bad = run_cli("search", '"Kim', *db)
+    bad = cli("search", '"Kim', *db)
     assert bad.returncode == 2 and bad.stderr.startswith("error: the quote before") and "Traceback" not in bad.stderr
     story = found[0]["id"]
-    shown = run_cli("show", story, *db, check=True).stdout
+    shown = cli("show", story, *db, check=True).stdout
     assert "sources, oldest first:" in shown and "original" in shown
-    assert "2 articles" not in run_cli("stats", *db, check=True).stdout
-    stats = run_cli("stats", *db, check=True).stdout
+    assert "2 articles" not in cli("stats", *db, check=True).stdout
+    stats = cli("stats", *db, check=True).stdout
     assert stats.startswith("10 articles from 16 documents") and "(local files) 10" in stats
-    assert len(json.loads(run_cli("clusters", "--min-sources", "3", "--json", *db, check=True).stdout)) == 2
-    assert len(json.loads(run_cli("clusters", "--min-sources", "1", "--json", *db, check=True).stdout)) == 10
-    assert len(json.loads(run_cli("clusters", "--json", *db, check=True).stdout)) == 4  # default: 2 or more
+    assert len(json.loads(cli("clusters", "--min-sources", "3", "--json", *db, check=True).stdout)) == 2
+    assert len(json.loads(cli("clusters", "--min-sources", "1", "--json", *db, check=True).stdout)) == 10
+    assert len(json.loads(cli("clusters", "--json", *db, check=True).stdout)) == 4  # default: 2 or more
     hafenblatt = corpus.world.hafenblatt.url.split("//")[1]
     for option in ("--domain", "--outlet"):
-        assert len(json.loads(run_cli("clusters", option, hafenblatt, "--json", *db, check=True).stdout)) == 3
+        assert len(json.loads(cli("clusters", option, hafenblatt, "--json", *db, check=True).stdout)) == 3
 
-    jsonl = [json.loads(line) for line in run_cli("export", "--language", "de", "--min-sources", "2", *db,
+    jsonl = [json.loads(line) for line in cli("export", "--language", "de", "--min-sources", "2", *db,
                                                   check=True).stdout.splitlines()]
     assert len(jsonl) == 4 and all(len(r["sources"]) >= 2 for r in jsonl)
-    run_cli("export", "--format", "parquet", "-o", str(tmp_path / "a.parquet"), *db, check=True)
+    cli("export", "--format", "parquet", "-o", str(tmp_path / "a.parquet"), *db, check=True)
     import pyarrow.parquet as pq
 
     table = pq.read_table(tmp_path / "a.parquet")
     assert table.num_rows == 10 and sum(len(s) for s in table.column("sources").to_pylist()) == 16
     assert str(table.schema.field("first_seen").type).startswith("timestamp")
-    assert run_cli("export", "--format", "parquet", *db).returncode == 2  # binary: needs -o
-    missing = run_cli("search", "Kim", "--db", f"sqlite:///{tmp_path / 'none.db'}")
+    assert cli("export", "--format", "parquet", *db).returncode == 2  # binary: needs -o
+    missing = cli("search", "Kim", "--db", f"sqlite:///{tmp_path / 'none.db'}")
     assert missing.returncode == 2 and "no database at" in missing.stderr
 
 
