@@ -49,10 +49,9 @@ class DecodeStage(Stage):
     text in UTF-8 (with or without BOM), UTF-16/32 with BOM, the charset an
     HTML page declares, windows-1252 and latin-1, tried in that order (UTF-8 with
     a few bad bytes is UTF-8 with those replaced: ``NEWSDEDUP_UTF8_MAX_BAD_SHARE``).
-    Sets ``encoding``, ``text`` (newlines normalised; terminal escape sequences and
-    control characters removed, and in HTML the references to them, so that no
-    stored text can drive a terminal) and
-    ``is_html``.
+    Sets ``encoding``, ``is_html`` and ``text``: newlines normalised; terminal escape
+    sequences and control characters removed (in HTML, the references to them too), so
+    that no stored text can drive a terminal.
 
     Fails: what the source could not read (``missing``, ``unreadable``,
     ``too-large``), ``empty`` files, ``binary`` content (NUL or control bytes,
