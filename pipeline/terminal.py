@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 
+from pipeline.text.controls import CONTROLS
 from pipeline.text.controls import ESCAPE as _ESCAPE  # the same sequences as are never stored
 
 # C0 but \t and \n, DEL, C1; the bidi embeddings, overrides and isolates
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(f"[{CONTROLS}\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:

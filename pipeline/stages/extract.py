@@ -10,7 +10,6 @@ from trafilatura.utils import load_html
 
 from pipeline.items import Document
 from pipeline.stages.base import Stage
-from pipeline.text.controls import strip_controls
 
 # trafilatura logs every page it finds too short; that is our clean stage's call to make.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -23,9 +22,8 @@ class ExtractStage(Stage):
     and its metadata (title, author, date, site name), stored in
     ``html_meta`` for the metadata stage. When trafilatura finds no main
     content, the page's visible text is used as a text page instead.
-    Plain text: the lines as they are. Character references to control characters
-    (``&#27;``) come out of the HTML parser as those characters: they are removed here,
-    as the decode stage removes them from the page.
+    Plain text: the lines as they are. (The decode stage has removed control characters,
+    and the HTML references to them, so the parser makes none.)
 
     Fails, as ``too-complex`` (the message names the limit and its setting), a page over the
     per-document budget: more tags than ``NEWSDEDUP_MAX_HTML_TAGS`` (counted before parsing),
@@ -47,15 +45,15 @@ class ExtractStage(Stage):
             ) if tree is not None else None
             if result is not None and (result.text or "").strip():
                 self._check_text(result.text)
-                doc.lines = strip_controls(result.text).split("\n")
-                meta = {"title": result.title, "author": result.author, "date": result.date,
-                        "sitename": result.sitename, "language": result.language}
-                doc.html_meta = {key: strip_controls(value) if isinstance(value, str) else value
-                                 for key, value in meta.items()}
+                doc.lines = result.text.split("\n")
+                doc.html_meta = {
+                    "title": result.title, "author": result.author, "date": result.date,
+                    "sitename": result.sitename, "language": result.language,
+                }
                 self.count("html/trafilatura")
                 return doc
             self.count("html/visible-text")
-            text = strip_controls(trafilatura.html2txt(text) or "")
+            text = trafilatura.html2txt(text) or ""
         self._check_text(text)
         doc.lines = text.split("\n")
         return doc

@@ -11,7 +11,8 @@ ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*\x07?|[PX^_][^\x
                     r"|\x9b[0-?]*[ -/]*[@-~]?|\x9d[^\x07\x1b\x9c]*[\x07\x9c]?")
 # Then the other control characters: no page has a use for them in its text, and printed raw
 # they drive the terminal. Tab and newline stay.
-_ANY_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 but tab and newline, DEL, C1: a character class
+_ANY_CONTROL = re.compile(f"[{CONTROLS}]")
 _CONTROLS: dict[int, str | None] = {**dict.fromkeys([*range(0x00, 0x09), *range(0x0e, 0x20), *range(0x7f, 0xa0)]),
                                      0x0b: "\n", 0x0c: "\n", 0x0d: "\n"}  # vertical tab, form feed, CR: line breaks
 
