@@ -207,6 +207,9 @@ NEWSDEDUP_LEXICON_MAX_WORDS = 40
 NEWSDEDUP_MIN_REPEAT_WORDS = 4
 NEWSDEDUP_CUT_AFTER_PARAGRAPHS = 2
 NEWSDEDUP_MIN_TEXT_WORDS = 20
+# A line this long that ends in "…" or "[…]" can end a page's own teaser (shorter ones are the
+# blurbs of a list of other stories); one of paragraph length followed by "Read more" always can.
+NEWSDEDUP_TEASER_MIN_WORDS = 20
 NEWSDEDUP_CUT_MIN_SHARE = 0.5
 NEWSDEDUP_BOX_CUT_MIN_SHARE = 0.75
 NEWSDEDUP_MIN_STOPWORD_SHARE = 0.2
@@ -245,6 +248,7 @@ NEWSDEDUP_NEAR_THRESHOLD = 0.7
 # (or a teaser, excerpt or trimmed copy) of that story.
 NEWSDEDUP_CONTAIN_THRESHOLD = 0.8
 NEWSDEDUP_WHOLE_SHARE = 0.95
+NEWSDEDUP_UPDATE_MIN_SHARE = 0.5
 # Teasers are found by the first words of a story's first paragraphs.
 NEWSDEDUP_OPENING_WORDS = 8
 NEWSDEDUP_OPENING_PARAGRAPHS = 3
@@ -255,6 +259,13 @@ NEWSDEDUP_FACTS_MIN = 3
 # compared with many copies).
 NEWSDEDUP_CANONICAL_CACHE = 4096
 NEWSDEDUP_FACTS_MIN_SHARE = 0.5
+NEWSDEDUP_CANONICAL_GAIN_WORDS = 25
+NEWSDEDUP_ALIGN_RUN_WORDS = 3
+NEWSDEDUP_ALIGN_SLOT_WORDS = 4
+NEWSDEDUP_ALIGN_MAX_WORDS = 10_000
+NEWSDEDUP_MIN_CONFLICTS = 2
+NEWSDEDUP_MAX_CONFLICT_SHARE = 0.5
+NEWSDEDUP_MAX_CONFLICTS_PER_100 = 1.5
 
 from settings.environment import apply_environment  # noqa: E402
 

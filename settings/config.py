@@ -38,6 +38,7 @@ class CleanOptions:
     min_repeat_words: int = 4  # shorter lines are never dropped as in-page repeats
     cut_after_paragraphs: int = 2  # a comments header cuts the page only below this many paragraphs
     min_text_words: int = 20  # less article text than this is a failure, not an article
+    teaser_min_words: int = 20  # a line this long ending in "…" can end a page's own teaser
     box_cut_min_share: float = 0.75  # a "Related" header ends the article with this share above it
     cut_min_share: float = 0.5  # ...and only when this share of the article's words is above it
     min_stopword_share: float = 0.2  # a paragraph has at least this share of stop words
@@ -78,12 +79,20 @@ class DedupOptions:
     lsh_threshold: float = 0.5
     near_threshold: float = 0.7
     whole_share: float = 0.95  # "all of the other text": update and contained are checked first at this share
-    contain_threshold: float = 0.8  # share of one text's shingles found in the other: teaser or update
+    contain_threshold: float = 0.8  # share of one text's words aligned with the other: teaser or update
+    update_min_share: float = 0.5  # ...and, for such an update, at least this share of its own words
     canonical_cache: int = 4096  # canonical texts whose shingles are kept in memory during a run
     facts_min: int = 3  # texts stating this many numbers must share them to be one story
     facts_min_share: float = 0.5
     opening_words: int = 8  # paragraphs are also indexed by their first words (teasers quote them)
     opening_paragraphs: int = 3
+    canonical_gain_words: int = 25  # a copy adding a passage this long (and lacking none) becomes canonical
+    align_run_words: int = 3  # words aligned in runs shorter than this do not count as matched
+    align_slot_words: int = 4  # a difference this short holding other facts is a conflict
+    align_max_words: int = 10_000  # words of each text aligned (the cost is their product)
+    min_conflicts: int = 2  # differing facts fewer than this never part two texts (a corrected figure)
+    max_conflict_share: float = 0.5  # texts whose aligned numbers differ more than this are two stories
+    max_conflicts_per_100: float = 1.5  # ...or whose facts differ this often per hundred matched words
 
     @property
     def signature_params(self) -> str:
@@ -181,6 +190,7 @@ class Config:
                 lexicon_max_words=s.getint("NEWSDEDUP_LEXICON_MAX_WORDS"),
                 min_repeat_words=s.getint("NEWSDEDUP_MIN_REPEAT_WORDS"),
                 cut_after_paragraphs=s.getint("NEWSDEDUP_CUT_AFTER_PARAGRAPHS"),
+                teaser_min_words=s.getint("NEWSDEDUP_TEASER_MIN_WORDS"),
                 min_text_words=s.getint("NEWSDEDUP_MIN_TEXT_WORDS"),
                 cut_min_share=s.getfloat("NEWSDEDUP_CUT_MIN_SHARE"),
                 box_cut_min_share=s.getfloat("NEWSDEDUP_BOX_CUT_MIN_SHARE"),
@@ -224,11 +234,19 @@ class Config:
                 near_threshold=s.getfloat("NEWSDEDUP_NEAR_THRESHOLD"),
                 contain_threshold=s.getfloat("NEWSDEDUP_CONTAIN_THRESHOLD"),
                 whole_share=s.getfloat("NEWSDEDUP_WHOLE_SHARE"),
+                update_min_share=s.getfloat("NEWSDEDUP_UPDATE_MIN_SHARE"),
                 opening_words=s.getint("NEWSDEDUP_OPENING_WORDS"),
                 facts_min=s.getint("NEWSDEDUP_FACTS_MIN"),
                 canonical_cache=s.getint("NEWSDEDUP_CANONICAL_CACHE"),
                 facts_min_share=s.getfloat("NEWSDEDUP_FACTS_MIN_SHARE"),
                 opening_paragraphs=s.getint("NEWSDEDUP_OPENING_PARAGRAPHS"),
+                canonical_gain_words=max(1, s.getint("NEWSDEDUP_CANONICAL_GAIN_WORDS")),
+                align_run_words=max(1, s.getint("NEWSDEDUP_ALIGN_RUN_WORDS")),
+                align_slot_words=max(1, s.getint("NEWSDEDUP_ALIGN_SLOT_WORDS")),
+                align_max_words=max(1, s.getint("NEWSDEDUP_ALIGN_MAX_WORDS")),
+                min_conflicts=max(1, s.getint("NEWSDEDUP_MIN_CONFLICTS")),
+                max_conflict_share=s.getfloat("NEWSDEDUP_MAX_CONFLICT_SHARE"),
+                max_conflicts_per_100=s.getfloat("NEWSDEDUP_MAX_CONFLICTS_PER_100"),
             ),
         )
 

@@ -1,53 +1,41 @@
 """How one text relates to a story's canonical text: the relations of ``provenance`` rows.
 
 Shared by the dedup stage (a new document against a canonical text) and the store
-stage (a former canonical text against the one that replaced it).
+stage (a former canonical text against the one that replaced it). Both measure on the word
+alignment of the two texts (:mod:`pipeline.dedup.alignment`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 
-from pipeline.dedup.signatures import ShingleIds, common
+from pipeline.dedup.alignment import Alignment
 from pipeline.text.normalize import fold, words
 from settings.config import DedupOptions
 
 
-@dataclass(frozen=True)
-class Overlap:
-    """Shingle overlap of a text with a canonical text."""
-
-    jaccard: float
-    text_in_canonical: float  # share of the text's shingles found in the canonical
-    canonical_in_text: float  # share of the canonical's shingles found in the text
-
-    @classmethod
-    def of(cls, text: ShingleIds, canonical: ShingleIds) -> Overlap:
-        both = common(text, canonical)
-        union = text.size + canonical.size - both
-        return cls(both / union if union else 1.0, both / max(1, text.size), both / max(1, canonical.size))
-
-
-def relation(o: Overlap, extra_words: int, paragraph_words: int, opts: DedupOptions) -> tuple[str | None, float]:
-    """``(relation, similarity)`` of a text with ``extra_words`` more words than the canonical.
+def relation(a: Alignment, extra_words: int, paragraph_words: int, opts: DedupOptions) -> tuple[str | None, float]:
+    """``(relation, similarity)`` of a text with ``extra_words`` more words than the canonical,
+    from their word alignment (:class:`pipeline.dedup.alignment.Alignment`).
 
     - ``update``: all of the canonical (``whole_share``) and at least a paragraph more;
     - ``contained``: held in the canonical, at least a paragraph shorter (teaser, excerpt, trim);
-    - ``near``: Jaccard at or above ``near_threshold`` (an edited copy);
-    - else ``update``/``contained`` at the looser ``contain_threshold``; else ``None``.
+    - ``near``: each text at least ``near_threshold`` aligned with the other (an edited copy);
+    - else ``update`` at the looser ``contain_threshold`` (and mostly the story's own text:
+      ``update_min_share``), or ``contained`` at it (an edited, trimmed copy); else ``None``.
     """
-    if o.canonical_in_text >= opts.whole_share and extra_words >= paragraph_words:
-        return "update", o.canonical_in_text
-    if o.text_in_canonical >= opts.whole_share and -extra_words >= paragraph_words:
-        return "contained", o.text_in_canonical
-    if o.jaccard >= opts.near_threshold:
-        return "near", o.jaccard
-    if o.canonical_in_text >= opts.contain_threshold and extra_words > 0:
-        return "update", o.canonical_in_text
-    if o.text_in_canonical >= opts.contain_threshold:
-        return "contained", o.text_in_canonical
+    text_in, canonical_in = a.text_in_canonical, a.canonical_in_text
+    if canonical_in >= opts.whole_share and extra_words >= paragraph_words:
+        return "update", canonical_in
+    if text_in >= opts.whole_share and -extra_words >= paragraph_words:
+        return "contained", text_in
+    if min(text_in, canonical_in) >= opts.near_threshold:
+        return "near", a.similarity
+    if canonical_in >= opts.contain_threshold and extra_words > 0 and text_in >= opts.update_min_share:
+        return "update", canonical_in
+    if text_in >= opts.contain_threshold:
+        return "contained", text_in
     return None, 0.0
 
 

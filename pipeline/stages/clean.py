@@ -80,6 +80,7 @@ class _Line:
     key: str
     match: LexiconMatch | None
     verdict: str | None = None  # None: not decided yet; "body" at the end when kept
+    teaser: bool = False  # long enough to end a page's own teaser, and ends like one
     meta: list[tuple[str, str]] = field(default_factory=list)  # what this line says as metadata
 
 
@@ -100,7 +101,10 @@ class CleanStage(Stage):
     the article is the contiguous run of lines with the best score: paragraph-
     shaped lines (long, rich in the language's stop words) count for it, short
     menu-like lines and boilerplate count against it; the title is the headline-
-    shaped line just above that run. On HTML, trafilatura already chose the
+    shaped line just above that run. A page that carries only a story's teaser (its
+    opening paragraphs, the last cut off with "…" or followed by "Read more") keeps
+    the teaser: its cut-off line counts as prose, where the short blurbs of a list of
+    other stories count against. On HTML, trafilatura already chose the
     main content and the HTML title is used.
 
     Takes out as metadata (``meta_lines``, parsed by the metadata stage), from
@@ -154,6 +158,7 @@ class CleanStage(Stage):
             if ln.verdict is None:
                 ln.match = self.lexicon.match(ln.text, ln.words)
         self._classify(lines, doc.recurring, dom=bool(doc.html_meta))
+        self._mark_teaser_ends(lines)
         cut = self._cut_tail(lines)
         if doc.html_meta:  # trafilatura chose the main content from the DOM
             title = clean_line(doc.html_meta.get("title") or "")
@@ -359,6 +364,23 @@ class CleanStage(Stage):
             return True  # a share button: "Facebook", "WhatsApp"
         return len(set(self.platform_re.findall(low))) >= 2
 
+    def _mark_teaser_ends(self, lines: list[_Line]) -> None:
+        """Mark the lines that end a page's own teaser (a story's opening paragraphs, the last cut
+        off, that goes on elsewhere): a paragraph-long line followed by "Read more",
+        "Weiterlesen", "Lire la suite" (the lexicon's ``teaser_more``), or a line of at least
+        ``NEWSDEDUP_TEASER_MIN_WORDS`` words ending in "…" or "[…]" that no paragraph follows.
+        Shorter lines ending so are the blurbs of a list of other stories; a paragraph after an
+        ellipsis means the story goes on here."""
+        opts = self.opts
+        for i, ln in enumerate(lines):
+            if ln.verdict is not None:
+                continue
+            after = lines[i + 1] if i + 1 < len(lines) else None
+            if after is not None and after.match is not None and after.match.category == "teaser_more":
+                ln.teaser = ln.words >= opts.paragraph_min_words
+            elif ln.words >= opts.teaser_min_words and _teaser_end(ln.text):
+                ln.teaser = after is None or after.verdict is not None or after.words < opts.paragraph_min_words
+
     # --- pass 2: comments and related stories below the article -----------------
     def _cut_tail(self, lines: list[_Line]) -> int:
         """Drop everything below a comments header that has most of the article above it,
@@ -381,15 +403,16 @@ class CleanStage(Stage):
 
     # --- pass 3: where the article is (text pages) ------------------------------
     def _main_region(self, lines: list[_Line], stops: frozenset[str]) -> tuple[int, int]:
-        """[start, end) of the best-scoring run of lines (maximum subarray)."""
+        """[start, end) of the best-scoring run of lines (maximum subarray). A teaser's end ends
+        its run: what follows is the page around it."""
         best, best_span = 0.0, (0, len(lines))
         run, run_start = 0.0, 0
         for i, ln in enumerate(lines):
             run += self._line_score(ln, stops)
-            if run <= 0:
-                run, run_start = 0.0, i + 1
-            elif run > best:
+            if run > best:
                 best, best_span = run, (run_start, i + 1)
+            if run <= 0 or ln.teaser:
+                run, run_start = 0.0, i + 1
         return best_span
 
     def _line_score(self, ln: _Line, stops: frozenset[str]) -> float:
@@ -403,12 +426,14 @@ class CleanStage(Stage):
             return -opts.noise_line_penalty
         if ln.words <= opts.menu_line_max_words or len(_SEPARATORS.findall(ln.text)) >= 3:
             return -opts.short_line_penalty  # menu items, breadcrumbs, "Home | About | Contact"
-        if _teaser_end(ln.text) or self.time_ago.search(ln.text):
-            return -opts.short_line_penalty  # a cut-off teaser or "3 hours ago": a list of other stories
+        if not ln.teaser and (_teaser_end(ln.text) or self.time_ago.search(ln.text)):
+            return -opts.short_line_penalty  # a cut-off blurb or "3 hours ago": a list of other stories
         rich = True
         if stops:
             toks = words(ln.text.lower())
             rich = bool(toks) and sum(map(stops.__contains__, toks)) / len(toks) >= opts.min_stopword_share
+        if ln.teaser and rich:
+            return float(ln.words)  # the end of the page's own teaser: prose, cut off
         sentence = _ends_sentence(ln.text)
         if ln.words >= opts.paragraph_min_words:
             if rich and sentence:
@@ -556,6 +581,8 @@ class CleanStage(Stage):
                 elif not agency and self._is_credit_line(place):
                     meta.append(("credit", place))
                     text = text[leading.end():]
+            if ln.teaser:  # the mark that cuts a teaser off is not the story's text
+                text = _TEASER_END.sub("", text).rstrip()
             if drop_links and _URL_OR_DOMAIN.match(text):  # a bare link line of a text page
                 ln.verdict = "link"
                 continue

@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from pipeline.context import RunContext
+from pipeline.dedup.alignment import Alignment, Tokens, tokens
 from pipeline.dedup.index import CandidateIndex, Described, make_index
-from pipeline.dedup.relations import Overlap, facts_agree, numbers
+from pipeline.dedup.relations import facts_agree, numbers
 from pipeline.dedup.relations import relation as relation_of
-from pipeline.dedup.signatures import ShingleIds, shingle_ids
 from pipeline.items import Document
 from pipeline.stages.base import Stage
 from pipeline.store.database import Database
 from pipeline.store.models import Article
-from pipeline.text.normalize import shingles
 
 
 @dataclass
@@ -27,17 +26,27 @@ class Match:
     relation: str
     similarity: float
     words: int  # the story's canonical text's length
+    alignment: Alignment | None = None  # the document's with the canonical text (None: exact, original)
+
+    def rank(self) -> tuple[float, bool, float, str]:
+        """Which of two stories a document joins: the more similar (to two decimals); then the one
+        whose opening it aligns with (a teaser quotes its own story's opening, a follow-up quotes
+        the middle of an older one); then the one it covers more of; then the higher id."""
+        a = self.alignment
+        return (round(self.similarity, 2), a is not None and a.canonical_start == 0,
+                a.canonical_in_text if a is not None else 0.0, self.article_id)
 
 
 class DedupStage(Stage):
     """Sets ``article_id``, ``relation``, ``similarity`` and ``replaces_canonical``.
 
-    Candidates come from MinHashLSH (indexed at ``NEWSDEDUP_LSH_THRESHOLD``) and
-    from an index of the openings of each canonical's first paragraphs (a teaser
-    is too short for Jaccard-based LSH to find). Each candidate is verified
-    against the canonical text; one that states other numbers is another story
-    cast from the same template (:func:`pipeline.dedup.relations.facts_agree`). The
-    relation is, in this order:
+    Candidates come from MinHashLSH (indexed at ``NEWSDEDUP_LSH_THRESHOLD``, low for
+    recall) and from an index of the openings of each canonical's first paragraphs (a
+    teaser is too short for Jaccard-based LSH to find). Each candidate is verified on
+    the word alignment of the document with the canonical text
+    (:mod:`pipeline.dedup.alignment`): one that puts other numbers or names in the same
+    sentences is another story cast from the same template, and is dropped as a
+    candidate (``other-facts``). The relation is, in this order:
 
     - ``exact``: the cleaned text is identical to a canonical text of the story;
     - ``update``, ``contained`` or ``near``: see :func:`pipeline.dedup.relations.relation`;
@@ -64,7 +73,7 @@ class DedupStage(Stage):
         super().__init__(ctx)
         self.opts = ctx.config.dedup
         self._index_: CandidateIndex | None = None  # made on first use: no connection before workers fork
-        self.canonical_cache: dict[str, tuple[ShingleIds, set[str]]] = {}  # by text hash
+        self.canonical_cache: dict[str, tuple[Tokens, set[str]]] = {}  # by text hash
 
     def open_spider(self) -> None:
         super().open_spider()
@@ -104,46 +113,47 @@ class DedupStage(Stage):
         return found
 
     def _best_match(self, doc: Document) -> Match | None:
-        """The story this document joins: of the candidates it relates to, the most similar
-        (ties: the highest id, for determinism). A teaser's Jaccard with its own story can be
-        lower than with an unrelated one, so every candidate's relation is judged first."""
+        """The story this document joins: of the candidates it relates to, the best by
+        :meth:`Match.rank`. A teaser's similarity with its own story can be lower than with an
+        unrelated one, so every candidate's relation is judged first."""
         best: Match | None = None
         doc_numbers = numbers(doc.body_text)
         for cand, (text_hash, words) in sorted(self._candidates(doc).items()):
-            # Every candidate is verified on the exact shingles: the signature estimate
-            # cannot tell containment (teaser, update) and is loose near the threshold.
             canonical = self._canonical(cand, text_hash)
             if canonical is None:
                 continue
-            canon_shingles, canon_numbers = canonical
+            canon_tokens, canon_numbers = canonical
             self.count("verified-exactly")
             if not facts_agree(doc_numbers, canon_numbers, self.opts):
                 self.count("other-facts")  # same template, other story
                 continue
-            overlap = Overlap.of(doc.shingles, canon_shingles)
-            relation, similarity = relation_of(overlap, doc.word_count - words,
+            alignment = Alignment.of(doc.tokens, canon_tokens, self.opts)
+            if alignment.other_facts(self.opts):
+                self.count("other-facts")
+                continue
+            relation, similarity = relation_of(alignment, doc.word_count - words,
                                                self.config.clean.paragraph_min_words, self.opts)
             if relation is None:
                 continue
-            match = Match(cand, relation, similarity, words)
-            if best is None or (match.similarity, match.article_id) > (best.similarity, best.article_id):
+            match = Match(cand, relation, similarity, words, alignment)
+            if best is None or match.rank() > best.rank():
                 best = match
         return best
 
-    def _canonical(self, article_id: str, text_hash: str) -> tuple[ShingleIds, set[str]] | None:
-        """Shingles and numbers of a story's canonical text, cached for the run by its text hash
+    def _canonical(self, article_id: str, text_hash: str) -> tuple[Tokens, set[str]] | None:
+        """Words and numbers of a story's canonical text, cached for the run by its text hash
         (syndicated stories are compared with many copies; another worker may replace a text)."""
         cached = self.canonical_cache.get(text_hash)
         if cached is None:
             text = self.ctx.session.scalar(select(Article.text).where(Article.id == article_id))
             if text is None:
                 return None
-            cached = (shingle_ids(shingles(text, self.opts.shingle_words), self.opts), numbers(text))
+            cached = (tokens(text, self.opts), numbers(text))
         self._remember(text_hash, cached)
         return cached
 
-    def _remember(self, text_hash: str, canonical: tuple[ShingleIds, set[str]]) -> None:
-        """Cache a canonical text's shingles and numbers, most recently used last."""
+    def _remember(self, text_hash: str, canonical: tuple[Tokens, set[str]]) -> None:
+        """Cache a canonical text's words and numbers, most recently used last."""
         self.canonical_cache.pop(text_hash, None)
         self.canonical_cache[text_hash] = canonical
         if len(self.canonical_cache) > self.opts.canonical_cache:
@@ -154,11 +164,12 @@ class DedupStage(Stage):
         if doc.article_id is None or not (doc.relation == "original" or doc.replaces_canonical):
             return
         self.index.add(doc.article_id, doc)
-        self._remember(doc.text_hash or "", (doc.shingles, numbers(doc.body_text)))
+        self._remember(doc.text_hash or "", (doc.tokens, numbers(doc.body_text)))
 
     def _join(self, doc: Document, match: Match) -> Document:
         doc.article_id, doc.relation, doc.similarity = match.article_id, match.relation, round(match.similarity, 4)
-        if match.relation in ("near", "update") and doc.word_count > match.words:
+        a, gain = match.alignment, self.opts.canonical_gain_words
+        if a is not None and a.longest_extra >= gain and a.longest_missing < gain:
             doc.replaces_canonical = True  # the more complete version becomes canonical
             self.count("canonical-replaced")
         self.count(f"relation/{match.relation}")

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from datasketch import MinHash
 
+from pipeline.dedup.alignment import Tokens
+from pipeline.dedup.alignment import tokens as tokens_of
 from pipeline.dedup.bands import band_keys
 from pipeline.dedup.relations import opening_keys
 from pipeline.dedup.signatures import ShingleIds, shingle_ids, signature
@@ -26,6 +28,7 @@ class Fingerprint:
     signature: MinHash
     bands: list[int]
     openings: list[str]
+    tokens: Tokens
 
 
 def fingerprint(paragraphs: list[str], opts: DedupOptions) -> Fingerprint:
@@ -37,7 +40,7 @@ def fingerprint(paragraphs: list[str], opts: DedupOptions) -> Fingerprint:
     sig = signature(ids, opts)
     return Fingerprint(text_hash=hashlib.sha256(folded.encode("utf-8")).hexdigest(), word_count=len(tokens),
                        shingles=ids, signature=sig, bands=band_keys(sig, opts),
-                       openings=opening_keys(paragraphs, opts))
+                       openings=opening_keys(paragraphs, opts), tokens=tokens_of("\n\n".join(paragraphs), opts))
 
 
 class FingerprintStage(Stage):
@@ -45,7 +48,8 @@ class FingerprintStage(Stage):
     body, parameters pinned in settings) and the ids of the ``shingles`` it is made of (:func:`pipeline.dedup.signatures.shingle_ids`), ``text_hash`` (sha256 of the folded
     body, for exact copies), ``word_count``, the signature's LSH ``bands``
     (:mod:`pipeline.dedup.bands`) and the ``openings`` keys teasers are found by
-    (:func:`pipeline.dedup.relations.opening_keys`): what the dedup index looks up and stores. The title is left out, so a
+    (:func:`pipeline.dedup.relations.opening_keys`): what the dedup index looks up and stores;
+    and the body's ``tokens``, which candidates are aligned on (:mod:`pipeline.dedup.alignment`). The title is left out, so a
     retitled copy still matches. Drops nothing.
     """
 
@@ -55,5 +59,5 @@ class FingerprintStage(Stage):
     def process(self, doc: Document) -> Document:
         fp = fingerprint(doc.body, self.config.dedup)
         doc.text_hash, doc.word_count, doc.shingles = fp.text_hash, fp.word_count, fp.shingles
-        doc.signature, doc.bands, doc.openings = fp.signature, fp.bands, fp.openings
+        doc.signature, doc.bands, doc.openings, doc.tokens = fp.signature, fp.bands, fp.openings, fp.tokens
         return doc

@@ -6,12 +6,11 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
-from pipeline.dedup.relations import Overlap, relation
-from pipeline.dedup.signatures import shingle_ids, to_bytes
+from pipeline.dedup.alignment import Alignment, tokens
+from pipeline.dedup.signatures import to_bytes
 from pipeline.items import Document
 from pipeline.stages.base import Stage
 from pipeline.store.models import Article, ArticleBand, ArticleOpening, Fetch, Provenance, utcnow
-from pipeline.text.normalize import shingles
 
 
 class StoreStage(Stage):
@@ -20,8 +19,8 @@ class StoreStage(Stage):
     band keys, the dedup index in the database) for each ``original``.
 
     A document that ``replaces_canonical`` overwrites its story's canonical text and
-    metadata (the earliest published date is kept); the founding document's row is
-    re-measured against the new text. The rows are flushed before the stage returns, inside
+    metadata (the earliest published date is kept); the founding document's row keeps its
+    relation, ``original``, with its similarity to the new text. The rows are flushed before the stage returns, inside
     the document's SAVEPOINT (:mod:`pipeline.context`): a row the database refuses fails this
     document alone. They are committed with the batch, every ``NEWSDEDUP_STORE_BATCH``
     documents (every document with the shared dedup index); an interrupted run loses at most the
@@ -34,17 +33,16 @@ class StoreStage(Stage):
     uses_database = True
 
     def _replace_canonical(self, doc: Document, now: datetime) -> None:
-        """Make ``doc`` the canonical text of its story; re-measure the story's founding row."""
+        """Make ``doc`` the canonical text of its story; the founding row stays ``original``, its
+        similarity now measured against the new text."""
         session = self.ctx.session
         article = session.get(Article, doc.article_id, populate_existing=True)  # another worker may have changed it
         assert article is not None
         opts = self.config.dedup
-        overlap = Overlap.of(shingle_ids(shingles(article.text, opts.shingle_words), opts), doc.shingles)
-        found, similarity = relation(overlap, article.word_count - doc.word_count,
-                                     self.config.clean.paragraph_min_words, opts)
+        similarity = Alignment.of(tokens(article.text, opts), doc.tokens, opts).similarity
         for row in session.scalars(select(Provenance).where(
                 Provenance.article_id == article.id, Provenance.relation == "original")):
-            row.relation, row.similarity = found or "near", round(similarity or overlap.jaccard, 4)
+            row.similarity = round(similarity, 4)
         article.title, article.text = doc.title, doc.body_text
         article.authors = doc.authors or article.authors
         article.published = article.published or doc.published

@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.dedup.relations import Overlap, facts_agree, numbers, relation
+from pipeline.dedup.alignment import Alignment
+from pipeline.dedup.relations import facts_agree, numbers, relation
 from settings.config import DedupOptions
 
 OPTS = DedupOptions()
 
 
-@pytest.mark.parametrize("overlap,extra,expected", [
-    (Overlap(0.9, 0.96, 0.96), 40, "update"),       # all of it, and a paragraph more
-    (Overlap(0.3, 0.99, 0.3), -200, "contained"),  # a teaser
-    (Overlap(0.85, 0.9, 0.9), 3, "near"),          # an edited copy
-    (Overlap(0.6, 0.85, 0.7), -30, "contained"),   # a looser excerpt
-    (Overlap(0.4, 0.5, 0.4), 10, None),            # another story
+def aligned(text_words: int, canonical_words: int, matched: int) -> Alignment:
+    return Alignment(text_words, canonical_words, matched, 0, 0, 0, 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("alignment,expected", [
+    (aligned(540, 500, 490), "update"),     # all of it, and a paragraph more
+    (aligned(60, 500, 60), "contained"),    # a teaser
+    (aligned(500, 503, 460), "near"),       # an edited copy
+    (aligned(380, 500, 340), "contained"),  # an edited, trimmed copy
+    (aligned(640, 500, 420), "update"),     # an edited copy with passages more
+    (aligned(1500, 500, 450), None),        # a follow-up quoting most of a short story
+    (aligned(500, 500, 250), None),         # another story
 ])
-def test_relation(overlap: Overlap, extra: int, expected: str | None) -> None:
-    assert relation(overlap, extra, 12, OPTS)[0] == expected
+def test_relation(alignment: Alignment, expected: str | None) -> None:
+    extra = alignment.text_words - alignment.canonical_words
+    assert relation(alignment, extra, 12, OPTS)[0] == expected
 
 
 def test_numbers_are_compared_without_separators() -> None:

@@ -231,6 +231,61 @@ def test_too_little_text_fails(ctx: RunContext) -> None:
     assert info.value.reason == "no-text"
 
 
+TEASER_HEADER = ["Skip to main content", "Home", "World", "Business", "Sport", "Subscribe", "Sign in", "Search",
+                 "Advertisement", "Menu", "Newsletter"]
+BLURBS = {  # the short blurbs of a list of other stories, and prose in the footer
+    "en": ["Most read", "Stocks slip as investors await the central bank decision …",
+           "Five things you need to know before the weekend …",
+           "We welcome comments from our readers, but please keep them civil and on topic; abusive comments "
+           "will be removed by our moderators without notice.",
+           "Our journalism is funded by readers like you. Support independent reporting today and get full "
+           "access to every story on our site."],
+    "de": ["Meistgelesen", "Neue Regeln für Mieter ab Januar …", "Bahn kündigt für die kommende Woche Streik an …",
+           "Wir freuen uns über Ihre Kommentare. Bitte bleiben Sie sachlich; beleidigende Beiträge werden von "
+           "unserer Redaktion ohne Vorankündigung entfernt.",
+           "Unabhängiger Journalismus braucht Ihre Unterstützung: Jetzt Abonnent werden und alle Artikel lesen."],
+    "fr": ["Les plus lus", "La Bourse de Paris recule avant la décision de la banque centrale …",
+           "Cinq choses à savoir avant le week-end …",
+           "Nous vous remercions de vos commentaires. Merci de rester courtois ; les messages injurieux seront "
+           "supprimés par notre équipe de modération sans préavis.",
+           "Notre journalisme est financé par nos lecteurs : abonnez-vous pour lire tous les articles du site."],
+}
+TEASERS = {
+    "en": ("Wildfire forces thousands to flee homes near Athens",
+           ["Firefighters battled a fast-moving wildfire north of Athens on Tuesday as strong winds pushed the "
+            "flames towards several villages and the authorities ordered residents to leave.",
+            "The fire broke out in the early afternoon in a pine forest near the town of Varnavas and spread "
+            "quickly across the dry hills, according to the fire service, which sent more than"], "Read more"),
+    "de": ("Hochwasser in Bayern: Pegel steigen weiter",
+           ["Die Lage in den Hochwassergebieten im Süden Bayerns bleibt angespannt, nach tagelangem Dauerregen "
+            "stiegen die Pegel an der Donau und am Inn am Sonntag weiter an, in mehreren Landkreisen wurde der "
+            "Katastrophenfall ausgerufen, und Hunderte Menschen mussten ihre Häuser […]"], ""),
+    "fr": ("Incendie : des milliers d'habitants évacués près de Marseille",
+           ["Un violent incendie s'est déclaré mardi après-midi dans les collines au nord de Marseille, poussé "
+            "par un mistral soufflant à plus de 80 km/h, et les autorités ont ordonné l'évacuation de plusieurs "
+            "quartiers.", "Plus de 600 pompiers étaient mobilisés en fin de journée pour tenter de"],
+           "Lire la suite"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(TEASERS))
+def test_a_teaser_inside_a_heavy_page_is_kept(ctx: RunContext, lang: str) -> None:
+    """A page that carries only a story's opening, the last paragraph cut off, keeps it: not the
+    prose of its footer, not the blurbs of its list of other stories."""
+    title, paras, more = TEASERS[lang]
+    footer = BLURBS[lang] + ["Facebook", "Twitter", "Contact", "Privacy", "Terms"] * 6
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, title, *paras, *([more] if more else []), *footer]))
+    assert doc.title == title
+    assert doc.body == [p.removesuffix(" […]") for p in paras]
+    assert all(not b.startswith(BLURBS[lang][1][:20]) for b in doc.body)
+
+
+def test_a_list_of_cut_off_blurbs_is_not_a_teaser(ctx: RunContext) -> None:
+    blurbs = "\n".join(f"Council renovates the old school on the square, and {w} …" for w in ("more", "again"))
+    doc = clean(ctx, f"Home\nNews\n{blurbs}\nCouncil renovates the old school\n\n{PARA_EN}\n{PARA_EN2}\nRelated\n{blurbs}")
+    assert doc.body == [PARA_EN, PARA_EN2]
+
+
 @pytest.mark.parametrize("name,noise", [
     ("en_harbour.txt", ["Skip to main content", "Advertisement", "Read more:", "Port strike", "Leave a reply",
                         "Photo:", "best news for the town"]),

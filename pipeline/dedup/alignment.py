@@ -1,0 +1,157 @@
+"""Word alignment of a text with a story's canonical text: what a candidate is verified on.
+
+Shingle overlap (:class:`pipeline.dedup.relations.Overlap`) breaks down under real editing: a
+word changed every twenty words breaks a quarter of the 5-word shingles, and a teaser or a
+trimmed copy shares few of the canonical's. An alignment does not: the two texts' words are
+aligned in order (the longest common subsequence, rapidfuzz's ``LCSseq``), and what is matched
+is counted in runs of at least ``NEWSDEDUP_ALIGN_RUN_WORDS`` words, so that common words
+scattered through two different stories do not add up.
+
+The alignment also says *what* differs. Copies of one story differ in a few ordinary words
+(a synonym, a dropped "also", a dateline); stories cast from one template differ in their facts:
+the same sentences with other numbers and other names. A place where the two texts put other
+facts in the same frame (a number or a name replaced by another) is a *conflict*; facts that
+stand in matched runs are *agreements*.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from array import array
+from dataclasses import dataclass
+
+import xxhash
+from rapidfuzz.distance import LCSseq
+
+from pipeline.text.normalize import word_spans
+from settings.config import DedupOptions
+
+_OPENS_SENTENCE = frozenset(".!?:;\"'„“”«»([\n")  # what stands before a sentence's first word
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` is the first of a sentence (or of the text)."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] in _OPENS_SENTENCE
+
+
+WORD, NUMBER, NAME = 0, 1, 2  # what a word is, in :attr:`Tokens.kinds`
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """A text's words as ids (case-folded, hashed), and which of them state a fact. Four bytes
+    and one byte a word: cheap to keep for the canonical texts a run compares with."""
+
+    ids: array  # array("I")
+    kinds: bytes  # WORD, NUMBER (has a digit) or NAME (capitalised, not opening a sentence)
+
+    @classmethod
+    def of(cls, text: str, max_words: int) -> Tokens:
+        """The first ``max_words`` words of ``text`` (NFKC; an alignment costs the product of the
+        two lengths, so it is bounded)."""
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text)
+        ids, kinds = array("I"), bytearray()
+        for m in word_spans(text):
+            if len(ids) >= max_words:
+                break
+            word = m.group()
+            ids.append(xxhash.xxh32_intdigest(word.casefold().encode("utf-8")))
+            if any(c.isdigit() for c in word):
+                kinds.append(NUMBER)
+            elif word[0].isupper() and not _opens_sentence(text, m.start()):
+                kinds.append(NAME)
+            else:
+                kinds.append(WORD)
+        return cls(ids, bytes(kinds))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """How a text's words line up with a canonical text's."""
+
+    text_words: int
+    canonical_words: int
+    matched: int  # words in runs of at least ``align_run_words`` found in both, in the same order
+    conflicts: int  # differences of a few words where the two state other facts (numbers, names)
+    number_conflicts: int  # ...of which a number replaced by another number
+    agreements: int  # facts (numbers, names) in the matched runs
+    number_agreements: int  # ...of which numbers
+    longest_extra: int  # the longest run of the text's words that the canonical lacks
+    longest_missing: int  # the longest run of the canonical's words that the text lacks
+    canonical_start: int  # where in the canonical the first matched run starts (0: its opening)
+
+    @property
+    def text_in_canonical(self) -> float:
+        return self.matched / self.text_words if self.text_words else 1.0
+
+    @property
+    def canonical_in_text(self) -> float:
+        return self.matched / self.canonical_words if self.canonical_words else 1.0
+
+    @property
+    def similarity(self) -> float:
+        """Matched words over the words of both (a Jaccard of aligned words)."""
+        union = self.text_words + self.canonical_words - self.matched
+        return self.matched / union if union else 1.0
+
+    @classmethod
+    def of(cls, text: Tokens, canonical: Tokens, opts: DedupOptions) -> Alignment:
+        matched = conflicts = number_conflicts = agreements = number_agreements = 0
+        longest_extra = longest_missing = 0
+        canonical_start = -1
+        gap_a: list[int] = []  # the text's and the canonical's words since the last matched run
+        gap_b: list[int] = []
+
+        def close_gap() -> None:
+            nonlocal conflicts, number_conflicts, longest_extra, longest_missing
+            longest_extra, longest_missing = max(longest_extra, len(gap_a)), max(longest_missing, len(gap_b))
+            if gap_a and gap_b and max(len(gap_a), len(gap_b)) <= opts.align_slot_words:
+                a_numbers = [text.ids[i] for i in gap_a if text.kinds[i] == NUMBER]
+                b_numbers = [canonical.ids[j] for j in gap_b if canonical.kinds[j] == NUMBER]
+                if a_numbers and b_numbers and a_numbers != b_numbers:
+                    conflicts, number_conflicts = conflicts + 1, number_conflicts + 1
+                elif any(text.kinds[i] == NAME for i in gap_a) and any(canonical.kinds[j] == NAME for j in gap_b):
+                    conflicts += 1
+            gap_a.clear()
+            gap_b.clear()
+
+        # LCSseq's opcodes are equal, insert and delete runs (no substitutions): what lies between
+        # two matched runs is one difference, a word replaced or a passage added, dropped or rewritten.
+        for op in LCSseq.opcodes(text.ids, canonical.ids):
+            if op.tag == "equal" and op.src_end - op.src_start >= opts.align_run_words:
+                close_gap()
+                if canonical_start < 0:
+                    canonical_start = op.dest_start
+                matched += op.src_end - op.src_start
+                kinds = text.kinds[op.src_start:op.src_end]
+                n = kinds.count(NUMBER)
+                agreements += n + kinds.count(NAME)
+                number_agreements += n
+            else:  # (a shorter common run between two differences is no evidence of a copy)
+                gap_a.extend(range(op.src_start, op.src_end))
+                gap_b.extend(range(op.dest_start, op.dest_end))
+        close_gap()
+        return cls(len(text), len(canonical), matched, conflicts, number_conflicts, agreements, number_agreements,
+                   longest_extra, longest_missing, max(0, canonical_start) if matched else len(canonical))
+
+    def other_facts(self, opts: DedupOptions) -> bool:
+        """Whether the two texts are stories cast from one template: the same frames holding other
+        numbers (most of the numbers they align differ, two at least), or other facts all through
+        (``NEWSDEDUP_MAX_CONFLICTS_PER_100`` per hundred matched words, three at least). One
+        corrected figure in a copy is neither."""
+        numbers = self.number_conflicts + self.number_agreements
+        if self.number_conflicts >= opts.min_conflicts and self.number_conflicts > opts.max_conflict_share * numbers:
+            return True
+        return (self.conflicts >= opts.min_conflicts + 1
+                and self.conflicts * 100 >= opts.max_conflicts_per_100 * max(1, self.matched))
+
+
+def tokens(text: str, opts: DedupOptions) -> Tokens:
+    return Tokens.of(text, opts.align_max_words)
