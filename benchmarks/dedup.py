@@ -1,24 +1,25 @@
-"""Near-duplicate detection on a labelled syndication set, next to a plain MinHashLSH reference.
+"""Near-duplicate detection on a labelled syndication set, next to two MinHash baselines.
 
-    python -m benchmarks.dedup [--stories N] [--seed S]
+    python -m benchmarks.dedup [--stories N] [--seed S] [--json FILE] [--dump DIR] [--misses N]
 
-The set is built here, in memory and in a temporary folder, from the gold article bodies of
-the article-extraction-benchmark (``shared/bench-data/aeb``; never copied into the project):
+The set (:mod:`benchmarks.dedup_set`) is built in a temporary folder from real article bodies
+(AEB, Dragnet's train split, the German pages of trafilatura's corpus), republished by 40 outlets
+whose header and footer lines come from real pages: exact copies, light and medium edits
+(trims up to a third, 2-8% of words edited, paragraphs merged and split, datelines, requoting,
+retitling), teasers cut mid-sentence, updates on top or at the bottom, and copies with one
+corrected figure; plus hard negatives that must stay apart: stories cast from one template with
+other names and numbers, and follow-ups quoting one to three paragraphs of an earlier story.
 
-- each story is republished by made-up outlets, each with its own page furniture (menus,
-  share lines, related lists, comments), as pasted-text pages: the ``original``, an ``exact``
-  copy, an ``edited`` copy (retitled, requoted, a few words changed), a ``trimmed`` copy (last
-  paragraph or two cut), a ``teaser`` (opening paragraphs, "[…]", "Read more") and an
-  ``update`` (a new paragraph on top);
-- hard negatives, which must stay apart: ``template`` siblings (market reports from one
-  template with other names and numbers) and ``follow-up`` stories that quote two paragraphs of
-  an earlier story inside a different story.
+Printed, in one run, for each system: pairwise precision, recall and F1, recall per kind of
+copy, hard negatives merged per kind, documents per second:
 
-Everything is ingested by the real pipeline (``newsdedup ingest``) into a new SQLite file.
-Printed: pairwise precision, recall and F1 over all document pairs, recall per kind of copy,
-hard negatives merged, documents per second, and whether a second shuffled order gives the
-same stories; the same figures for the reference, a datasketch
-loop (MinHash of 5-word shingles of the raw page, MinHashLSH at 0.5, join the first hit).
+- newsdedup: the real pipeline (``newsdedup ingest``) into a new SQLite file;
+- naive: datasketch MinHash (128 permutations, 5-word shingles) of the page's lines of 12+ words,
+  MinHashLSH at 0.5, a page joins the story of its first hit;
+- MinHash at its best threshold: the same, with the LSH threshold that gives the best F1.
+
+Then whether a second shuffled order gives newsdedup the same stories, and whether it beats both
+baselines on every kind (recall on copies; fewer merges on negatives).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import argparse
 import json
 import random
 import re
+import shutil
 import tempfile
 import time
 from collections import Counter
@@ -35,107 +37,15 @@ from pathlib import Path
 from datasketch import MinHash, MinHashLSH
 from sqlalchemy import select
 
-from benchmarks.data import bench_data
+from benchmarks.dedup_set import COPY_KINDS, NEGATIVE_KINDS, Truth, build
 from pipeline.runner import ingest
 from pipeline.store.database import Database
 from pipeline.store.models import Provenance
 from settings.config import load_config
 
-OUTLETS = {
-    "daily-courier": (["Home", "World", "Business", "Sport", "Subscribe"], ["Share this article", "Facebook", "Twitter",
-                      "Related stories", "Markets rally on rate hopes", "Storm hits the coast", "Comments",
-                      "Leave a reply", "Great article, thanks for sharing this with us all."]),
-    "metro-times": (["Skip to content", "News", "Opinion", "Culture"], ["Advertisement", "Most read",
-                    "City council approves budget", "Local team wins cup", "© Metro Times. All rights reserved."]),
-    "the-ledger": (["Menu", "Search", "Latest"], ["Tags: news, world", "Sign up for our newsletter",
-                   "You may also like", "Five things to know today", "Privacy policy", "Terms of use"]),
-    "wire-review": (["Top stories", "Politics", "Tech"], ["Read more:", "Follow us on Twitter and Facebook",
-                    "Recommended", "Inside the new stadium", "Comments are closed."]),
-    "northern-post": (["Log in", "Edition", "Local"], ["Print", "Email", "More from Northern Post",
-                      "Weather warning for the weekend", "Cookie settings"]),
-    "valley-news": (["Today", "Trending", "Video"], ["Share", "Copy link", "Up next", "Traffic delays expected",
-                    "Contact us", "About us"]),
-}
-COPY_KINDS = ["exact", "edited", "trimmed", "teaser", "update"]
-NEGATIVE_KINDS = ["template", "follow-up"]
-SWAPS = {"said": "stated", "says": "states", "big": "large", "also": "as well", "but": "yet", "about": "around",
-         "however": "though", "because": "as", "many": "numerous", "new": "fresh"}
-
-
-def paragraphs(body: str) -> list[str]:
-    return [p.strip() for p in body.split("\n") if len(p.split()) >= 12]
-
-
-def page(outlet: str, title: str, paras: list[str], rng: random.Random) -> str:
-    header, footer = OUTLETS[outlet]
-    return "\n".join([*header, title, "By Staff Writer", *paras, *footer]) + "\n"
-
-
-def edited(paras: list[str], rng: random.Random) -> list[str]:
-    out = []
-    for p in paras:
-        words = p.split()
-        for i, w in enumerate(words):
-            if w.lower() in SWAPS and rng.random() < 0.5:
-                words[i] = SWAPS[w.lower()]
-        out.append(" ".join(words).replace("“", "\"").replace("”", "\""))
-    return out
-
-
-def market_report(rng: random.Random, n: int) -> tuple[str, list[str]]:
-    index = rng.choice(["FTSE 100", "Dow Jones", "Nikkei 225", "CAC 40", "DAX", "S&P 500"])
-    up = rng.random() < 0.5
-    move, pct, pts = ("rose" if up else "fell"), f"{rng.uniform(0.1, 2.5):.1f}", f"{rng.randint(3000, 40000):,}"
-    a, b = rng.sample(["Vodafone", "Siemens", "Toyota", "Apple", "Nestle", "Shell", "BMW", "Sony", "Unilever"], 2)
-    title = f"{index} {move} {pct}% as {a} leads the market"
-    paras = [
-        f"The {index} {move} {pct} percent on day {n} of the month to close at {pts} points, as investors weighed "
-        f"the latest company results and the outlook for interest rates in the coming months.",
-        f"Shares of {a} led the gains after the company reported quarterly sales ahead of analysts' forecasts, "
-        f"while {b} lost ground after cutting its guidance for the rest of the year.",
-        "Trading volumes were below the thirty-day average, and traders said they expected a quiet session "
-        "ahead of central bank comments due later in the week.",
-    ]
-    return title, paras
-
-
-def build(stories: list[str], others: list[str], rng: random.Random, folder: Path) -> dict[str, tuple[str, str]]:
-    """Write the set; return {file name: (story id, kind)}."""
-    truth: dict[str, tuple[str, str]] = {}
-    outlets = list(OUTLETS)
-
-    def write(outlet: str, name: str, text: str, story: str, kind: str) -> None:
-        (folder / outlet).mkdir(exist_ok=True)
-        (folder / outlet / name).write_text(text, encoding="utf-8")
-        truth[f"{outlet}/{name}"] = (story, kind)
-
-    for n, body in enumerate(stories):
-        paras = paragraphs(body)
-        title = " ".join(paras[0].split()[:9]).rstrip(",.;:")
-        story = f"s{n}"
-        chosen = rng.sample(outlets, len(COPY_KINDS) + 1)
-        write(chosen[0], f"{story}.txt", page(chosen[0], title, paras, rng), story, "original")
-        kinds = {
-            "exact": (title, paras),
-            "edited": ("Report: " + title.lower(), edited(paras, rng)),
-            "trimmed": (title, paras[:-2] if len(paras) > 4 else paras[:-1]),
-            "teaser": (title, [*paras[:2], "[…]", "Read more"]),
-            "update": (title, ["Update: this story has been updated with new information from officials who spoke "
-                               "to reporters on Tuesday afternoon about the latest developments.", *paras]),
-        }
-        for outlet, (kind, (t, ps)) in zip(chosen[1:], kinds.items()):
-            write(outlet, f"{story}-{kind}.txt", page(outlet, t, ps, rng), story, kind)
-        if n % 3 == 0 and others:  # a story not in the set that quotes two paragraphs of this one
-            other = paragraphs(others.pop())
-            quoting = [*other[:2], *paras[1:3], *other[2:]]
-            outlet = rng.choice(outlets)
-            write(outlet, f"{story}-followup.txt", page(outlet, "Follow-up: " + " ".join(other[0].split()[:8]), quoting, rng),
-                  f"{story}-followup", "follow-up")
-    for n in range(max(10, len(stories) // 4)):
-        title, paras = market_report(rng, n)
-        outlet = rng.choice(outlets)
-        write(outlet, f"market-{n}.txt", page(outlet, title, paras, rng), f"market-{n}", "template")
-    return truth
+NAIVE_THRESHOLD = 0.5
+SWEEP = [round(0.1 * i, 1) for i in range(1, 10)]
+LINE_WORDS = 12  # the naive baselines read a page's lines of this many words or more
 
 
 def pairwise(truth: dict[str, str], predicted: dict[str, str]) -> tuple[float, float, float]:
@@ -149,41 +59,43 @@ def pairwise(truth: dict[str, str], predicted: dict[str, str]) -> tuple[float, f
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def reference(folder: Path, files: list[str]) -> tuple[dict[str, str], float]:
-    """The plain datasketch loop: raw page text, 5-word shingles, MinHashLSH(0.5), first hit joins."""
-    start = time.perf_counter()
-    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+def minhash_loop(folder: Path, files: list[str], threshold: float) -> dict[str, str]:
+    """The naive loop: lines of 12+ words, 5-word shingles, MinHashLSH, the first hit joins."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=128)
     out: dict[str, str] = {}
     for name in files:
-        toks = re.findall(r"\w+", (folder / name).read_text(encoding="utf-8").lower())
+        text = "\n".join(ln for ln in (folder / name).read_text(encoding="utf-8").split("\n")
+                         if len(ln.split()) >= LINE_WORDS)
+        toks = re.findall(r"\w+", text.lower())
         m = MinHash(num_perm=128)
         m.update_batch([" ".join(toks[i:i + 5]).encode() for i in range(max(1, len(toks) - 4))])
         hits = lsh.query(m)
         out[name] = out[sorted(hits)[0]] if hits else name
         lsh.insert(name, m)
-    return out, len(files) / (time.perf_counter() - start)
+    return out
 
 
-def report(label: str, truth: dict[str, tuple[str, str]], predicted: dict[str, str], speed: float) -> dict:
-    stories = {d: s for d, (s, _) in truth.items()}
-    p, r, f = pairwise(stories, predicted)
-    original = {s: d for d, (s, k) in truth.items() if k == "original"}
-    per_kind = {}
+def scores(truth: dict[str, Truth], predicted: dict[str, str]) -> dict:
+    p, r, f = pairwise({d: t.story for d, t in truth.items()}, predicted)
+    original = {t.story: d for d, t in truth.items() if t.kind == "original"}
+    recall = {}
     for kind in COPY_KINDS:
-        docs = [d for d, (s, k) in truth.items() if k == kind]
-        per_kind[kind] = sum(predicted[d] == predicted[original[truth[d][0]]] for d in docs) / max(1, len(docs))
-    merged: Counter[str] = Counter()
-    for d, (s, k) in truth.items():
-        if k in NEGATIVE_KINDS:
-            merged[k] += any(predicted[d] == predicted[o] for o, (s2, _) in truth.items() if o != d and s2 != s)
-    print(f"  {label:<24} P {p:.3f}  R {r:.3f}  F1 {f:.3f}  negatives merged: "
-          + ", ".join(f"{merged[k]} {k}" for k in NEGATIVE_KINDS) + f"  {speed:7.1f} docs/s")
-    print("  " + " " * 24 + "recall by kind: " + ", ".join(f"{k} {v:.2f}" for k, v in per_kind.items()))
-    return {"precision": p, "recall": r, "f1": f, "negatives_merged": dict(merged), "recall_by_kind": per_kind}
+        docs = [d for d, t in truth.items() if t.kind == kind]
+        recall[kind] = sum(predicted[d] == predicted[original[truth[d].story]] for d in docs) / max(1, len(docs))
+    groups = Counter(predicted.values())
+    merged = {kind: sum(1 for d, t in truth.items() if t.kind == kind and groups[predicted[d]] > 1)
+              for kind in NEGATIVE_KINDS}
+    return {"precision": p, "recall": r, "f1": f, "recall_by_kind": recall, "negatives_merged": merged}
+
+
+def show(label: str, s: dict, speed: float | None = None) -> None:
+    rate = f"  {speed:7.1f} docs/s" if speed else ""
+    print(f"  {label:<30} P {s['precision']:.3f}  R {s['recall']:.3f}  F1 {s['f1']:.3f}  negatives merged: "
+          + ", ".join(f"{n} {k}" for k, n in s["negatives_merged"].items()) + rate)
+    print("  " + " " * 30 + " recall: " + ", ".join(f"{k} {v:.2f}" for k, v in s["recall_by_kind"].items()))
 
 
 def run_pipeline(folder: Path, files: list[str], db_path: Path) -> tuple[dict[str, str], float, str]:
-    """Ingest ``files`` in this order with the real pipeline; {file: article id}, docs/s, summary."""
     url = f"sqlite:///{db_path}"
     start = time.perf_counter()
     summary = ingest([str(folder / f) for f in files], load_config({"NEWSDEDUP_DB": url}), progress=False)
@@ -194,46 +106,72 @@ def run_pipeline(folder: Path, files: list[str], db_path: Path) -> tuple[dict[st
     db.dispose()
     predicted = {str(Path(uri.removeprefix("file://")).relative_to(folder)): aid for uri, aid in rows}
     for f in files:
-        predicted.setdefault(f, f"failed:{f}")  # failed documents form stories of their own
+        predicted.setdefault(f, f"failed:{f}")  # a failed document is a story of its own
     return predicted, speed, summary.line()
 
 
 def _story_of(doc: str, predicted: dict[str, str]) -> frozenset[str]:
-    """A document's story as the set of documents in it (article ids differ between runs)."""
     return frozenset(d for d, a in predicted.items() if a == predicted[doc])
+
+
+def beats(ours: dict, other: dict) -> list[str]:
+    """The kinds on which ``ours`` does worse than ``other``."""
+    worse = [k for k in COPY_KINDS if ours["recall_by_kind"][k] < other["recall_by_kind"][k]]
+    return worse + [k for k in NEGATIVE_KINDS if ours["negatives_merged"][k] > other["negatives_merged"][k]]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--stories", type=int, default=100, help="stories taken from the AEB gold bodies")
-    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--stories", type=int, default=200, help="stories drawn from the bases (default 200)")
+    ap.add_argument("--seed", type=int, default=7, help="the random seed of the set (default 7)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    ap.add_argument("--dump", metavar="DIR", help="keep the pages and truth.json in DIR")
+    ap.add_argument("--misses", type=int, default=0, metavar="N", help="list N missed copies and merged negatives")
     args = ap.parse_args()
-    gold = json.loads((bench_data() / "aeb" / "ground-truth.json").read_text(encoding="utf-8"))
-    bodies = [item["articleBody"] for _, item in sorted(gold.items()) if len(paragraphs(item["articleBody"])) >= 4]
     rng = random.Random(args.seed)
-    rng.shuffle(bodies)
-    stories, others = bodies[: args.stories], bodies[args.stories:]
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "pages"
-        folder.mkdir()
-        truth = build(stories, others, rng, folder)
+    tmp = Path(tempfile.mkdtemp(prefix="newsdedup-bench-"))
+    try:
+        folder = Path(args.dump) if args.dump else tmp / "pages"
+        folder.mkdir(parents=True, exist_ok=True)
+        truth = build(folder, args.stories, rng)
+        if args.dump:
+            (folder / "truth.json").write_text(json.dumps({d: [t.story, t.kind] for d, t in truth.items()}, indent=0))
         files = sorted(truth)
         rng.shuffle(files)
-        kinds = Counter(k for _, k in truth.values())
-        print(f"{len(truth)} pages, {len(stories)} stories: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
-        predicted, speed, line = run_pipeline(folder, files, Path(tmp) / "bench.db")
+        kinds = Counter(t.kind for t in truth.values())
+        print(f"{len(truth)} pages, {args.stories} stories: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
+        predicted, speed, line = run_pipeline(folder, files, tmp / "bench.db")
         print(f"newsdedup: {line}")
-        ours = report("newsdedup (pipeline)", truth, predicted, speed)
+        ours = scores(truth, predicted)
+        show("newsdedup (pipeline)", ours, speed)
         reshuffled = list(files)
         random.Random(args.seed + 1).shuffle(reshuffled)
-        again = run_pipeline(folder, reshuffled, Path(tmp) / "again.db")[0]
+        again = run_pipeline(folder, reshuffled, tmp / "again.db")[0]
         moved = sum(1 for d in files if _story_of(d, predicted) != _story_of(d, again))
+        start = time.perf_counter()
+        naive = scores(truth, minhash_loop(folder, files, NAIVE_THRESHOLD))
+        naive_speed = len(files) / (time.perf_counter() - start)
+        show(f"naive: MinHash {NAIVE_THRESHOLD} on lines", naive, naive_speed)
+        sweep = {t: scores(truth, minhash_loop(folder, files, t)) for t in SWEEP}
+        best_t = max(sweep, key=lambda t: sweep[t]["f1"])
+        show(f"MinHash at its best, {best_t}", sweep[best_t])
         print(f"  same stories in a second shuffled order: {'yes' if moved == 0 else f'no, {moved} documents differ'}")
-        ref_pred, ref_speed = reference(folder, files)
-        ref = report("reference (datasketch)", truth, ref_pred, ref_speed)
-    if args.json:
-        Path(args.json).write_text(json.dumps({"newsdedup": ours, "reference": ref}, indent=1), encoding="utf-8")
+        worse = sorted(set(beats(ours, naive) + beats(ours, sweep[best_t])))
+        print("  newsdedup beats both baselines on every kind: " + ("yes" if not worse else "no: " + ", ".join(worse)))
+        if args.misses:
+            original = {t.story: d for d, t in truth.items() if t.kind == "original"}
+            missed = [(t.kind, d) for d, t in sorted(truth.items()) if t.kind in COPY_KINDS
+                      and predicted[d] != predicted[original[t.story]]]
+            groups = Counter(predicted.values())
+            merged = [(t.kind, d) for d, t in sorted(truth.items()) if t.kind in NEGATIVE_KINDS
+                      and groups[predicted[d]] > 1]
+            for kind, d in (missed + merged)[: args.misses]:
+                print(f"    {kind:<10} {d}")
+        if args.json:
+            Path(args.json).write_text(json.dumps({"newsdedup": ours, "naive": naive, "best_threshold": best_t,
+                                                   "minhash_best": sweep[best_t]}, indent=1), encoding="utf-8")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -210,6 +210,7 @@ NEWSDEDUP_MIN_TEXT_WORDS = 20
 # A line this long that ends in "…" or "[…]" can end a page's own teaser (shorter ones are the
 # blurbs of a list of other stories); one of paragraph length followed by "Read more" always can.
 NEWSDEDUP_TEASER_MIN_WORDS = 20
+NEWSDEDUP_TEASER_MAX_PARAGRAPHS = 3  # a teaser's end ends the article only this close to its start
 NEWSDEDUP_CUT_MIN_SHARE = 0.5
 NEWSDEDUP_BOX_CUT_MIN_SHARE = 0.75
 NEWSDEDUP_MIN_STOPWORD_SHARE = 0.2

@@ -39,6 +39,7 @@ class CleanOptions:
     cut_after_paragraphs: int = 2  # a comments header cuts the page only below this many paragraphs
     min_text_words: int = 20  # less article text than this is a failure, not an article
     teaser_min_words: int = 20  # a line this long ending in "…" can end a page's own teaser
+    teaser_max_paragraphs: int = 3  # ...of at most this many paragraphs
     box_cut_min_share: float = 0.75  # a "Related" header ends the article with this share above it
     cut_min_share: float = 0.5  # ...and only when this share of the article's words is above it
     min_stopword_share: float = 0.2  # a paragraph has at least this share of stop words
@@ -191,6 +192,7 @@ class Config:
                 min_repeat_words=s.getint("NEWSDEDUP_MIN_REPEAT_WORDS"),
                 cut_after_paragraphs=s.getint("NEWSDEDUP_CUT_AFTER_PARAGRAPHS"),
                 teaser_min_words=s.getint("NEWSDEDUP_TEASER_MIN_WORDS"),
+                teaser_max_paragraphs=s.getint("NEWSDEDUP_TEASER_MAX_PARAGRAPHS"),
                 min_text_words=s.getint("NEWSDEDUP_MIN_TEXT_WORDS"),
                 cut_min_share=s.getfloat("NEWSDEDUP_CUT_MIN_SHARE"),
                 box_cut_min_share=s.getfloat("NEWSDEDUP_BOX_CUT_MIN_SHARE"),

@@ -125,7 +125,7 @@ class Alignment:
         # LCSseq's opcodes are equal, insert and delete runs (no substitutions): what lies between
         # two matched runs is one difference, a word replaced or a passage added, dropped or rewritten.
         for op in LCSseq.opcodes(text.ids, canonical.ids):
-            if op.tag == "equal" and op.src_end - op.src_start >= opts.align_run_words:
+            if op.tag == "equal" and op.src_end - op.src_start >= min(opts.align_run_words, len(text), len(canonical)):
                 close_gap()
                 if canonical_start < 0:
                     canonical_start = op.dest_start

@@ -403,16 +403,19 @@ class CleanStage(Stage):
 
     # --- pass 3: where the article is (text pages) ------------------------------
     def _main_region(self, lines: list[_Line], stops: frozenset[str]) -> tuple[int, int]:
-        """[start, end) of the best-scoring run of lines (maximum subarray). A teaser's end ends
-        its run: what follows is the page around it."""
+        """[start, end) of the best-scoring run of lines (maximum subarray). A teaser's end, at
+        most ``NEWSDEDUP_TEASER_MAX_PARAGRAPHS`` paragraphs into its run, ends the run: what
+        follows is the page around it ("Continue reading" deeper in a run is a break in the
+        article, which goes on)."""
         best, best_span = 0.0, (0, len(lines))
-        run, run_start = 0.0, 0
+        run, run_start, paragraphs = 0.0, 0, 0
         for i, ln in enumerate(lines):
             run += self._line_score(ln, stops)
+            paragraphs += ln.verdict is None and ln.words >= self.opts.paragraph_min_words
             if run > best:
                 best, best_span = run, (run_start, i + 1)
-            if run <= 0 or ln.teaser:
-                run, run_start = 0.0, i + 1
+            if run <= 0 or (ln.teaser and paragraphs <= self.opts.teaser_max_paragraphs):
+                run, run_start, paragraphs = 0.0, i + 1, 0
         return best_span
 
     def _line_score(self, ln: _Line, stops: frozenset[str]) -> float:
