@@ -35,7 +35,8 @@ FOOTER_LINES = (3, 80)  # ...and below
 LIGHT_EDIT_RATE = (0.0, 0.02)  # share of words inserted, dropped, swapped or given punctuation
 MEDIUM_EDIT_RATE = (0.02, 0.08)
 MEDIUM_TRIM = (0.1, 1 / 3)  # share of paragraphs a medium edit drops
-TEASER_CUT = (0.2, 0.8)  # where the teaser's last paragraph is cut, as a share of its words
+TEASER_CUT = (0.3, 0.9)  # where the teaser's last paragraph is cut, as a share of its words
+TEASER_MIN_WORDS = 25  # a one-paragraph teaser shorter than this takes a second paragraph (as sites do)
 FOLLOWUP_QUOTES = (1, 3)  # paragraphs of an earlier story a follow-up quotes
 DATELINES = ["BERLIN (dpa) - ", "WASHINGTON (AP) — ", "Paris (AFP) - ", "LONDON (Reuters) - ", "Hamburg (dpa) – ",
              "NEW YORK — ", "München (AFP) - "]
@@ -72,11 +73,26 @@ def _base(text: str, language: str, first_line_is_title: bool) -> Base | None:
     return Base(title or " ".join(paras[0].split()[:9]).rstrip(",.;:"), paras, language)
 
 
+_TITLE = re.compile(rb"<title[^>]*>([^<]{10,300})</title>", re.IGNORECASE)
+
+
+def _page_title(html: bytes) -> str:
+    """The page's <title>, without the site's name ("Headline | Site" -> "Headline")."""
+    m = _TITLE.search(html[:200_000])
+    if m is None:
+        return ""
+    parts = re.split(r"\s[|–—-]\s", " ".join(m.group(1).decode("utf-8", "replace").split()))
+    return max(parts, key=len).strip()
+
+
 def bases() -> list[Base]:
     root = bench_data()
     out: list[Base] = []
-    for item in json.loads((root / "aeb" / "ground-truth.json").read_text(encoding="utf-8")).values():
-        out.append(_base(item["articleBody"], "en", False))
+    for key, item in json.loads((root / "aeb" / "ground-truth.json").read_text(encoding="utf-8")).items():
+        base = _base(item["articleBody"], "en", False)
+        if base is not None:
+            base.title = _page_title((root / "aeb" / "html" / f"{key}.html").read_bytes()) or base.title
+        out.append(base)
     for item in json.loads((root / "dragnet-train" / "gold.json").read_text(encoding="utf-8")).values():
         out.append(_base(item["text"], "en", True))
     evaldata = json.loads((root / "trafilatura-eval" / "evaldata.json").read_text(encoding="utf-8"))
@@ -87,7 +103,7 @@ def bases() -> list[Base]:
     for url, item in evaldata.items():
         text = baseline.get(url) or ""
         if url in german and all(" ".join(w.split()) in " ".join(text.split()) for w in item["with"]):
-            out.append(_base(text, "de", False))
+            out.append(_base(text, "de", True))
     return [b for b in out if b is not None]
 
 
@@ -166,9 +182,15 @@ def medium(base: Base, rng: random.Random) -> tuple[str, list[str]]:
 
 
 def teaser(base: Base, rng: random.Random) -> tuple[str, list[str]]:
-    paras = base.paragraphs[: rng.randint(1, 2)]
+    n = rng.randint(1, 2)
+    if n == 1 and len(base.paragraphs[0].split()) * TEASER_CUT[1] < TEASER_MIN_WORDS:
+        n = 2
+    paras = base.paragraphs[:n]
     ws = paras[-1].split()
-    paras[-1] = " ".join(ws[: max(6, round(len(ws) * rng.uniform(*TEASER_CUT)))]).rstrip(",.;:")
+    keep = round(len(ws) * rng.uniform(*TEASER_CUT))
+    if n == 1:
+        keep = max(keep, min(len(ws) - 1, TEASER_MIN_WORDS))
+    paras[-1] = " ".join(ws[: max(6, keep)]).rstrip(",.;:")
     paras[-1] += rng.choice(TEASER_MARKS[base.language])
     return base.title, paras
 

@@ -242,25 +242,27 @@ NEWSDEDUP_MINHASH_HASH = "xxh32"
 NEWSDEDUP_SHINGLE_WORDS = 5
 # LSH is indexed below the join threshold so that candidates are not missed;
 # every candidate is then verified.
-NEWSDEDUP_LSH_THRESHOLD = 0.5
+NEWSDEDUP_LSH_THRESHOLD = 0.3
 NEWSDEDUP_NEAR_THRESHOLD = 0.7
 # Every LSH or opening-index candidate is verified on the exact shingles.
-# A document holding this share of a canonical text's shingles (or held in it) is an update
-# (or a teaser, excerpt or trimmed copy) of that story.
-NEWSDEDUP_CONTAIN_THRESHOLD = 0.8
+# Every candidate is verified on a word alignment with the canonical text (pipeline/dedup/alignment.py).
+# A document holding this share of a canonical text's words (or held in it at this share) is an
+# update (or a teaser, excerpt or trimmed copy) of that story.
+NEWSDEDUP_CONTAIN_THRESHOLD = 0.7
 NEWSDEDUP_WHOLE_SHARE = 0.95
 NEWSDEDUP_UPDATE_MIN_SHARE = 0.5
 # Teasers are found by the first words of a story's first paragraphs.
 NEWSDEDUP_OPENING_WORDS = 8
 NEWSDEDUP_OPENING_PARAGRAPHS = 3
-# Two texts that each state this many numbers are one story only if they share at least
-# this share of them: market, sport and weather reports from one template stay apart.
-NEWSDEDUP_FACTS_MIN = 3
-# Canonical texts whose shingles are kept in memory during a run (syndicated stories are
+# Canonical texts whose words are kept in memory during a run (syndicated stories are
 # compared with many copies).
 NEWSDEDUP_CANONICAL_CACHE = 4096
-NEWSDEDUP_FACTS_MIN_SHARE = 0.5
+# A joining copy takes the canonical place when it adds a passage this long and lacks none.
 NEWSDEDUP_CANONICAL_GAIN_WORDS = 25
+# Aligned words count in runs this long; a difference of at most SLOT words holding other
+# numbers or names is a conflict; two texts are other stories (one template) with at least
+# MIN_CONFLICTS numbers differing that are over MAX_CONFLICT_SHARE of the numbers aligned, or
+# with at least MIN_CONFLICTS + 1 conflicts, MAX_CONFLICTS_PER_100 per hundred matched words.
 NEWSDEDUP_ALIGN_RUN_WORDS = 3
 NEWSDEDUP_ALIGN_SLOT_WORDS = 4
 NEWSDEDUP_ALIGN_MAX_WORDS = 10_000

@@ -77,14 +77,12 @@ class DedupOptions:
     scheme: str = "affine32"
     hash: str = "xxh32"
     shingle_words: int = 5
-    lsh_threshold: float = 0.5
+    lsh_threshold: float = 0.3
     near_threshold: float = 0.7
     whole_share: float = 0.95  # "all of the other text": update and contained are checked first at this share
-    contain_threshold: float = 0.8  # share of one text's words aligned with the other: teaser or update
+    contain_threshold: float = 0.7  # share of one text's words aligned with the other: teaser or update
     update_min_share: float = 0.5  # ...and, for such an update, at least this share of its own words
-    canonical_cache: int = 4096  # canonical texts whose shingles are kept in memory during a run
-    facts_min: int = 3  # texts stating this many numbers must share them to be one story
-    facts_min_share: float = 0.5
+    canonical_cache: int = 4096  # canonical texts whose words are kept in memory during a run
     opening_words: int = 8  # paragraphs are also indexed by their first words (teasers quote them)
     opening_paragraphs: int = 3
     canonical_gain_words: int = 25  # a copy adding a passage this long (and lacking none) becomes canonical
@@ -238,9 +236,7 @@ class Config:
                 whole_share=s.getfloat("NEWSDEDUP_WHOLE_SHARE"),
                 update_min_share=s.getfloat("NEWSDEDUP_UPDATE_MIN_SHARE"),
                 opening_words=s.getint("NEWSDEDUP_OPENING_WORDS"),
-                facts_min=s.getint("NEWSDEDUP_FACTS_MIN"),
                 canonical_cache=s.getint("NEWSDEDUP_CANONICAL_CACHE"),
-                facts_min_share=s.getfloat("NEWSDEDUP_FACTS_MIN_SHARE"),
                 opening_paragraphs=s.getint("NEWSDEDUP_OPENING_PARAGRAPHS"),
                 canonical_gain_words=max(1, s.getint("NEWSDEDUP_CANONICAL_GAIN_WORDS")),
                 align_run_words=max(1, s.getint("NEWSDEDUP_ALIGN_RUN_WORDS")),

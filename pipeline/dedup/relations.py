@@ -8,7 +8,6 @@ alignment of the two texts (:mod:`pipeline.dedup.alignment`).
 from __future__ import annotations
 
 import hashlib
-import re
 
 from pipeline.dedup.alignment import Alignment
 from pipeline.text.normalize import fold, words
@@ -37,26 +36,6 @@ def relation(a: Alignment, extra_words: int, paragraph_words: int, opts: DedupOp
     if text_in >= opts.contain_threshold:
         return "contained", text_in
     return None, 0.0
-
-
-_NUMBER = re.compile(r"\d+(?:[.,\u202f\u00a0]\d+)*")
-
-
-def numbers(text: str) -> set[str]:
-    """The numbers a text states, separators dropped ("1,200" and "1.200" are one number)."""
-    return {re.sub(r"\D", "", n) for n in _NUMBER.findall(text)}
-
-
-def facts_agree(a: set[str], b: set[str], opts: DedupOptions) -> bool:
-    """Whether two texts state the same numbers, as copies of one story do.
-
-    Stories cast from one template (market, sport, weather reports) share their wording and
-    differ in their numbers. When both texts state at least ``facts_min`` numbers, at least
-    ``facts_min_share`` of the smaller set must be found in the other.
-    """
-    if min(len(a), len(b)) < opts.facts_min:
-        return True
-    return len(a & b) / min(len(a), len(b)) >= opts.facts_min_share
 
 
 def opening_keys(paragraphs: list[str], opts: DedupOptions) -> list[str]:

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from pipeline.context import RunContext
 from pipeline.dedup.alignment import Alignment, Tokens, tokens
 from pipeline.dedup.index import CandidateIndex, Described, make_index
-from pipeline.dedup.relations import facts_agree, numbers
 from pipeline.dedup.relations import relation as relation_of
 from pipeline.items import Document
 from pipeline.stages.base import Stage
@@ -73,7 +72,7 @@ class DedupStage(Stage):
         super().__init__(ctx)
         self.opts = ctx.config.dedup
         self._index_: CandidateIndex | None = None  # made on first use: no connection before workers fork
-        self.canonical_cache: dict[str, tuple[Tokens, set[str]]] = {}  # by text hash
+        self.canonical_cache: dict[str, Tokens] = {}  # by text hash
 
     def open_spider(self) -> None:
         super().open_spider()
@@ -117,19 +116,14 @@ class DedupStage(Stage):
         :meth:`Match.rank`. A teaser's similarity with its own story can be lower than with an
         unrelated one, so every candidate's relation is judged first."""
         best: Match | None = None
-        doc_numbers = numbers(doc.body_text)
         for cand, (text_hash, words) in sorted(self._candidates(doc).items()):
             canonical = self._canonical(cand, text_hash)
             if canonical is None:
                 continue
-            canon_tokens, canon_numbers = canonical
             self.count("verified-exactly")
-            if not facts_agree(doc_numbers, canon_numbers, self.opts):
-                self.count("other-facts")  # same template, other story
-                continue
-            alignment = Alignment.of(doc.tokens, canon_tokens, self.opts)
+            alignment = Alignment.of(doc.tokens, canonical, self.opts)
             if alignment.other_facts(self.opts):
-                self.count("other-facts")
+                self.count("other-facts")  # same template, other story
                 continue
             relation, similarity = relation_of(alignment, doc.word_count - words,
                                                self.config.clean.paragraph_min_words, self.opts)
@@ -140,20 +134,20 @@ class DedupStage(Stage):
                 best = match
         return best
 
-    def _canonical(self, article_id: str, text_hash: str) -> tuple[Tokens, set[str]] | None:
-        """Words and numbers of a story's canonical text, cached for the run by its text hash
+    def _canonical(self, article_id: str, text_hash: str) -> Tokens | None:
+        """The words of a story's canonical text, cached for the run by its text hash
         (syndicated stories are compared with many copies; another worker may replace a text)."""
         cached = self.canonical_cache.get(text_hash)
         if cached is None:
             text = self.ctx.session.scalar(select(Article.text).where(Article.id == article_id))
             if text is None:
                 return None
-            cached = (tokens(text, self.opts), numbers(text))
+            cached = tokens(text, self.opts)
         self._remember(text_hash, cached)
         return cached
 
-    def _remember(self, text_hash: str, canonical: tuple[Tokens, set[str]]) -> None:
-        """Cache a canonical text's words and numbers, most recently used last."""
+    def _remember(self, text_hash: str, canonical: Tokens) -> None:
+        """Cache a canonical text's words, most recently used last."""
         self.canonical_cache.pop(text_hash, None)
         self.canonical_cache[text_hash] = canonical
         if len(self.canonical_cache) > self.opts.canonical_cache:
@@ -164,7 +158,7 @@ class DedupStage(Stage):
         if doc.article_id is None or not (doc.relation == "original" or doc.replaces_canonical):
             return
         self.index.add(doc.article_id, doc)
-        self._remember(doc.text_hash or "", (doc.tokens, numbers(doc.body_text)))
+        self._remember(doc.text_hash or "", doc.tokens)
 
     def _join(self, doc: Document, match: Match) -> Document:
         doc.article_id, doc.relation, doc.similarity = match.article_id, match.relation, round(match.similarity, 4)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.dedup.alignment import Alignment
-from pipeline.dedup.relations import facts_agree, numbers, relation
+from pipeline.dedup.relations import relation
 from settings.config import DedupOptions
 
 OPTS = DedupOptions()
@@ -27,15 +27,3 @@ def aligned(text_words: int, canonical_words: int, matched: int) -> Alignment:
 def test_relation(alignment: Alignment, expected: str | None) -> None:
     extra = alignment.text_words - alignment.canonical_words
     assert relation(alignment, extra, 12, OPTS)[0] == expected
-
-
-def test_numbers_are_compared_without_separators() -> None:
-    assert numbers("1,200 jobs, 1.200 Stellen, 3.5% and 2024") == {"1200", "35", "2024"}
-
-
-def test_template_siblings_state_other_numbers() -> None:
-    a = numbers("The DAX rose 1.2 percent to 15,432 points on day 3, after 2 weeks")
-    b = numbers("The CAC fell 0.4 percent to 7,118 points on day 9, after 5 weeks")
-    assert not facts_agree(a, b, OPTS)
-    assert facts_agree(a, a | {"99"}, OPTS)       # an update adds a number
-    assert facts_agree({"12"}, {"13"}, OPTS)       # too few numbers to judge
