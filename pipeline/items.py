@@ -69,7 +69,6 @@ class Document:
     # fingerprint
     text_hash: str | None = None
     signature: Any = None  # datasketch MinHash
-    shingles: Any = None  # ids of the body's word shingles (signatures.ShingleIds)
     tokens: Any = None  # the body's words for alignment (pipeline.dedup.alignment.Tokens)
     bands: list[int] = field(default_factory=list)  # the signature's LSH band keys (pipeline.dedup.bands)
     openings: list[str] = field(default_factory=list)  # keys of the first paragraphs' openings (teasers)

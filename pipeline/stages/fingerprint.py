@@ -44,13 +44,13 @@ def fingerprint(paragraphs: list[str], opts: DedupOptions) -> Fingerprint:
 
 
 class FingerprintStage(Stage):
-    """Sets ``signature`` (datasketch MinHash of word shingles of the folded
-    body, parameters pinned in settings) and the ids of the ``shingles`` it is made of (:func:`pipeline.dedup.signatures.shingle_ids`), ``text_hash`` (sha256 of the folded
-    body, for exact copies), ``word_count``, the signature's LSH ``bands``
-    (:mod:`pipeline.dedup.bands`) and the ``openings`` keys teasers are found by
-    (:func:`pipeline.dedup.relations.opening_keys`): what the dedup index looks up and stores;
-    and the body's ``tokens``, which candidates are aligned on (:mod:`pipeline.dedup.alignment`). The title is left out, so a
-    retitled copy still matches. Drops nothing.
+    """Sets ``signature`` (datasketch MinHash of word shingles of the folded body, parameters
+    pinned in settings), ``text_hash`` (sha256 of the folded body, for exact copies),
+    ``word_count``, the signature's LSH ``bands`` (:mod:`pipeline.dedup.bands`) and the
+    ``openings`` keys teasers are found by (:func:`pipeline.dedup.relations.opening_keys`):
+    what the dedup index looks up and stores; and the body's ``tokens``, which candidates are
+    aligned on (:mod:`pipeline.dedup.alignment`). The title is left out, so a retitled copy
+    still matches. Drops nothing.
     """
 
     name = "fingerprint"
@@ -58,6 +58,6 @@ class FingerprintStage(Stage):
 
     def process(self, doc: Document) -> Document:
         fp = fingerprint(doc.body, self.config.dedup)
-        doc.text_hash, doc.word_count, doc.shingles = fp.text_hash, fp.word_count, fp.shingles
+        doc.text_hash, doc.word_count = fp.text_hash, fp.word_count
         doc.signature, doc.bands, doc.openings, doc.tokens = fp.signature, fp.bands, fp.openings, fp.tokens
         return doc
