@@ -211,13 +211,14 @@ NEWSDEDUP_MIN_TEXT_WORDS = 20
 # blurbs of a list of other stories); one of paragraph length followed by "Read more" always can.
 NEWSDEDUP_TEASER_MIN_WORDS = 20
 NEWSDEDUP_TEASER_MAX_PARAGRAPHS = 3  # a teaser's end ends the article only this close to its start
+NEWSDEDUP_TEASER_WEIGHT = 2.0  # ...and its run counts this many times its score against the page's other runs
 NEWSDEDUP_CUT_MIN_SHARE = 0.5
 NEWSDEDUP_BOX_CUT_MIN_SHARE = 0.75
 NEWSDEDUP_MIN_STOPWORD_SHARE = 0.2
 NEWSDEDUP_NOISE_LINE_PENALTY = 5.0
 NEWSDEDUP_BOUNDARY_LINE_PENALTY = 12.0
 NEWSDEDUP_SHORT_LINE_PENALTY = 2.0
-NEWSDEDUP_UNFINISHED_LINE_WEIGHT = 0.5
+NEWSDEDUP_UNFINISHED_LINE_WEIGHT = 0.25
 NEWSDEDUP_TAIL_META_LINES = 5
 NEWSDEDUP_RECURRING_MIN_DOCS = 3
 NEWSDEDUP_RECURRING_MIN_SHARE = 0.5
@@ -244,7 +245,6 @@ NEWSDEDUP_SHINGLE_WORDS = 5
 # every candidate is then verified.
 NEWSDEDUP_LSH_THRESHOLD = 0.3
 NEWSDEDUP_NEAR_THRESHOLD = 0.7
-# Every LSH or opening-index candidate is verified on the exact shingles.
 # Every candidate is verified on a word alignment with the canonical text (pipeline/dedup/alignment.py).
 # A document holding this share of a canonical text's words (or held in it at this share) is an
 # update (or a teaser, excerpt or trimmed copy) of that story.
@@ -266,6 +266,12 @@ NEWSDEDUP_CANONICAL_GAIN_WORDS = 25
 NEWSDEDUP_ALIGN_RUN_WORDS = 3
 NEWSDEDUP_ALIGN_SLOT_WORDS = 4
 NEWSDEDUP_ALIGN_MAX_WORDS = 10_000
+# What a share of aligned words leaves out counts in full only where it is prose (a line of
+# PROSE_MIN_WORDS words or more that ends like a sentence); a headline list, a menu or other
+# noise that cleaning left counts OTHER_WEIGHT a word. The longest passage one copy adds or
+# lacks (the canonical rule) counts words of prose only.
+NEWSDEDUP_ALIGN_OTHER_WEIGHT = 0.25
+NEWSDEDUP_PROSE_MIN_WORDS = 12
 NEWSDEDUP_MIN_CONFLICTS = 2
 NEWSDEDUP_MAX_CONFLICT_SHARE = 0.5
 NEWSDEDUP_MAX_CONFLICTS_PER_100 = 1.5

@@ -40,13 +40,14 @@ class CleanOptions:
     min_text_words: int = 20  # less article text than this is a failure, not an article
     teaser_min_words: int = 20  # a line this long ending in "…" can end a page's own teaser
     teaser_max_paragraphs: int = 3  # ...of at most this many paragraphs
+    teaser_weight: float = 2.0  # a teaser's run counts this many times its score against other runs
     box_cut_min_share: float = 0.75  # a "Related" header ends the article with this share above it
     cut_min_share: float = 0.5  # ...and only when this share of the article's words is above it
     min_stopword_share: float = 0.2  # a paragraph has at least this share of stop words
     noise_line_penalty: float = 5.0  # score of a boilerplate line when finding the article
     boundary_line_penalty: float = 12.0  # score of a "Related" or "Comments" header
     short_line_penalty: float = 2.0  # score of a short (menu-like) line
-    unfinished_line_weight: float = 0.5  # a long line that is not a sentence counts this much per word
+    unfinished_line_weight: float = 0.25  # a long line that is not a sentence counts this much per word
     recurring_min_docs: int = 3  # a line in this many documents of one source is page furniture
     recurring_min_share: float = 0.5  # ...and in at least this share of the source's documents
     recurring_max_share: float = 0.5  # ...unless such lines are most of the document (a copy)
@@ -89,6 +90,8 @@ class DedupOptions:
     align_run_words: int = 3  # words aligned in runs shorter than this do not count as matched
     align_slot_words: int = 4  # a difference this short holding other facts is a conflict
     align_max_words: int = 10_000  # words of each text aligned (the cost is their product)
+    align_other_weight: float = 0.25  # an unaligned word outside prose counts this much against a match
+    prose_min_words: int = 12  # ...prose: a line this long that ends like a sentence
     min_conflicts: int = 2  # differing facts fewer than this never part two texts (a corrected figure)
     max_conflict_share: float = 0.5  # texts whose aligned numbers differ more than this are two stories
     max_conflicts_per_100: float = 1.5  # ...or whose facts differ this often per hundred matched words
@@ -190,6 +193,7 @@ class Config:
                 min_repeat_words=s.getint("NEWSDEDUP_MIN_REPEAT_WORDS"),
                 cut_after_paragraphs=s.getint("NEWSDEDUP_CUT_AFTER_PARAGRAPHS"),
                 teaser_min_words=s.getint("NEWSDEDUP_TEASER_MIN_WORDS"),
+                teaser_weight=s.getfloat("NEWSDEDUP_TEASER_WEIGHT"),
                 teaser_max_paragraphs=s.getint("NEWSDEDUP_TEASER_MAX_PARAGRAPHS"),
                 min_text_words=s.getint("NEWSDEDUP_MIN_TEXT_WORDS"),
                 cut_min_share=s.getfloat("NEWSDEDUP_CUT_MIN_SHARE"),
@@ -242,6 +246,8 @@ class Config:
                 align_run_words=max(1, s.getint("NEWSDEDUP_ALIGN_RUN_WORDS")),
                 align_slot_words=max(1, s.getint("NEWSDEDUP_ALIGN_SLOT_WORDS")),
                 align_max_words=max(1, s.getint("NEWSDEDUP_ALIGN_MAX_WORDS")),
+                align_other_weight=s.getfloat("NEWSDEDUP_ALIGN_OTHER_WEIGHT"),
+                prose_min_words=max(1, s.getint("NEWSDEDUP_PROSE_MIN_WORDS")),
                 min_conflicts=max(1, s.getint("NEWSDEDUP_MIN_CONFLICTS")),
                 max_conflict_share=s.getfloat("NEWSDEDUP_MAX_CONFLICT_SHARE"),
                 max_conflicts_per_100=s.getfloat("NEWSDEDUP_MAX_CONFLICTS_PER_100"),

@@ -27,6 +27,7 @@ from pipeline.text.normalize import word_spans
 from settings.config import DedupOptions
 
 _OPENS_SENTENCE = frozenset(".!?:;\"'„“”«»([\n")  # what stands before a sentence's first word
+_ENDS_SENTENCE = frozenset(".!?…:;\"'“”»«)")  # what a paragraph of prose ends with
 
 
 def _opens_sentence(text: str, start: int) -> bool:
@@ -40,24 +41,46 @@ def _opens_sentence(text: str, start: int) -> bool:
 WORD, NUMBER, NAME = 0, 1, 2  # what a word is, in :attr:`Tokens.kinds`
 
 
+def _prose_lines(text: str, prose_min_words: int) -> list[tuple[int, bool]]:
+    """(where each line ends, whether it is prose: at least ``prose_min_words`` words, ending
+    like a sentence), for the lines of ``text``."""
+    out, start = [], 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        stripped = line.rstrip()
+        out.append((end, bool(stripped) and stripped[-1] in _ENDS_SENTENCE
+                    and sum(1 for _ in word_spans(line)) >= prose_min_words))
+        start = end + 1
+    return out
+
+
 @dataclass(frozen=True)
 class Tokens:
-    """A text's words as ids (case-folded, hashed), and which of them state a fact. Four bytes
-    and one byte a word: cheap to keep for the canonical texts a run compares with."""
+    """A text's words as ids (case-folded, hashed), which of them state a fact, and which stand
+    in a paragraph of prose. Four bytes and two bytes a word: cheap to keep for the canonical
+    texts a run compares with."""
 
     ids: array  # array("I")
     kinds: bytes  # WORD, NUMBER (has a digit) or NAME (capitalised, not opening a sentence)
+    prose: bytes = b""  # 1 where the word stands in a line of prose (long, ending like a sentence)
 
     @classmethod
-    def of(cls, text: str, max_words: int) -> Tokens:
+    def of(cls, text: str, max_words: int, prose_min_words: int = 12) -> Tokens:
         """The first ``max_words`` words of ``text`` (NFKC; an alignment costs the product of the
-        two lengths, so it is bounded)."""
+        two lengths, so it is bounded). A line of ``prose_min_words`` words or more that ends
+        like a sentence is prose; shorter lines, or lines that end otherwise, are headings,
+        lists, menus or the page's noise that cleaning left."""
         if not text.isascii():
             text = unicodedata.normalize("NFKC", text)
-        ids, kinds = array("I"), bytearray()
+        ids, kinds, prose = array("I"), bytearray(), bytearray()
+        lines = _prose_lines(text, prose_min_words)
+        line = 0
         for m in word_spans(text):
             if len(ids) >= max_words:
                 break
+            while lines[line][0] < m.start():
+                line += 1
+            prose.append(lines[line][1])
             word = m.group()
             ids.append(xxhash.xxh32_intdigest(word.casefold().encode("utf-8")))
             if any(c.isdigit() for c in word):
@@ -66,7 +89,13 @@ class Tokens:
                 kinds.append(NAME)
             else:
                 kinds.append(WORD)
-        return cls(ids, bytes(kinds))
+        return cls(ids, bytes(kinds), bytes(prose))
+
+    def weight(self, start: int = 0, end: int | None = None, other: float = 1.0) -> float:
+        """The words in [start, end): one for each word of prose, ``other`` for each other word."""
+        n = (len(self.ids) if end is None else end) - start
+        p = self.prose[start:end].count(1) if self.prose else n
+        return p + other * (n - p)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -79,39 +108,48 @@ class Alignment:
     text_words: int
     canonical_words: int
     matched: int  # words in runs of at least ``align_run_words`` found in both, in the same order
+    text_rest: float  # the text's other words, weighted: prose 1, other lines ``align_other_weight``
+    canonical_rest: float  # ...and the canonical's
     conflicts: int  # differences of a few words where the two state other facts (numbers, names)
     number_conflicts: int  # ...of which a number replaced by another number
     agreements: int  # facts (numbers, names) in the matched runs
     number_agreements: int  # ...of which numbers
-    longest_extra: int  # the longest run of the text's words that the canonical lacks
-    longest_missing: int  # the longest run of the canonical's words that the text lacks
+    longest_extra: int  # the most words of prose in one passage of the text that the canonical lacks
+    longest_missing: int  # ...and in one passage of the canonical that the text lacks
     canonical_start: int  # where in the canonical the first matched run starts (0: its opening)
 
+    # Each share counts what is left out by its weight: a headline list or a menu that cleaning
+    # left around one copy weighs less than a paragraph of another story.
     @property
     def text_in_canonical(self) -> float:
-        return self.matched / self.text_words if self.text_words else 1.0
+        whole = self.matched + self.text_rest
+        return self.matched / whole if whole else 1.0
 
     @property
     def canonical_in_text(self) -> float:
-        return self.matched / self.canonical_words if self.canonical_words else 1.0
+        whole = self.matched + self.canonical_rest
+        return self.matched / whole if whole else 1.0
 
     @property
     def similarity(self) -> float:
-        """Matched words over the words of both (a Jaccard of aligned words)."""
-        union = self.text_words + self.canonical_words - self.matched
+        """Matched words over the words of both (a Jaccard of aligned words, weighted)."""
+        union = self.matched + self.text_rest + self.canonical_rest
         return self.matched / union if union else 1.0
 
     @classmethod
     def of(cls, text: Tokens, canonical: Tokens, opts: DedupOptions) -> Alignment:
         matched = conflicts = number_conflicts = agreements = number_agreements = 0
         longest_extra = longest_missing = 0
+        matched_a = matched_b = 0.0  # the weight of the matched words in each text
         canonical_start = -1
         gap_a: list[int] = []  # the text's and the canonical's words since the last matched run
         gap_b: list[int] = []
+        prose_a, prose_b = text.prose or bytes([1]) * len(text), canonical.prose or bytes([1]) * len(canonical)
 
         def close_gap() -> None:
             nonlocal conflicts, number_conflicts, longest_extra, longest_missing
-            longest_extra, longest_missing = max(longest_extra, len(gap_a)), max(longest_missing, len(gap_b))
+            longest_extra = max(longest_extra, sum(prose_a[i] for i in gap_a))
+            longest_missing = max(longest_missing, sum(prose_b[j] for j in gap_b))
             if gap_a and gap_b and max(len(gap_a), len(gap_b)) <= opts.align_slot_words:
                 a_numbers = [text.ids[i] for i in gap_a if text.kinds[i] == NUMBER]
                 b_numbers = [canonical.ids[j] for j in gap_b if canonical.kinds[j] == NUMBER]
@@ -130,6 +168,8 @@ class Alignment:
                 if canonical_start < 0:
                     canonical_start = op.dest_start
                 matched += op.src_end - op.src_start
+                matched_a += text.weight(op.src_start, op.src_end, opts.align_other_weight)
+                matched_b += canonical.weight(op.dest_start, op.dest_end, opts.align_other_weight)
                 kinds = text.kinds[op.src_start:op.src_end]
                 n = kinds.count(NUMBER)
                 agreements += n + kinds.count(NAME)
@@ -138,7 +178,9 @@ class Alignment:
                 gap_a.extend(range(op.src_start, op.src_end))
                 gap_b.extend(range(op.dest_start, op.dest_end))
         close_gap()
-        return cls(len(text), len(canonical), matched, conflicts, number_conflicts, agreements, number_agreements,
+        text_rest = max(0.0, text.weight(other=opts.align_other_weight) - matched_a)
+        canonical_rest = max(0.0, canonical.weight(other=opts.align_other_weight) - matched_b)
+        return cls(len(text), len(canonical), matched, text_rest, canonical_rest, conflicts, number_conflicts, agreements, number_agreements,
                    longest_extra, longest_missing, max(0, canonical_start) if matched else len(canonical))
 
     def other_facts(self, opts: DedupOptions) -> bool:
@@ -154,4 +196,4 @@ class Alignment:
 
 
 def tokens(text: str, opts: DedupOptions) -> Tokens:
-    return Tokens.of(text, opts.align_max_words)
+    return Tokens.of(text, opts.align_max_words, opts.prose_min_words)

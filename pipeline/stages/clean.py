@@ -376,9 +376,14 @@ class CleanStage(Stage):
             if ln.verdict is not None:
                 continue
             after = lines[i + 1] if i + 1 < len(lines) else None
+            before = lines[i - 1] if i else None
             if after is not None and after.match is not None and after.match.category == "teaser_more":
                 ln.teaser = ln.words >= opts.paragraph_min_words
-            elif ln.words >= opts.teaser_min_words and _teaser_end(ln.text):
+            elif _teaser_end(ln.text) and (ln.words >= opts.teaser_min_words or (
+                    # a shorter cut-off line right below a paragraph of prose: the teaser's second paragraph
+                    ln.words > opts.short_line_max_words and before is not None and before.verdict is None
+                    and before.words >= opts.paragraph_min_words and _ends_sentence(before.text)
+                    and not _teaser_end(before.text))):
                 ln.teaser = after is None or after.verdict is not None or after.words < opts.paragraph_min_words
 
     # --- pass 2: comments and related stories below the article -----------------
@@ -412,9 +417,13 @@ class CleanStage(Stage):
         for i, ln in enumerate(lines):
             run += self._line_score(ln, stops)
             paragraphs += ln.verdict is None and ln.words >= self.opts.paragraph_min_words
-            if run > best:
-                best, best_span = run, (run_start, i + 1)
-            if run <= 0 or (ln.teaser and paragraphs <= self.opts.teaser_max_paragraphs):
+            teaser_end = ln.teaser and paragraphs <= self.opts.teaser_max_paragraphs
+            # A teaser that says it goes on elsewhere is what the page is about: it outweighs
+            # prose of the page around it (comment rules, author notes) of up to TEASER_WEIGHT its length.
+            score = run * self.opts.teaser_weight if teaser_end else run
+            if score > best:
+                best, best_span = score, (run_start, i + 1)
+            if run <= 0 or teaser_end:
                 run, run_start, paragraphs = 0.0, i + 1, 0
         return best_span
 

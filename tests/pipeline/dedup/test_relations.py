@@ -12,7 +12,9 @@ OPTS = DedupOptions()
 
 
 def aligned(text_words: int, canonical_words: int, matched: int) -> Alignment:
-    return Alignment(text_words, canonical_words, matched, 0, 0, 0, 0, 0, 0, 0)
+    """All words prose: what is not matched counts in full."""
+    return Alignment(text_words, canonical_words, matched, text_words - matched, canonical_words - matched,
+                     0, 0, 0, 0, 0, 0, 0)
 
 
 @pytest.mark.parametrize("alignment,expected", [
