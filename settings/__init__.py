@@ -212,6 +212,9 @@ NEWSDEDUP_MIN_TEXT_WORDS = 20
 NEWSDEDUP_TEASER_MIN_WORDS = 20
 NEWSDEDUP_TEASER_MAX_PARAGRAPHS = 3  # a teaser's end ends the article only this close to its start
 NEWSDEDUP_TEASER_WEIGHT = 2.0  # ...and its run counts this many times its score against the page's other runs
+# The article is the best run of lines; one that starts below a comments header ("Comments",
+# "Kommentare", "Leave a reply") counts this share of its score.
+NEWSDEDUP_AFTER_COMMENTS_WEIGHT = 0.5
 NEWSDEDUP_CUT_MIN_SHARE = 0.5
 NEWSDEDUP_BOX_CUT_MIN_SHARE = 0.75
 NEWSDEDUP_MIN_STOPWORD_SHARE = 0.2

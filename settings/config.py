@@ -41,6 +41,7 @@ class CleanOptions:
     teaser_min_words: int = 20  # a line this long ending in "…" can end a page's own teaser
     teaser_max_paragraphs: int = 3  # ...of at most this many paragraphs
     teaser_weight: float = 2.0  # a teaser's run counts this many times its score against other runs
+    after_comments_weight: float = 0.5  # a run below a comments header counts this share of its score
     box_cut_min_share: float = 0.75  # a "Related" header ends the article with this share above it
     cut_min_share: float = 0.5  # ...and only when this share of the article's words is above it
     min_stopword_share: float = 0.2  # a paragraph has at least this share of stop words
@@ -194,6 +195,7 @@ class Config:
                 cut_after_paragraphs=s.getint("NEWSDEDUP_CUT_AFTER_PARAGRAPHS"),
                 teaser_min_words=s.getint("NEWSDEDUP_TEASER_MIN_WORDS"),
                 teaser_weight=s.getfloat("NEWSDEDUP_TEASER_WEIGHT"),
+                after_comments_weight=s.getfloat("NEWSDEDUP_AFTER_COMMENTS_WEIGHT"),
                 teaser_max_paragraphs=s.getint("NEWSDEDUP_TEASER_MAX_PARAGRAPHS"),
                 min_text_words=s.getint("NEWSDEDUP_MIN_TEXT_WORDS"),
                 cut_min_share=s.getfloat("NEWSDEDUP_CUT_MIN_SHARE"),

@@ -18,14 +18,16 @@ def relation(a: Alignment, extra_words: int, paragraph_words: int, opts: DedupOp
     """``(relation, similarity)`` of a text with ``extra_words`` more words than the canonical,
     from their word alignment (:class:`pipeline.dedup.alignment.Alignment`).
 
-    - ``update``: all of the canonical (``whole_share``) and at least a paragraph more;
+    - ``update``: all of the canonical (``whole_share``) and at least a paragraph more, and
+      mostly the story's own text (``update_min_share``: a follow-up quoting a short story
+      whole is another story);
     - ``contained``: held in the canonical, at least a paragraph shorter (teaser, excerpt, trim);
     - ``near``: each text at least ``near_threshold`` aligned with the other (an edited copy);
-    - else ``update`` at the looser ``contain_threshold`` (and mostly the story's own text:
-      ``update_min_share``), or ``contained`` at it (an edited, trimmed copy); else ``None``.
+    - else ``update`` at the looser ``contain_threshold``, or ``contained`` at it (an edited,
+      trimmed copy); else ``None``.
     """
     text_in, canonical_in = a.text_in_canonical, a.canonical_in_text
-    if canonical_in >= opts.whole_share and extra_words >= paragraph_words:
+    if canonical_in >= opts.whole_share and extra_words >= paragraph_words and text_in >= opts.update_min_share:
         return "update", canonical_in
     if text_in >= opts.whole_share and -extra_words >= paragraph_words:
         return "contained", text_in

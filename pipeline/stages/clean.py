@@ -412,19 +412,30 @@ class CleanStage(Stage):
         most ``NEWSDEDUP_TEASER_MAX_PARAGRAPHS`` paragraphs into its run, ends the run: what
         follows is the page around it ("Continue reading" deeper in a run is a break in the
         article, which goes on)."""
+        opts = self.opts
         best, best_span = 0.0, (0, len(lines))
         run, run_start, paragraphs = 0.0, 0, 0
+        # What a run starting here counts: less below a comments header that has prose above it
+        # (what follows "Comments" there is most likely comments).
+        below_comments, run_weight, prose_above = 1.0, 1.0, False
         for i, ln in enumerate(lines):
+            if prose_above and ln.match is not None and ln.match.action == "cut" and ln.verdict == ln.match.category:
+                below_comments = opts.after_comments_weight
+                prose_above = None  # (seen: every later run starts below it)
+            elif prose_above is False:
+                prose_above = (ln.verdict is None and ln.words >= opts.paragraph_min_words
+                               and (ln.teaser or _ends_sentence(ln.text)))
             run += self._line_score(ln, stops)
-            paragraphs += ln.verdict is None and ln.words >= self.opts.paragraph_min_words
-            teaser_end = ln.teaser and paragraphs <= self.opts.teaser_max_paragraphs
+            paragraphs += ln.verdict is None and ln.words >= opts.paragraph_min_words
+            teaser_end = ln.teaser and paragraphs <= opts.teaser_max_paragraphs
             # A teaser that says it goes on elsewhere is what the page is about: it outweighs
             # prose of the page around it (comment rules, author notes) of up to TEASER_WEIGHT its length.
-            score = run * self.opts.teaser_weight if teaser_end else run
+            score = run * run_weight * (opts.teaser_weight if teaser_end else 1.0)
             if score > best:
                 best, best_span = score, (run_start, i + 1)
             if run <= 0 or teaser_end:
                 run, run_start, paragraphs = 0.0, i + 1, 0
+                run_weight = below_comments if prose_above is None else 1.0
         return best_span
 
     def _line_score(self, ln: _Line, stops: frozenset[str]) -> float:
