@@ -64,7 +64,12 @@ def _paragraphs(text: str) -> list[str]:
     return [" ".join(p.split()) for p in text.split("\n") if len(p.split()) >= MIN_PARAGRAPH_WORDS]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
 def _base(text: str, language: str, first_line_is_title: bool) -> Base | None:
+    if _CONTROL.search(text):
+        return None  # a gold text decoded wrongly (one Dragnet page is UTF-16 read as bytes)
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     title = lines[0] if first_line_is_title and lines and len(lines[0].split()) <= 20 else ""
     paras = _paragraphs("\n".join(lines[1:] if title else lines))

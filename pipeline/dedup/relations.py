@@ -14,9 +14,10 @@ from pipeline.text.normalize import fold, words
 from settings.config import DedupOptions
 
 
-def relation(a: Alignment, extra_words: int, paragraph_words: int, opts: DedupOptions) -> tuple[str | None, float]:
-    """``(relation, similarity)`` of a text with ``extra_words`` more words than the canonical,
-    from their word alignment (:class:`pipeline.dedup.alignment.Alignment`).
+def relation(a: Alignment, paragraph_words: int, opts: DedupOptions) -> tuple[str | None, float]:
+    """``(relation, similarity)`` of a text with a canonical text, from their word alignment
+    (:class:`pipeline.dedup.alignment.Alignment`). What one has more than the other is weighted
+    as the shares are: noise that cleaning left around a copy does not make it an update.
 
     - ``update``: all of the canonical (``whole_share``) and at least a paragraph more, and
       mostly the story's own text (``update_min_share``: a follow-up quoting a short story
@@ -27,6 +28,7 @@ def relation(a: Alignment, extra_words: int, paragraph_words: int, opts: DedupOp
       trimmed copy); else ``None``.
     """
     text_in, canonical_in = a.text_in_canonical, a.canonical_in_text
+    extra_words = a.text_rest - a.canonical_rest
     if canonical_in >= opts.whole_share and extra_words >= paragraph_words and text_in >= opts.update_min_share:
         return "update", canonical_in
     if text_in >= opts.whole_share and -extra_words >= paragraph_words:

@@ -125,10 +125,7 @@ class DedupStage(Stage):
             if alignment.other_facts(self.opts):
                 self.count("other-facts")  # same template, other story
                 continue
-            # (what one text has more than the other, weighted as the shares are: noise left
-            # around a copy does not make it an update)
-            relation, similarity = relation_of(alignment, round(alignment.text_rest - alignment.canonical_rest),
-                                               self.config.clean.paragraph_min_words, self.opts)
+            relation, similarity = relation_of(alignment, self.config.clean.paragraph_min_words, self.opts)
             if relation is None:
                 continue
             match = Match(cand, relation, similarity, words, alignment)

@@ -31,7 +31,7 @@ def judged(text: list[str], canonical: list[str]) -> str | None:
     a = align(text, canonical)
     if a.other_facts(OPTS):
         return "other-facts"
-    return relation(a, a.text_words - a.canonical_words, 12, OPTS)[0]
+    return relation(a, 12, OPTS)[0]
 
 
 def test_kinds_of_word() -> None:
@@ -82,6 +82,32 @@ def test_a_follow_up_quoting_a_paragraph_is_another_story() -> None:
     follow_up = other[:2] + [STORY[2]] + other[2:]
     assert judged(follow_up, STORY) is None
     assert judged(STORY, follow_up) is None
+
+
+NOISE = ["Most read", "Stocks slip as investors await the central bank decision",
+         "Five things you need to know before the weekend", "Sign up for our morning briefing",
+         "How Google makes $100 million a day and how it lost $21 billion last week, in charts",
+         "Microsoft offers Windows accounts to developers for just $8 this month", "Contact", "Privacy"] * 4
+
+
+def test_headline_lists_left_around_a_copy_weigh_less_than_another_storys_prose() -> None:
+    """A copy whose page noise cleaning left (headline lists, menus: no sentences) still holds
+    its story; a follow-up whose extra text is prose does not, though it is shorter."""
+    a = align(STORY + NOISE, STORY)
+    assert a.text_words > 2 * a.canonical_words  # most of its words are noise
+    assert judged(STORY + NOISE, STORY) in ("near", "update") and judged(STORY, STORY + NOISE) in ("near", "contained")
+    assert a.longest_extra == 0  # (no passage of prose more: the copy does not take the canonical's place)
+    other = ["The European Commission proposed on Wednesday new rules for the sale of electric cars, which would "
+             "require carmakers to publish the real range of their vehicles in winter conditions.",
+             "Consumer groups welcomed the plan but said it came too late for many drivers, and industry groups "
+             "warned that the tests would add costs that buyers would end up paying."] * 2
+    assert judged(STORY[:2] + other, STORY) is None
+
+
+def test_prose_is_a_long_line_that_ends_like_a_sentence() -> None:
+    t = Tokens.of(f"{STORY[0]}\n\nA short line.\n\n{STORY[1][:-1]} and more", 1000)
+    n0, n1 = len(Tokens.of(STORY[0], 1000)), 3
+    assert set(t.prose[:n0]) == {1} and set(t.prose[n0:n0 + n1]) == {0} and set(t.prose[n0 + n1:]) == {0}
 
 
 words = st.lists(st.sampled_from(["the", "fire", "Athens", "12", "said", "wind", "and", "Greece", "3"]), max_size=60)

@@ -24,8 +24,8 @@ def aligned(text_words: int, canonical_words: int, matched: int) -> Alignment:
     (aligned(380, 500, 340), "contained"),  # an edited, trimmed copy
     (aligned(640, 500, 420), "update"),     # an edited copy with passages more
     (aligned(1500, 500, 450), None),        # a follow-up quoting most of a short story
+    (aligned(1500, 500, 500), None),        # ...or all of it
     (aligned(500, 500, 250), None),         # another story
 ])
 def test_relation(alignment: Alignment, expected: str | None) -> None:
-    extra = alignment.text_words - alignment.canonical_words
-    assert relation(alignment, extra, 12, OPTS)[0] == expected
+    assert relation(alignment, 12, OPTS)[0] == expected

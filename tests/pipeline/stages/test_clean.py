@@ -62,6 +62,9 @@ def test_repeated_title_is_dropped_and_body_does_not_start_with_it(ctx: RunConte
     ("Crédit photo : Jean Martin", "image_credit"),
     ("Follow us on Facebook, Instagram and TikTok for more", "share"),
     ("Replies (3)", "comments"),
+    ("This is only a preview. Your comment has not yet been posted.", "comment_form"),
+    ("Dein Kommentar wird vor der Veröffentlichung geprüft.", "comment_form"),
+    ("Soyez le premier à commenter cet article", "comment_form"),
 ])
 def test_lexicon_phrases_drop_lines_in_each_language(ctx: RunContext, line: str, reason: str) -> None:
     doc = clean(ctx, f"Council renovates the old school on the square\n{PARA_EN}\n{line}\n{PARA_EN2}")
@@ -278,6 +281,55 @@ def test_a_teaser_inside_a_heavy_page_is_kept(ctx: RunContext, lang: str) -> Non
     assert doc.title == title
     assert doc.body == [p.removesuffix(" […]") for p in paras]
     assert all(not b.startswith(BLURBS[lang][1][:20]) for b in doc.body)
+
+
+COMMENT_FORMS = {  # what comment forms and badges say below a story, as prose
+    "en": ["Comments", "This is only a preview. Your comment has not yet been posted.",
+           "As a final step before posting your comment, enter the letters and numbers you see in the image below.",
+           "Notify me of follow-up comments by email.",
+           "SuperFan badge holders consistently post smart, timely comments about the area's sports and teams.",
+           "Culture Connoisseurs consistently offer thought-provoking, timely comments on the arts and lifestyle.",
+           "Fact Checkers contribute questions, information and facts to the fact-checking team of this paper."],
+    "de": ["Kommentare", "Dein Kommentar wird vor der Veröffentlichung von der Redaktion geprüft.",
+           "Erforderliche Felder sind mit * markiert.",
+           "Unsere Top-Kommentatoren schreiben regelmäßig kluge und sachliche Beiträge zu Politik und Sport.",
+           "Kommentare, die unsere Redaktion besonders nützlich findet, erscheinen oben in der Liste der Beiträge.",
+           "Alle Beiträge der Leserinnen und Leser erscheinen in der Reihenfolge, in der sie eingegangen sind."],
+    "fr": ["Commentaires", "Votre adresse e-mail ne sera pas publiée.", "Soyez le premier à commenter cet article.",
+           "Nos lecteurs les plus fidèles publient régulièrement des commentaires pertinents sur la politique.",
+           "Les commentaires que notre rédaction juge utiles apparaissent en tête de la liste des réactions.",
+           "Tous les commentaires sont affichés dans l'ordre où ils ont été reçus par notre équipe."],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(TEASERS))
+def test_a_teaser_outweighs_the_prose_of_a_comment_section_below_it(ctx: RunContext, lang: str) -> None:
+    """More words of prose below a comments header than the teaser has (badges, rules) do not
+    take the article's place; the comment form's own phrases are dropped as such."""
+    title, paras, more = TEASERS[lang]
+    form = COMMENT_FORMS[lang]
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, title, *paras, *([more] if more else []), "Facebook", "Twitter",
+                                *form, *form[3:], "Contact", "Privacy"]))
+    assert doc.title == title
+    assert doc.body == [p.removesuffix(" […]") for p in paras]
+    assert verdict(doc, form[1]) in ("comment_form", "comments")
+
+
+def test_a_teaser_cut_short_in_its_second_paragraph_is_kept_whole(ctx: RunContext) -> None:
+    title, paras, _ = TEASERS["en"]
+    cut = " ".join(paras[1].split()[:8]) + " …"
+    footer = BLURBS["en"] + ["Facebook", "Twitter", "Contact", "Privacy", "Terms"] * 4
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, title, paras[0], cut, *footer]))
+    assert doc.body == [paras[0], cut.removesuffix(" …")]
+
+
+def test_prose_in_another_language_than_the_story_is_not_its_text(ctx: RunContext) -> None:
+    """A German story on a page whose menus, blurbs and footer are English: the English prose of
+    the footer is not rich in German stop words, and stays out."""
+    title, paras, _ = TEASERS["de"]
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, title, PARA_DE, PARA_DE2, *BLURBS["en"],
+                                "Facebook", "Twitter", "Contact", "Privacy", "Terms"]))
+    assert doc.body == [PARA_DE, PARA_DE2]
 
 
 def test_a_list_of_cut_off_blurbs_is_not_a_teaser(ctx: RunContext) -> None:
