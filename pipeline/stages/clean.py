@@ -415,13 +415,13 @@ class CleanStage(Stage):
         opts = self.opts
         best, best_span = 0.0, (0, len(lines))
         run, run_start, paragraphs = 0.0, 0, 0
-        # What a run starting here counts: less below a comments header that has prose above it
-        # (what follows "Comments" there is most likely comments).
-        below_comments, run_weight, prose_above = 1.0, 1.0, False
+        # A run that starts below a comments header with prose above it counts
+        # NEWSDEDUP_AFTER_COMMENTS_WEIGHT of its score (what follows "Comments" there is most
+        # likely comments). ``prose_above`` is None once such a header was passed.
+        run_weight, prose_above = 1.0, False
         for i, ln in enumerate(lines):
             if prose_above and ln.match is not None and ln.match.action == "cut" and ln.verdict == ln.match.category:
-                below_comments = opts.after_comments_weight
-                prose_above = None  # (seen: every later run starts below it)
+                prose_above = None
             elif prose_above is False:
                 prose_above = (ln.verdict is None and ln.words >= opts.paragraph_min_words
                                and (ln.teaser or _ends_sentence(ln.text)))
@@ -435,7 +435,7 @@ class CleanStage(Stage):
                 best, best_span = score, (run_start, i + 1)
             if run <= 0 or teaser_end:
                 run, run_start, paragraphs = 0.0, i + 1, 0
-                run_weight = below_comments if prose_above is None else 1.0
+                run_weight = opts.after_comments_weight if prose_above is None else 1.0
         return best_span
 
     def _line_score(self, ln: _Line, stops: frozenset[str]) -> float:
