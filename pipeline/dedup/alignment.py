@@ -19,15 +19,15 @@ from __future__ import annotations
 import unicodedata
 from array import array
 from dataclasses import dataclass
+from itertools import islice
 
 import xxhash
 from rapidfuzz.distance import LCSseq
 
-from pipeline.text.normalize import word_spans
+from pipeline.text.normalize import ends_sentence, word_spans
 from settings.config import DedupOptions
 
 _OPENS_SENTENCE = frozenset(".!?:;\"'„“”«»([\n")  # what stands before a sentence's first word
-_ENDS_SENTENCE = frozenset(".!?…:;\"'“”»«)")  # what a paragraph of prose ends with
 
 
 def _opens_sentence(text: str, start: int) -> bool:
@@ -41,19 +41,6 @@ def _opens_sentence(text: str, start: int) -> bool:
 WORD, NUMBER, NAME = 0, 1, 2  # what a word is, in :attr:`Tokens.kinds`
 
 
-def _prose_lines(text: str, prose_min_words: int) -> list[tuple[int, bool]]:
-    """(where each line ends, whether it is prose: at least ``prose_min_words`` words, ending
-    like a sentence), for the lines of ``text``."""
-    out, start = [], 0
-    for line in text.split("\n"):
-        end = start + len(line)
-        stripped = line.rstrip()
-        out.append((end, bool(stripped) and stripped[-1] in _ENDS_SENTENCE
-                    and sum(1 for _ in word_spans(line)) >= prose_min_words))
-        start = end + 1
-    return out
-
-
 @dataclass(frozen=True)
 class Tokens:
     """A text's words as ids (case-folded, hashed), which of them state a fact, and which stand
@@ -62,7 +49,7 @@ class Tokens:
 
     ids: array  # array("I")
     kinds: bytes  # WORD, NUMBER (has a digit) or NAME (capitalised, not opening a sentence)
-    prose: bytes = b""  # 1 where the word stands in a line of prose (long, ending like a sentence)
+    prose: bytes  # 1 where the word stands in a line of prose (long, ending like a sentence)
 
     @classmethod
     def of(cls, text: str, max_words: int, prose_min_words: int = 12) -> Tokens:
@@ -73,28 +60,26 @@ class Tokens:
         if not text.isascii():
             text = unicodedata.normalize("NFKC", text)
         ids, kinds, prose = array("I"), bytearray(), bytearray()
-        lines = _prose_lines(text, prose_min_words)
-        line = 0
-        for m in word_spans(text):
+        for line in text.split("\n"):
+            is_prose = ends_sentence(line) and len(list(islice(word_spans(line), prose_min_words))) >= prose_min_words
+            for m in islice(word_spans(line), max_words - len(ids)):
+                word = m.group()
+                ids.append(xxhash.xxh32_intdigest(word.casefold().encode("utf-8")))
+                prose.append(is_prose)
+                if any(c.isdigit() for c in word):
+                    kinds.append(NUMBER)
+                elif word[0].isupper() and not _opens_sentence(line, m.start()):
+                    kinds.append(NAME)
+                else:
+                    kinds.append(WORD)
             if len(ids) >= max_words:
                 break
-            while lines[line][0] < m.start():
-                line += 1
-            prose.append(lines[line][1])
-            word = m.group()
-            ids.append(xxhash.xxh32_intdigest(word.casefold().encode("utf-8")))
-            if any(c.isdigit() for c in word):
-                kinds.append(NUMBER)
-            elif word[0].isupper() and not _opens_sentence(text, m.start()):
-                kinds.append(NAME)
-            else:
-                kinds.append(WORD)
         return cls(ids, bytes(kinds), bytes(prose))
 
     def weight(self, start: int = 0, end: int | None = None, other: float = 1.0) -> float:
         """The words in [start, end): one for each word of prose, ``other`` for each other word."""
         n = (len(self.ids) if end is None else end) - start
-        p = self.prose[start:end].count(1) if self.prose else n
+        p = self.prose[start:end].count(1)
         return p + other * (n - p)
 
     def __len__(self) -> int:
@@ -144,7 +129,7 @@ class Alignment:
         canonical_start = -1
         gap_a: list[int] = []  # the text's and the canonical's words since the last matched run
         gap_b: list[int] = []
-        prose_a, prose_b = text.prose or bytes([1]) * len(text), canonical.prose or bytes([1]) * len(canonical)
+        prose_a, prose_b = text.prose, canonical.prose
 
         def close_gap() -> None:
             nonlocal conflicts, number_conflicts, longest_extra, longest_missing
@@ -180,8 +165,9 @@ class Alignment:
         close_gap()
         text_rest = max(0.0, text.weight(other=opts.align_other_weight) - matched_a)
         canonical_rest = max(0.0, canonical.weight(other=opts.align_other_weight) - matched_b)
-        return cls(len(text), len(canonical), matched, text_rest, canonical_rest, conflicts, number_conflicts, agreements, number_agreements,
-                   longest_extra, longest_missing, max(0, canonical_start) if matched else len(canonical))
+        return cls(len(text), len(canonical), matched, text_rest, canonical_rest, conflicts, number_conflicts,
+                   agreements, number_agreements, longest_extra, longest_missing,
+                   max(0, canonical_start) if matched else len(canonical))
 
     def other_facts(self, opts: DedupOptions) -> bool:
         """Whether the two texts are stories cast from one template: the same frames holding other

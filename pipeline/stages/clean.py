@@ -15,7 +15,7 @@ from pipeline.stages.base import Stage
 from pipeline.text.bylines import NameParser
 from pipeline.text.dates import DateFinder
 from pipeline.text.lexicon import Lexicon, LexiconMatch
-from pipeline.text.normalize import clean_line, fold, letters_key, word_count, words
+from pipeline.text.normalize import clean_line, ends_sentence, fold, letters_key, word_count, words
 from pipeline.text.stopwords import stopwords
 
 _SHORTCODE = re.compile(r"^\[/?[a-z][\w-]*(?:\s[^\]]*)?\](?:.*\[/[a-z][\w-]*\])?$", re.IGNORECASE)
@@ -24,7 +24,6 @@ _SHORTCODE = re.compile(r"^\[/?[a-z][\w-]*(?:\s[^\]]*)?\](?:.*\[/[a-z][\w-]*\])?
 # (``(?<!\s)``) and taken whole (``++``, ``*+``); tests/pipeline/text/test_regex_safety.py times the worst cases.
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]+(?:\.[\w-]+)+\b")
 _TEASER_END = re.compile(r"(?:(?<!\s)\s++)?(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\)|…|\.\.\.)\s*$")
-_SENTENCE_END_CHARS = frozenset(".!?…:;\"'“”»«)")
 _TEASER_ENDS = ("…", "...", "]", ")")
 _URL_OR_DOMAIN = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?$", re.IGNORECASE)
 _CREDIT_TOKENS = re.compile(r"[/,]\s*|\s+")
@@ -60,12 +59,6 @@ def _length(text: str) -> int:
         return word_count(text)
     cjk = len(_CJK.findall(text))
     return word_count(text) + cjk // 2 if cjk else word_count(text)
-
-
-def _ends_sentence(text: str) -> bool:
-    """Ends like a sentence: . ! ? … : ; a closing quote or bracket (a character test, no
-    regex: end-anchored patterns are tried at every position of the line)."""
-    return text.rstrip()[-1:] in _SENTENCE_END_CHARS
 
 
 def _teaser_end(text: str) -> bool:
@@ -336,7 +329,7 @@ class CleanStage(Stage):
                     return False
                 meta.extend(parsed)
                 continue
-            if (_ends_sentence(part) and not part.endswith(".")) or any(w[0].islower() for w in part.split()):
+            if (ends_sentence(part) and not part.endswith(".")) or any(w[0].islower() for w in part.split()):
                 return False
             outlet.append(part)
         rest = " ".join(outlet)
@@ -382,7 +375,7 @@ class CleanStage(Stage):
             elif _teaser_end(ln.text) and (ln.words >= opts.teaser_min_words or (
                     # a shorter cut-off line right below a paragraph of prose: the teaser's second paragraph
                     ln.words > opts.short_line_max_words and before is not None and before.verdict is None
-                    and before.words >= opts.paragraph_min_words and _ends_sentence(before.text)
+                    and before.words >= opts.paragraph_min_words and ends_sentence(before.text)
                     and not _teaser_end(before.text))):
                 ln.teaser = after is None or after.verdict is not None or after.words < opts.paragraph_min_words
 
@@ -424,7 +417,7 @@ class CleanStage(Stage):
                 prose_above = None
             elif prose_above is False:
                 prose_above = (ln.verdict is None and ln.words >= opts.paragraph_min_words
-                               and (ln.teaser or _ends_sentence(ln.text)))
+                               and (ln.teaser or ends_sentence(ln.text)))
             run += self._line_score(ln, stops)
             paragraphs += ln.verdict is None and ln.words >= opts.paragraph_min_words
             teaser_end = ln.teaser and paragraphs <= opts.teaser_max_paragraphs
@@ -457,7 +450,7 @@ class CleanStage(Stage):
             rich = bool(toks) and sum(map(stops.__contains__, toks)) / len(toks) >= opts.min_stopword_share
         if ln.teaser and rich:
             return float(ln.words)  # the end of the page's own teaser: prose, cut off
-        sentence = _ends_sentence(ln.text)
+        sentence = ends_sentence(ln.text)
         if ln.words >= opts.paragraph_min_words:
             if rich and sentence:
                 return float(ln.words)  # prose
@@ -547,7 +540,7 @@ class CleanStage(Stage):
 
     def _is_paragraph(self, ln: _Line) -> bool:
         return ln.words >= self.opts.paragraph_min_words or (
-            ln.words >= self.opts.short_line_max_words and _ends_sentence(ln.text)
+            ln.words >= self.opts.short_line_max_words and ends_sentence(ln.text)
         )
 
     # --- pass 5: teasers and captions shown twice -----------------------------

@@ -17,6 +17,7 @@ _QUOTE_CHARS = re.compile("[" + re.escape("".join(map(chr, _QUOTES))) + "]")
 _QUOTE_OF = {chr(k): v or "" for k, v in _QUOTES.items()}
 _INVISIBLE = {0x200B: None, 0xAD: None}
 _WORD = re.compile(r"\w+(?:[-'.]\w+)*")
+_SENTENCE_END_CHARS = frozenset(".!?…:;\"'“”»«)")
 _NON_LETTERS = re.compile(r"[\W\d_]+")
 
 
@@ -57,6 +58,12 @@ def words(text: str) -> list[str]:
 def word_spans(text: str) -> Iterator[re.Match[str]]:
     """The words of ``text`` (as :func:`words`), each with where it stands."""
     return _WORD.finditer(text)
+
+
+def ends_sentence(text: str) -> bool:
+    """Ends like a sentence: . ! ? … : ; a closing quote or bracket (a character test, no
+    regex: end-anchored patterns are tried at every position of the line)."""
+    return text.rstrip()[-1:] in _SENTENCE_END_CHARS
 
 
 def word_count(text: str) -> int:
