@@ -225,7 +225,10 @@ NEWSDEDUP_UNFINISHED_LINE_WEIGHT = 0.25
 NEWSDEDUP_TAIL_META_LINES = 5
 NEWSDEDUP_RECURRING_MIN_DOCS = 3
 NEWSDEDUP_RECURRING_MIN_SHARE = 0.5
-NEWSDEDUP_RECURRING_MAX_SHARE = 0.5
+# Prose lines (a comment policy, a disclaimer) count as a source's furniture only in more of
+# its documents: a story copied across a folder of pasted pages shares its paragraphs too.
+NEWSDEDUP_RECURRING_PROSE_MIN_DOCS = 5
+NEWSDEDUP_RECURRING_PROSE_MIN_SHARE = 0.8
 NEWSDEDUP_REPEAT_WINDOW_LINES = 10
 # Characters of prose given to the language identifier (py3langid); its cost grows with them.
 NEWSDEDUP_LANGUAGE_SAMPLE_CHARS = 1000
@@ -254,6 +257,11 @@ NEWSDEDUP_NEAR_THRESHOLD = 0.7
 NEWSDEDUP_CONTAIN_THRESHOLD = 0.7
 NEWSDEDUP_WHOLE_SHARE = 0.95
 NEWSDEDUP_UPDATE_MIN_SHARE = 0.5
+# A contained text (teaser, trim) aligns from near the canonical's opening (a dateline or an
+# update note above it), or covers this share of it; a short story quoted further down a
+# longer one is another story.
+NEWSDEDUP_CONTAIN_MAX_START = 150
+NEWSDEDUP_CONTAIN_MIN_COVER = 0.5
 # Teasers are found by the first words of a story's first paragraphs.
 NEWSDEDUP_OPENING_WORDS = 8
 NEWSDEDUP_OPENING_PARAGRAPHS = 3

@@ -51,7 +51,8 @@ class CleanOptions:
     unfinished_line_weight: float = 0.25  # a long line that is not a sentence counts this much per word
     recurring_min_docs: int = 3  # a line in this many documents of one source is page furniture
     recurring_min_share: float = 0.5  # ...and in at least this share of the source's documents
-    recurring_max_share: float = 0.5  # ...unless such lines are most of the document (a copy)
+    recurring_prose_min_docs: int = 5  # a prose line needs this many documents of the source
+    recurring_prose_min_share: float = 0.8  # ...and this share of them
     tail_meta_lines: int = 5  # credits this close below the article are kept as metadata
     repeat_window_lines: int = 10  # the same line again within this many lines is a repeat
     language_sample_chars: int = 1000  # text given to the language identifier
@@ -84,6 +85,8 @@ class DedupOptions:
     whole_share: float = 0.95  # "all of the other text": update and contained are checked first at this share
     contain_threshold: float = 0.7  # share of one text's words aligned with the other: teaser or update
     update_min_share: float = 0.5  # ...and, for such an update, at least this share of its own words
+    contain_max_start: int = 150  # a contained text aligns from at most this many words into the canonical
+    contain_min_cover: float = 0.5  # ...or covers at least this share of it
     canonical_cache: int = 4096  # canonical texts whose words are kept in memory during a run
     opening_words: int = 8  # paragraphs are also indexed by their first words (teasers quote them)
     opening_paragraphs: int = 3
@@ -207,7 +210,8 @@ class Config:
                 unfinished_line_weight=s.getfloat("NEWSDEDUP_UNFINISHED_LINE_WEIGHT"),
                 tail_meta_lines=s.getint("NEWSDEDUP_TAIL_META_LINES"),
                 recurring_min_docs=s.getint("NEWSDEDUP_RECURRING_MIN_DOCS"),
-                recurring_max_share=s.getfloat("NEWSDEDUP_RECURRING_MAX_SHARE"),
+                recurring_prose_min_docs=s.getint("NEWSDEDUP_RECURRING_PROSE_MIN_DOCS"),
+                recurring_prose_min_share=s.getfloat("NEWSDEDUP_RECURRING_PROSE_MIN_SHARE"),
                 recurring_min_share=s.getfloat("NEWSDEDUP_RECURRING_MIN_SHARE"),
                 repeat_window_lines=s.getint("NEWSDEDUP_REPEAT_WINDOW_LINES"),
                 language_sample_chars=s.getint("NEWSDEDUP_LANGUAGE_SAMPLE_CHARS"),
@@ -241,6 +245,8 @@ class Config:
                 contain_threshold=s.getfloat("NEWSDEDUP_CONTAIN_THRESHOLD"),
                 whole_share=s.getfloat("NEWSDEDUP_WHOLE_SHARE"),
                 update_min_share=s.getfloat("NEWSDEDUP_UPDATE_MIN_SHARE"),
+                contain_max_start=s.getint("NEWSDEDUP_CONTAIN_MAX_START"),
+                contain_min_cover=s.getfloat("NEWSDEDUP_CONTAIN_MIN_COVER"),
                 opening_words=s.getint("NEWSDEDUP_OPENING_WORDS"),
                 canonical_cache=s.getint("NEWSDEDUP_CANONICAL_CACHE"),
                 opening_paragraphs=s.getint("NEWSDEDUP_OPENING_PARAGRAPHS"),

@@ -22,7 +22,10 @@ def relation(a: Alignment, paragraph_words: int, opts: DedupOptions) -> tuple[st
     - ``update``: all of the canonical (``whole_share``) and at least a paragraph more, and
       mostly the story's own text (``update_min_share``: a follow-up quoting a short story
       whole is another story);
-    - ``contained``: held in the canonical, at least a paragraph shorter (teaser, excerpt, trim);
+    - ``contained``: held in the canonical, at least a paragraph shorter (teaser, excerpt, trim),
+      and either aligned from near the canonical's opening (``contain_max_start`` words: a
+      dateline or an update note above it) or covering ``contain_min_cover`` of it (a trim):
+      a short story quoted in the middle of a longer one is another story;
     - ``near``: each text at least ``near_threshold`` aligned with the other (an edited copy);
     - else ``update`` at the looser ``contain_threshold``, or ``contained`` at it (an edited,
       trimmed copy); else ``None``.
@@ -31,13 +34,14 @@ def relation(a: Alignment, paragraph_words: int, opts: DedupOptions) -> tuple[st
     extra_words = a.text_rest - a.canonical_rest
     if canonical_in >= opts.whole_share and extra_words >= paragraph_words and text_in >= opts.update_min_share:
         return "update", canonical_in
-    if text_in >= opts.whole_share and -extra_words >= paragraph_words:
+    held = a.canonical_start <= opts.contain_max_start or canonical_in >= opts.contain_min_cover
+    if text_in >= opts.whole_share and -extra_words >= paragraph_words and held:
         return "contained", text_in
     if min(text_in, canonical_in) >= opts.near_threshold:
         return "near", a.similarity
     if canonical_in >= opts.contain_threshold and extra_words > 0 and text_in >= opts.update_min_share:
         return "update", canonical_in
-    if text_in >= opts.contain_threshold:
+    if text_in >= opts.contain_threshold and held:
         return "contained", text_in
     return None, 0.0
 

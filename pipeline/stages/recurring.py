@@ -32,18 +32,26 @@ def line_hash(key: str) -> str:
 
 
 class RecurringLinesStage(Stage):
-    """Sets ``recurring``: the short lines of this document that its source repeats elsewhere.
+    """Sets ``recurring``: the lines of this document that its source repeats elsewhere.
 
-    Only lines shorter than a paragraph (``NEWSDEDUP_PARAGRAPH_MIN_WORDS``) are
-    considered. A line counts as recurring once it has been seen in at least
-    ``NEWSDEDUP_RECURRING_MIN_DOCS`` documents of the same source, and in at least
-    ``NEWSDEDUP_RECURRING_MIN_SHARE`` of them (a subhead some articles share, such as
-    "Conclusion", is not page furniture). Counts come from this run (learnt as
-    documents arrive) and from earlier runs (stored per source in the
-    ``recurring_lines`` table). When recurring lines would make up most of a
-    document's words, the document is taken to be a copy of another one of the
-    source, and nothing is marked. Outside a database run (``newsdedup clean``) it
-    learns in memory only. A document that breaks in a later stage is forgotten. Drops nothing.
+    A short line (fewer than ``NEWSDEDUP_PARAGRAPH_MIN_WORDS`` words: menus, labels, links)
+    counts as recurring once it has been seen in at least ``NEWSDEDUP_RECURRING_MIN_DOCS``
+    documents of the same source, and in at least ``NEWSDEDUP_RECURRING_MIN_SHARE`` of them
+    (a subhead some articles share, such as "Conclusion", is not page furniture). A prose
+    line (a comment policy, a disclaimer, an "About us" paragraph) needs more:
+    ``NEWSDEDUP_RECURRING_PROSE_MIN_DOCS`` documents and ``NEWSDEDUP_RECURRING_PROSE_MIN_SHARE``
+    of them, and it is marked only where it looks like furniture on this page: beside more
+    recurring short lines than recurring prose lines (a source's furniture is mostly menus and
+    labels, where a story copied across a folder of pasted pages is mostly paragraphs; the
+    first documents of a source, which found its stories, are never marked). Nothing is marked when the lines left longer than a menu
+    item (``NEWSDEDUP_SHORT_LINE_MAX_WORDS``) would hold fewer than ``NEWSDEDUP_MIN_TEXT_WORDS``
+    words: the document is then a copy of another one of the source, which is the dedup
+    stage's business.
+
+    Counts come from this run (learnt as documents arrive) and from earlier runs (stored
+    per source in the ``recurring_lines`` table). Outside a database run (``newsdedup
+    clean``) it learns in memory only. A document that breaks in a later stage is
+    forgotten. Drops nothing.
     """
 
     name = "recurring"
@@ -57,29 +65,47 @@ class RecurringLinesStage(Stage):
         self.in_flight: dict[tuple[str, str | None], tuple[str, set[str]]] = {}
 
     def process(self, doc: Document) -> Document:
+        opts = self.opts
         source = source_key(doc.uri)
-        counts = self._counts(source)
-        # Prose is never furniture: paragraphs shared by documents of one source are copies of
-        # one story, which is the dedup stage's business, not page furniture.
-        keys = {letters_key(t): t for t in map(clean_line, doc.lines)
-                if t and not has_words(t, self.opts.paragraph_min_words)}
-        keys.pop("", None)
-        hashes = {key: line_hash(key) for key in keys}
-        docs = counts[DOCS] + self.seen[source][DOCS]  # documents of this source before this one
-        needed = max(self.opts.recurring_min_docs - 1, self.opts.recurring_min_share * docs)
-        recurring = {key for key, h in hashes.items() if counts[h] + self.seen[source][h] >= needed}
-        marked_words = sum(word_count(keys[k]) for k in recurring)
-        total_words = sum(word_count(t) for t in keys.values()) or 1
-        if marked_words > self.opts.recurring_max_share * total_words:
-            self.count("copies")
-            recurring = set()
+        counts, seen = self._counts(source), self.seen[source]
+        docs = counts[DOCS] + seen[DOCS]  # documents of this source before this one
+        needed_short = max(opts.recurring_min_docs - 1, opts.recurring_min_share * docs)
+        needed_prose = max(opts.recurring_prose_min_docs - 1, opts.recurring_prose_min_share * docs)
+        # The page's lines in order: (key, words, prose, recurring); a line shown twice counts once.
+        lines: list[tuple[str, int, bool, bool]] = []
+        hashes: dict[str, str] = {}
+        for text in map(clean_line, doc.lines):
+            key = letters_key(text) if text else ""
+            if not key or key in hashes:
+                continue
+            h = hashes[key] = line_hash(key)
+            n = counts[h] + seen[h]
+            prose = has_words(text, opts.paragraph_min_words)
+            lines.append((key, word_count(text), prose, n >= (needed_prose if prose else needed_short)))
+        recurring = self._furniture(lines)
         doc.recurring = recurring
         self.count("lines-marked", len(recurring))
         learnt = {*hashes.values(), DOCS}
-        self.seen[source].update(learnt)
+        seen.update(learnt)
         if self.ctx.has_database:  # `newsdedup clean` has no units: documents never end there
             self.in_flight[(doc.uri, doc.sha256)] = (source, learnt)
         return doc
+
+    def _furniture(self, lines: list[tuple[str, int, bool, bool]]) -> set[str]:
+        """The keys to mark, from the page's lines as ``process`` reads them."""
+        short = sum(1 for _, _, prose, rec in lines if rec and not prose)
+        prose_marks = [i for i, (_, _, prose, rec) in enumerate(lines) if prose and rec]
+        if prose_marks and len(prose_marks) >= short:
+            self.count("prose-kept")  # shared paragraphs here are a story's, not the source's furniture
+            prose_marks = []
+        # What is left, in lines longer than a menu item or a name: a teaser's cut-off second
+        # paragraph may be shorter than a paragraph.
+        marked = {i for i, (_, _, prose, rec) in enumerate(lines) if rec and not prose} | set(prose_marks)
+        left = sum(n for i, (_, n, _, _) in enumerate(lines) if i not in marked and n > self.opts.short_line_max_words)
+        if left < self.opts.min_text_words:
+            self.count("copies")  # what is left would not be an article: a copy of another document
+            return set()
+        return {lines[i][0] for i in marked}
 
     def document_kept(self, doc: Document) -> None:
         self.in_flight.pop((doc.uri, doc.sha256), None)

@@ -11,10 +11,10 @@ from settings.config import DedupOptions
 OPTS = DedupOptions()
 
 
-def aligned(text_words: int, canonical_words: int, matched: int) -> Alignment:
+def aligned(text_words: int, canonical_words: int, matched: int, canonical_start: int = 0) -> Alignment:
     """All words prose: what is not matched counts in full."""
     return Alignment(text_words, canonical_words, matched, text_words - matched, canonical_words - matched,
-                     0, 0, 0, 0, 0, 0, 0)
+                     0, 0, 0, 0, 0, 0, canonical_start)
 
 
 @pytest.mark.parametrize("alignment,expected", [
@@ -26,6 +26,10 @@ def aligned(text_words: int, canonical_words: int, matched: int) -> Alignment:
     (aligned(1500, 500, 450), None),        # a follow-up quoting most of a short story
     (aligned(1500, 500, 500), None),        # ...or all of it
     (aligned(500, 500, 250), None),         # another story
+    (aligned(60, 500, 60, 25), "contained"),      # a teaser below an update note on top of the canonical
+    (aligned(200, 900, 150, 600), None),          # a short story quoted down a longer one's own paragraphs
+    (aligned(200, 900, 200, 600), None),          # ...whole
+    (aligned(400, 500, 380, 90), "contained"),    # a trim without the canonical's opening covers most of it
 ])
 def test_relation(alignment: Alignment, expected: str | None) -> None:
     assert relation(alignment, 12, OPTS)[0] == expected
