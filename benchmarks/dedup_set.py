@@ -10,7 +10,10 @@ Bases, read from ``shared/bench-data`` (never copied into the project):
 
 Outlets: each takes the noise of one real page (AEB or Dragnet, rendered as pasted text by
 ``benchmarks.render``): the rendered lines above the page's gold text are its header, those
-below are its footer, cut to random sizes (heavy outlets carry dozens of footer lines).
+below are its footer, cut to random sizes (heavy outlets carry dozens of footer lines). As on
+real sites, part of that furniture changes from page to page (related stories, most-read lists,
+an author's box): a random share of each outlet's lines is drawn anew for every page from the
+noise lines of all the outlets.
 
 Every parameter below is drawn at random for each copy, over the ranges the constants name.
 """
@@ -32,6 +35,7 @@ MIN_PARAGRAPHS = 4  # bases with fewer are left out
 OUTLETS = 40
 HEADER_LINES = (2, 25)  # noise lines above the article, per outlet
 FOOTER_LINES = (3, 80)  # ...and below
+VARYING_SHARE = (0.0, 0.5)  # share of an outlet's noise lines that change from page to page
 LIGHT_EDIT_RATE = (0.0, 0.02)  # share of words inserted, dropped, swapped or given punctuation
 MEDIUM_EDIT_RATE = (0.02, 0.08)
 MEDIUM_TRIM = (0.1, 1 / 3)  # share of paragraphs a medium edit drops
@@ -60,7 +64,7 @@ class Base:
     language: str
 
 
-def _paragraphs(text: str) -> list[str]:
+def paragraphs(text: str) -> list[str]:
     return [" ".join(p.split()) for p in text.split("\n") if len(p.split()) >= MIN_PARAGRAPH_WORDS]
 
 
@@ -72,7 +76,7 @@ def _base(text: str, language: str, first_line_is_title: bool) -> Base | None:
         return None  # a gold text decoded wrongly (one Dragnet page is UTF-16 read as bytes)
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     title = lines[0] if first_line_is_title and lines and len(lines[0].split()) <= 20 else ""
-    paras = _paragraphs("\n".join(lines[1:] if title else lines))
+    paras = paragraphs("\n".join(lines[1:] if title else lines))
     if len(paras) < MIN_PARAGRAPHS:
         return None
     return Base(title or " ".join(paras[0].split()[:9]).rstrip(",.;:"), paras, language)
@@ -112,8 +116,19 @@ def bases() -> list[Base]:
     return [b for b in out if b is not None]
 
 
-def outlets(rng: random.Random) -> list[tuple[list[str], list[str]]]:
-    """(header, footer) noise lines of each outlet, from real pages."""
+@dataclass
+class Outlet:
+    """An outlet's page noise: ``header`` and ``footer`` lines; those at the ``varying``
+    positions (indices into header + footer) are drawn from ``pool`` anew for every page."""
+
+    header: list[str]
+    footer: list[str]
+    varying: frozenset[int]
+    pool: list[str]
+
+
+def outlets(rng: random.Random) -> list[Outlet]:
+    """The noise lines of each outlet, from real pages; some of them change from page to page."""
     root = bench_data()
     pages: list[tuple[Path, str]] = []
     for key, item in json.loads((root / "aeb" / "ground-truth.json").read_text(encoding="utf-8")).items():
@@ -134,11 +149,19 @@ def outlets(rng: random.Random) -> list[tuple[list[str], list[str]]]:
         footer = [ln for ln in lines[inside[-1] + 1:] if ln and ln not in folded]
         if len(header) >= HEADER_LINES[0] and len(footer) >= FOOTER_LINES[0]:
             found.append((header[-rng.randint(*HEADER_LINES):], footer[: rng.randint(*FOOTER_LINES)]))
-    return found
+    pool = sorted({ln for header, footer in found for ln in header + footer})
+    out = []
+    for header, footer in found:
+        n = len(header) + len(footer)
+        varying = frozenset(rng.sample(range(n), round(n * rng.uniform(*VARYING_SHARE))))
+        out.append(Outlet(header, footer, varying, pool))
+    return out
 
 
-def page(outlet: tuple[list[str], list[str]], title: str, paras: list[str]) -> str:
-    header, footer = outlet
+def page(outlet: Outlet, title: str, paras: list[str], rng: random.Random) -> str:
+    noise = [rng.choice(outlet.pool) if i in outlet.varying else ln
+             for i, ln in enumerate(outlet.header + outlet.footer)]
+    header, footer = noise[: len(outlet.header)], noise[len(outlet.header):]
     return "\n".join([*header, title, "", *("\n\n".join(paras).split("\n")), "", *footer]) + "\n"
 
 
@@ -303,7 +326,7 @@ def build(folder: Path, stories: int, rng: random.Random) -> dict[str, Truth]:
         n = rng.randrange(len(shops))
         name = f"outlet{n:02d}/{story}-{kind}-{len(truth)}.txt"
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(page(shops[n], title, paras), encoding="utf-8")
+        (folder / name).write_text(page(shops[n], title, paras, rng), encoding="utf-8")
         truth[name] = Truth(story, kind)
 
     for n, base in enumerate(chosen):

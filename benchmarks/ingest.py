@@ -3,8 +3,8 @@
     python -m benchmarks.ingest [--pages N]
 
 Builds N pasted-text pages (default 10,000, about 70 MB) from the AEB gold bodies, each
-wrapped in an outlet's page furniture, with every fifth page a lightly edited copy of another,
-in a temporary folder. Then, each in its own child process (so that peak memory is its own):
+wrapped in the page furniture of one of the outlets of ``benchmarks.dedup_set``, with every
+fifth page a lightly edited copy of another, in a temporary folder. Then, each in its own child process (so that peak memory is its own):
 
 - ``newsdedup``: ``newsdedup ingest`` into a new SQLite file (all cleaning, verification and
   provenance included);
@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 from benchmarks.data import bench_data
-from benchmarks.dedup import OUTLETS, edited, page, paragraphs
+from benchmarks.dedup_set import LIGHT_EDIT_RATE, edit_words, outlets, page, paragraphs
 from settings.config import load_config
 
 
@@ -44,18 +44,19 @@ def build(folder: Path, n: int, rng: random.Random) -> int:
     gold = json.loads((bench_data() / "aeb" / "ground-truth.json").read_text(encoding="utf-8"))
     bodies = [paragraphs(i["articleBody"]) for _, i in sorted(gold.items())]
     bodies = [b for b in bodies if len(b) >= 3]
+    shops = outlets(rng)
     total = 0
     for i in range(n):
         paras = list(rng.choice(bodies))
         if i % 5 == 4:
-            paras = edited(paras, rng)
+            paras = edit_words(paras, rng.uniform(*LIGHT_EDIT_RATE), "en", rng)
         else:  # a new story: the paragraphs of one body, shuffled, with a marker of its own
             rng.shuffle(paras)
             paras = [f"Story {i}: " + paras[0], *paras[1:]]
-        outlet = rng.choice(list(OUTLETS))
-        text = page(outlet, " ".join(paras[0].split()[:9]), paras, rng)
-        (folder / outlet).mkdir(exist_ok=True)
-        (folder / outlet / f"{i:06d}.txt").write_text(text, encoding="utf-8")
+        shop = rng.randrange(len(shops))
+        text = page(shops[shop], " ".join(paras[0].split()[:9]), paras, rng)
+        (folder / f"outlet{shop:02d}").mkdir(exist_ok=True)
+        (folder / f"outlet{shop:02d}" / f"{i:06d}.txt").write_text(text, encoding="utf-8")
         total += len(text.encode("utf-8"))
     return total
 
