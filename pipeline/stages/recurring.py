@@ -43,8 +43,10 @@ class RecurringLinesStage(Stage):
     of them, and it is marked only where it looks like furniture on this page: beside more
     recurring short lines than recurring prose lines (a source's furniture is mostly menus and
     labels, where a story copied across a folder of pasted pages is mostly paragraphs; the
-    first documents of a source, which found its stories, are never marked). Nothing is marked when the lines left longer than a menu
-    item (``NEWSDEDUP_SHORT_LINE_MAX_WORDS``) would hold fewer than ``NEWSDEDUP_MIN_TEXT_WORDS``
+    first documents of a source, which found its stories, are never marked).
+
+    Nothing is marked when the lines left longer than a menu item
+    (``NEWSDEDUP_SHORT_LINE_MAX_WORDS``) would hold fewer than ``NEWSDEDUP_MIN_TEXT_WORDS``
     words: the document is then a copy of another one of the source, which is the dedup
     stage's business.
 
