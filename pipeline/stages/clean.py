@@ -132,6 +132,8 @@ class CleanStage(Stage):
         super().__init__(ctx)
         self.opts = ctx.config.clean
         self.lexicon = Lexicon.load(self.opts.lexicon_languages, self.opts.lexicon_max_words)
+        # the stop words of the lexicon's languages, for a teaser in another language than the page's
+        self.other_stops = [stops for stops in map(stopwords, self.opts.lexicon_languages) if stops]
         self.dates = DateFinder(self.lexicon)
         self.names = NameParser(self.lexicon)
         self.agencies = set(self.lexicon.name_list("agencies"))
@@ -447,7 +449,10 @@ class CleanStage(Stage):
         rich = True
         if stops:
             toks = words(ln.text.lower())
-            rich = bool(toks) and sum(map(stops.__contains__, toks)) / len(toks) >= opts.min_stopword_share
+            # The page's own teaser may be in another language than its furniture, from which
+            # the page's language was guessed (a German story inside an English site's page).
+            rich = self._rich(toks, stops) or (
+                ln.teaser and any(self._rich(toks, other) for other in self.other_stops if other is not stops))
         if ln.teaser and rich:
             return float(ln.words)  # the end of the page's own teaser: prose, cut off
         sentence = ends_sentence(ln.text)
@@ -458,6 +463,10 @@ class CleanStage(Stage):
         if rich and sentence:
             return ln.words / 2
         return 0.0 if rich else -0.5  # a subhead or list item; or a headline link elsewhere
+
+    def _rich(self, toks: list[str], stops: frozenset[str]) -> bool:
+        """Rich in ``stops``: at least ``NEWSDEDUP_MIN_STOPWORD_SHARE`` of the words, as prose is."""
+        return bool(toks) and sum(map(stops.__contains__, toks)) / len(toks) >= self.opts.min_stopword_share
 
     def _find_title(self, lines: list[_Line], start: int, end: int, stops: frozenset[str]) -> tuple[str, int]:
         """The headline of the article, and where the article then starts.

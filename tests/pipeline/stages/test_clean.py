@@ -301,6 +301,18 @@ COMMENT_FORMS = {  # what comment forms and badges say below a story, as prose
            "Tous les commentaires sont affichés dans l'ordre où ils ont été reçus par notre équipe."],
 }
 
+@pytest.mark.parametrize("lang,site", [("de", "en"), ("en", "fr"), ("fr", "de")])
+def test_a_teaser_on_a_site_of_another_language_is_kept(ctx: RunContext, lang: str, site: str) -> None:
+    """The page's language is guessed from all its prose; where the site's furniture (its comment
+    rules, its appeal to subscribe) outweighs a one-paragraph teaser, the guess is the site's
+    language, and the teaser is still the page's own."""
+    title, paras, more = TEASERS[lang]
+    paras = [paras[0] if paras[0].endswith("[…]") else paras[0].removesuffix(".") + " […]"]
+    footer = BLURBS[site] + COMMENT_FORMS[site][1:] + ["Facebook", "Twitter", "Contact", "Privacy", "Terms"] * 6
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, title, *paras, *footer]))
+    assert doc.body == [paras[0].removesuffix(" […]")]
+
+
 
 @pytest.mark.parametrize("lang", sorted(TEASERS))
 def test_a_teaser_outweighs_the_prose_of_a_comment_section_below_it(ctx: RunContext, lang: str) -> None:
