@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import unicodedata
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 
 import xxhash
@@ -82,6 +82,10 @@ class Tokens:
         p = self.prose[start:end].count(1)
         return p + other * (n - p)
 
+    def head(self, n: int) -> Tokens:
+        """The first ``n`` words."""
+        return Tokens(self.ids[:n], self.kinds[:n], self.prose[:n])
+
     def __len__(self) -> int:
         return len(self.ids)
 
@@ -123,6 +127,20 @@ class Alignment:
 
     @classmethod
     def of(cls, text: Tokens, canonical: Tokens, opts: DedupOptions) -> Alignment:
+        """The alignment of ``text`` with ``canonical``. Where it starts further into the canonical
+        than ``NEWSDEDUP_CONTAIN_MAX_START`` words, the text is also aligned with the canonical's
+        opening: a canonical may say a passage twice (a standfirst repeated below, a word or two
+        apart), and the longest common subsequence takes the later one when it matches a word
+        more. Found there but for ``NEWSDEDUP_ALIGN_SLOT_WORDS`` words, the text starts there."""
+        a = cls._align(text, canonical, opts)
+        if a.matched and a.canonical_start > opts.contain_max_start:
+            head = cls._align(text, canonical.head(opts.contain_max_start + len(text)), opts)
+            if head.matched + opts.align_slot_words >= a.matched:
+                a = replace(a, canonical_start=head.canonical_start)
+        return a
+
+    @classmethod
+    def _align(cls, text: Tokens, canonical: Tokens, opts: DedupOptions) -> Alignment:
         matched = conflicts = number_conflicts = agreements = number_agreements = 0
         longest_extra = longest_missing = 0
         matched_a = matched_b = 0.0  # the weight of the matched words in each text

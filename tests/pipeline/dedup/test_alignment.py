@@ -128,3 +128,27 @@ def test_alignment_is_bounded_and_symmetric(a: list[str], b: list[str]) -> None:
 
 def test_the_words_aligned_are_bounded() -> None:
     assert len(Tokens.of("word " * 50_000, 10_000)) == 10_000
+
+
+
+PROSE = ("the council said on the first day that its plan would be reviewed by a committee before the "
+         "vote while stories of corruption could be ignored because they simply cannot be stood up").split()
+OTHER = ("residents of several villages were told to leave their homes as strong winds pushed flames "
+         "towards houses near forests in dry hills north of town").split()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(10, 30), st.integers(0, 60), st.integers(0, 9), st.integers(200, 600), st.randoms())
+def test_a_teaser_of_the_lead_is_found_at_the_opening_even_when_repeated_below(
+        length: int, lead: int, changed: int, gap: int, rng) -> None:
+    """The canonical opens with a passage (one word of it other than the teaser's) and says it
+    again, word for word, hundreds of words further down (a standfirst repeated): the teaser
+    still starts at the opening."""
+    opts = DedupOptions()
+    passage = [rng.choice(PROSE) for _ in range(length)]
+    opening = list(passage)
+    opening[changed % length] = "meanwhile"
+    filler = [rng.choice(OTHER) for _ in range(lead + gap)]
+    canonical = " ".join([*filler[:lead], *opening, *filler[lead:], *passage, *filler])
+    a = Alignment.of(tokens(" ".join(passage), opts), tokens(canonical, opts), opts)
+    assert a.canonical_start <= lead + length
