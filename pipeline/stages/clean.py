@@ -503,8 +503,11 @@ class CleanStage(Stage):
             if best is None or score > best[0]:
                 best = (score, i)
         if best is None:
-            return "", start
-        i = best[1]
+            i = self._teaser_headline(lines, start, end)
+            if i is None:
+                return "", start
+        else:
+            i = best[1]
         lines[i].verdict = "title"
         if i >= start:
             for ln in lines[start:i]:
@@ -512,6 +515,33 @@ class CleanStage(Stage):
                     ln.verdict = "before-title"
             start = i + 1
         return lines[i].text, start
+
+    def _teaser_headline(self, lines: list[_Line], start: int, end: int) -> int | None:
+        """In a run that ends with a page's own teaser, the headline-shaped line right above the
+        teaser's paragraphs: a teaser page shows a headline over one or two paragraphs, whatever
+        words they share (what the run took in above it is the page around it)."""
+        opts = self.opts
+        t = next((j for j in range(end - 1, start - 1, -1) if lines[j].teaser), None)
+        if t is None or sum(ln.verdict is None and ln.words >= opts.paragraph_min_words
+                            for ln in lines[start:t]) >= opts.teaser_max_paragraphs:
+            return None  # no teaser, or a longer article that goes on elsewhere
+        paragraphs, j = 1, t - 1
+        while j >= start and paragraphs < opts.teaser_max_paragraphs:
+            ln = lines[j]
+            if ln.verdict is None and ln.words >= opts.paragraph_min_words and ends_sentence(ln.text):
+                paragraphs += 1
+                j -= 1
+            elif ln.verdict is not None and ln.verdict.startswith("meta"):
+                j -= 1  # a date or byline between the headline and the teaser
+            else:
+                break
+        if j < start:
+            return None
+        ln = lines[j]
+        if (ln.verdict in (None, "recurring") and opts.title_min_words <= ln.words <= opts.title_max_words
+                and not _NOT_A_TITLE_END.search(ln.text) and not ends_sentence(ln.text)):
+            return j
+        return None
 
     def _mark_outside(self, lines: list[_Line], start: int, end: int) -> None:
         """Drop what lies outside the article; keep metadata lines close around it."""

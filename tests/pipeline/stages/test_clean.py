@@ -283,6 +283,29 @@ def test_a_teaser_inside_a_heavy_page_is_kept(ctx: RunContext, lang: str) -> Non
     assert all(not b.startswith(BLURBS[lang][1][:20]) for b in doc.body)
 
 
+HEADLINES = {  # a headline that shares no word with its teaser, and a blurb of another story above it
+    "en": ("Athens braces for another night of fear",
+           "Shares in the city's largest bank rose sharply on Monday after it reported record profits for the year."),
+    "de": ("Eine Region zwischen Angst und Hoffnung",
+           "Die Aktien der größten Bank des Landes sind am Montag nach einem Rekordgewinn deutlich gestiegen."),
+    "fr": ("Une nuit d'angoisse pour toute une région",
+           "L'action de la première banque du pays a fortement progressé lundi après des bénéfices records."),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(TEASERS))
+def test_a_teaser_keeps_its_headline_when_they_share_no_word(ctx: RunContext, lang: str) -> None:
+    """A teaser page shows a headline over one or two paragraphs: the headline-shaped line right
+    above them is the title, whatever words they share, and what stands above it (here a blurb of
+    another story, as prose) is not the teaser."""
+    _, paras, more = TEASERS[lang]
+    headline, blurb = HEADLINES[lang]
+    footer = BLURBS[lang][:3] + ["Facebook", "Twitter", "Contact", "Privacy", "Terms"] * 3
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, blurb, headline, *paras, *([more] if more else []), *footer]))
+    assert doc.title == headline
+    assert doc.body == [p.removesuffix(" […]") for p in paras]
+
+
 COMMENT_FORMS = {  # what comment forms and badges say below a story, as prose
     "en": ["Comments", "This is only a preview. Your comment has not yet been posted.",
            "As a final step before posting your comment, enter the letters and numbers you see in the image below.",
