@@ -212,6 +212,10 @@ NEWSDEDUP_MIN_TEXT_WORDS = 20
 NEWSDEDUP_TEASER_MIN_WORDS = 20
 NEWSDEDUP_TEASER_MAX_PARAGRAPHS = 3  # a teaser's end ends the article only this close to its start
 NEWSDEDUP_TEASER_WEIGHT = 2.0  # ...and its run counts this many times its score against the page's other runs
+# The page's language is guessed from all its prose; a run of paragraphs in another lexicon
+# language, scored in that language, takes the article's place at this many times the score of
+# the guessed language's best run (a German story inside an English site's page).
+NEWSDEDUP_OTHER_LANGUAGE_MARGIN = 1.5
 # The article is the best run of lines; one that starts below a comments header ("Comments",
 # "Kommentare", "Leave a reply") counts this share of its score.
 NEWSDEDUP_AFTER_COMMENTS_WEIGHT = 0.5

@@ -40,6 +40,7 @@ class CleanOptions:
     min_text_words: int = 20  # less article text than this is a failure, not an article
     teaser_min_words: int = 20  # a line this long ending in "…" can end a page's own teaser
     teaser_max_paragraphs: int = 3  # ...of at most this many paragraphs
+    other_language_margin: float = 1.5  # a run in another language than the page's guess wins at this many times its score
     teaser_weight: float = 2.0  # a teaser's run counts this many times its score against other runs
     after_comments_weight: float = 0.5  # a run below a comments header counts this share of its score
     box_cut_min_share: float = 0.75  # a "Related" header ends the article with this share above it
@@ -198,6 +199,7 @@ class Config:
                 cut_after_paragraphs=s.getint("NEWSDEDUP_CUT_AFTER_PARAGRAPHS"),
                 teaser_min_words=s.getint("NEWSDEDUP_TEASER_MIN_WORDS"),
                 teaser_weight=s.getfloat("NEWSDEDUP_TEASER_WEIGHT"),
+                other_language_margin=s.getfloat("NEWSDEDUP_OTHER_LANGUAGE_MARGIN"),
                 after_comments_weight=s.getfloat("NEWSDEDUP_AFTER_COMMENTS_WEIGHT"),
                 teaser_max_paragraphs=s.getint("NEWSDEDUP_TEASER_MAX_PARAGRAPHS"),
                 min_text_words=s.getint("NEWSDEDUP_MIN_TEXT_WORDS"),

@@ -133,7 +133,7 @@ class CleanStage(Stage):
         self.opts = ctx.config.clean
         self.lexicon = Lexicon.load(self.opts.lexicon_languages, self.opts.lexicon_max_words)
         # the stop words of the lexicon's languages, for a teaser in another language than the page's
-        self.other_stops = [stops for stops in map(stopwords, self.opts.lexicon_languages) if stops]
+        self.other_stops = [(lang, stops) for lang in self.opts.lexicon_languages if (stops := stopwords(lang))]
         self.dates = DateFinder(self.lexicon)
         self.names = NameParser(self.lexicon)
         self.agencies = set(self.lexicon.name_list("agencies"))
@@ -161,7 +161,15 @@ class CleanStage(Stage):
         else:
             doc.language = self._language(lines[:cut])
             stops = stopwords(doc.language)
-            start, end = self._main_region(lines[:cut], stops)
+            score, start, end = self._main_region(lines[:cut], stops)
+            # The guess follows the page's prose, furniture included: a German story on an English
+            # site's page. Paragraphs rich in another lexicon language's stop words get a run of
+            # their own, scored in that language; it wins, with its language, when it scores
+            # NEWSDEDUP_OTHER_LANGUAGE_MARGIN times the guessed language's best run.
+            for language in self._other_languages(lines[:cut], stops):
+                other = self._main_region(lines[:cut], stopwords(language))
+                if other[0] > score * self.opts.other_language_margin:
+                    (score, start, end), stops, doc.language = other, stopwords(language), language
             title, start = self._find_title(lines, start, end, stops)
             self._mark_outside(lines, start, end)
         self._scan_body(lines, title, start, end)
@@ -402,9 +410,23 @@ class CleanStage(Stage):
         return len(lines)
 
     # --- pass 3: where the article is (text pages) ------------------------------
-    def _main_region(self, lines: list[_Line], stops: frozenset[str]) -> tuple[int, int]:
-        """[start, end) of the best-scoring run of lines (maximum subarray). A teaser's end, at
-        most ``NEWSDEDUP_TEASER_MAX_PARAGRAPHS`` paragraphs into its run, ends the run: what
+    def _other_languages(self, lines: list[_Line], stops: frozenset[str]) -> list[str]:
+        """The lexicon languages other than the page's in whose stop words some undecided
+        paragraph-length line is rich, where it is not rich in the page's."""
+        found: list[str] = []
+        for ln in lines:
+            if ln.verdict is not None or ln.words < self.opts.paragraph_min_words:
+                continue
+            toks = words(ln.text.lower())
+            if stops and self._rich(toks, stops):
+                continue
+            found += [lang for lang, other in self.other_stops
+                      if lang not in found and other is not stops and self._rich(toks, other)]
+        return found
+
+    def _main_region(self, lines: list[_Line], stops: frozenset[str]) -> tuple[float, int, int]:
+        """The score and [start, end) of the best-scoring run of lines (maximum subarray). A
+        teaser's end, at most ``NEWSDEDUP_TEASER_MAX_PARAGRAPHS`` paragraphs into its run, ends the run: what
         follows is the page around it ("Continue reading" deeper in a run is a break in the
         article, which goes on)."""
         opts = self.opts
@@ -431,7 +453,7 @@ class CleanStage(Stage):
             if run <= 0 or teaser_end:
                 run, run_start, paragraphs = 0.0, i + 1, 0
                 run_weight = opts.after_comments_weight if prose_above is None else 1.0
-        return best_span
+        return (best, *best_span)
 
     def _line_score(self, ln: _Line, stops: frozenset[str]) -> float:
         """How much a line speaks for being inside the article (positive) or outside it."""
@@ -452,7 +474,7 @@ class CleanStage(Stage):
             # The page's own teaser may be in another language than its furniture, from which
             # the page's language was guessed (a German story inside an English site's page).
             rich = self._rich(toks, stops) or (
-                ln.teaser and any(self._rich(toks, other) for other in self.other_stops if other is not stops))
+                ln.teaser and any(self._rich(toks, other) for _, other in self.other_stops if other is not stops))
         if ln.teaser and rich:
             return float(ln.words)  # the end of the page's own teaser: prose, cut off
         sentence = ends_sentence(ln.text)

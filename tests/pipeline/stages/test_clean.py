@@ -367,6 +367,43 @@ def test_prose_in_another_language_than_the_story_is_not_its_text(ctx: RunContex
     assert doc.body == [PARA_DE, PARA_DE2]
 
 
+MORE = {  # two more paragraphs of the council story
+    "de": ["Im Erdgeschoss sollen eine Bibliothek und ein Café entstehen, im ersten Stock Räume für Vereine, die "
+           "bisher in der Turnhalle der Grundschule üben müssen.",
+           "Die Opposition hatte vergeblich gefordert, zuerst die Kosten für den Brandschutz prüfen zu lassen, "
+           "weil das Gebäude unter Denkmalschutz steht und die Auflagen streng sind.",
+           "Die Bürgermeisterin sprach nach der Abstimmung von einem guten Tag für die Stadt und dankte den "
+           "Bürgerinnen und Bürgern, die sich seit Jahren für das Zentrum eingesetzt hatten.",
+           "Ob der Zeitplan hält, ist offen: Die Ausschreibung für die Bauarbeiten soll im Herbst beginnen, und "
+           "die Handwerksbetriebe der Region sind bis weit in das nächste Jahr ausgelastet."],
+    "en": ["A library and a café are planned on the ground floor, with rooms on the first floor for clubs that "
+           "now have to meet in the primary school's gym.",
+           "The opposition had called in vain for the cost of fire safety to be checked first, because the "
+           "building is listed and the rules for it are strict.",
+           "After the vote the mayor spoke of a good day for the town and thanked the residents who had "
+           "campaigned for the centre for years, some of them since the school closed.",
+           "Whether the timetable holds is open: the tender for the building work is due to start in the autumn, "
+           "and the region's builders are busy well into next year."],
+}
+
+
+@pytest.mark.parametrize("lang,site", [("de", "en"), ("de", "fr"), ("en", "de")])
+def test_a_story_on_a_site_of_another_language_is_kept(ctx: RunContext, lang: str, site: str) -> None:
+    """The page's language is guessed from its first prose, which on this page is the site's own
+    (an appeal to subscribe and comment rules above the story, in another language): the story's
+    paragraphs, scored in their own language, are the article, and the page gets its language.
+    (Where such furniture runs together to 1.5 times the story's score, as the French lines do
+    before an English story here, NEWSDEDUP_OTHER_LANGUAGE_MARGIN keeps the guess.)"""
+    title, paras = {"de": ("Schule am Marktplatz wird saniert", [PARA_DE, PARA_DE2, *MORE["de"]]),
+                    "en": ("Council renovates the old school", [PARA_EN, PARA_EN2, *MORE["en"]])}[lang]
+    prose = [BLURBS[site][4], BLURBS[site][3], *COMMENT_FORMS[site][3:]] * 2  # more than the guess reads
+    furniture = [line for p in prose for line in (p, "Advertisement", "Subscribe", "Sign in", "Search", "Menu")]
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, *furniture, title, *paras[:4],
+                                "Facebook", "Twitter", "Contact", "Privacy", "Terms"]))
+    assert doc.body == paras[:4]
+    assert doc.language == lang
+
+
 def test_a_list_of_cut_off_blurbs_is_not_a_teaser(ctx: RunContext) -> None:
     blurbs = "\n".join(f"Council renovates the old school on the square, and {w} …" for w in ("more", "again"))
     doc = clean(ctx, f"Home\nNews\n{blurbs}\nCouncil renovates the old school\n\n{PARA_EN}\n{PARA_EN2}\nRelated\n{blurbs}")
