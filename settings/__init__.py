@@ -261,6 +261,9 @@ NEWSDEDUP_NEAR_THRESHOLD = 0.7
 NEWSDEDUP_CONTAIN_THRESHOLD = 0.7
 NEWSDEDUP_WHOLE_SHARE = 0.95
 NEWSDEDUP_UPDATE_MIN_SHARE = 0.5
+# ...unless what it adds is at most this many words (a note and a paragraph of news on a short
+# story); a follow-up adds a story of its own around the one it quotes.
+NEWSDEDUP_UPDATE_MAX_ADDED_WORDS = 120
 # A contained text (teaser, trim) aligns from near the canonical's opening (a dateline or an
 # update note above it), or covers this share of it; a short story quoted further down a
 # longer one is another story.

@@ -86,6 +86,7 @@ class DedupOptions:
     whole_share: float = 0.95  # "all of the other text": update and contained are checked first at this share
     contain_threshold: float = 0.7  # share of one text's words aligned with the other: teaser or update
     update_min_share: float = 0.5  # ...and, for such an update, at least this share of its own words
+    update_max_added_words: int = 120  # ...or it adds at most this many words (weighted as the shares are)
     contain_max_start: int = 150  # a contained text aligns from at most this many words into the canonical
     contain_min_cover: float = 0.5  # ...or covers at least this share of it
     canonical_cache: int = 4096  # canonical texts whose words are kept in memory during a run
@@ -247,6 +248,7 @@ class Config:
                 contain_threshold=s.getfloat("NEWSDEDUP_CONTAIN_THRESHOLD"),
                 whole_share=s.getfloat("NEWSDEDUP_WHOLE_SHARE"),
                 update_min_share=s.getfloat("NEWSDEDUP_UPDATE_MIN_SHARE"),
+                update_max_added_words=s.getint("NEWSDEDUP_UPDATE_MAX_ADDED_WORDS"),
                 contain_max_start=s.getint("NEWSDEDUP_CONTAIN_MAX_START"),
                 contain_min_cover=s.getfloat("NEWSDEDUP_CONTAIN_MIN_COVER"),
                 opening_words=s.getint("NEWSDEDUP_OPENING_WORDS"),

@@ -20,8 +20,9 @@ def relation(a: Alignment, paragraph_words: int, opts: DedupOptions) -> tuple[st
     as the shares are: noise that cleaning left around a copy does not make it an update.
 
     - ``update``: all of the canonical (``whole_share``) and at least a paragraph more, and
-      mostly the story's own text (``update_min_share``: a follow-up quoting a short story
-      whole is another story);
+      either mostly the story's own text (``update_min_share``) or adding no more than
+      ``update_max_added_words`` (a note and a paragraph of news on a short story): a follow-up
+      quoting a short story whole, around a story of its own, is another story;
     - ``contained``: held in the canonical, at least a paragraph shorter (teaser, excerpt, trim),
       and either aligned from near the canonical's opening (``contain_max_start`` words: a
       dateline or an update note above it) or covering ``contain_min_cover`` of it (a trim):
@@ -32,7 +33,8 @@ def relation(a: Alignment, paragraph_words: int, opts: DedupOptions) -> tuple[st
     """
     text_in, canonical_in = a.text_in_canonical, a.canonical_in_text
     extra_words = a.text_rest - a.canonical_rest
-    if canonical_in >= opts.whole_share and extra_words >= paragraph_words and text_in >= opts.update_min_share:
+    if canonical_in >= opts.whole_share and extra_words >= paragraph_words and (
+            text_in >= opts.update_min_share or a.text_rest <= opts.update_max_added_words):
         return "update", canonical_in
     held = a.canonical_start <= opts.contain_max_start or canonical_in >= opts.contain_min_cover
     if text_in >= opts.whole_share and -extra_words >= paragraph_words and held:

@@ -25,6 +25,7 @@ def aligned(text_words: int, canonical_words: int, matched: int, canonical_start
     (aligned(640, 500, 420), "update"),     # an edited copy with passages more
     (aligned(1500, 500, 450), None),        # a follow-up quoting most of a short story
     (aligned(1500, 500, 500), None),        # ...or all of it
+    (aligned(165, 70, 70), "update"),       # a short story under a note and a paragraph of news longer than it
     (aligned(500, 500, 250), None),         # another story
     (aligned(60, 500, 60, 25), "contained"),      # a teaser below an update note on top of the canonical
     (aligned(200, 900, 150, 600), None),          # a short story quoted down a longer one's own paragraphs
