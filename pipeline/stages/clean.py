@@ -443,7 +443,7 @@ class CleanStage(Stage):
                 prose_above = (ln.verdict is None and ln.words >= opts.paragraph_min_words
                                and (ln.teaser or ends_sentence(ln.text)))
             run += self._line_score(ln, stops)
-            paragraphs += ln.verdict is None and ln.words >= opts.paragraph_min_words
+            paragraphs += ln.verdict is None and ln.words >= opts.paragraph_min_words and not self._headline(ln)
             teaser_end = ln.teaser and paragraphs <= opts.teaser_max_paragraphs
             # A teaser that says it goes on elsewhere is what the page is about: it outweighs
             # prose of the page around it (comment rules, author notes) of up to TEASER_WEIGHT its length.
@@ -544,7 +544,7 @@ class CleanStage(Stage):
         words they share (what the run took in above it is the page around it)."""
         opts = self.opts
         t = next((j for j in range(end - 1, start - 1, -1) if lines[j].teaser), None)
-        if t is None or sum(ln.verdict is None and ln.words >= opts.paragraph_min_words
+        if t is None or sum(ln.verdict is None and ln.words >= opts.paragraph_min_words and not self._headline(ln)
                             for ln in lines[start:t]) >= opts.teaser_max_paragraphs:
             return None  # no teaser, or a longer article that goes on elsewhere
         paragraphs, j = 1, t - 1
@@ -560,10 +560,13 @@ class CleanStage(Stage):
         if j < start:
             return None
         ln = lines[j]
-        if (ln.verdict in (None, "recurring") and opts.title_min_words <= ln.words <= opts.title_max_words
-                and not _NOT_A_TITLE_END.search(ln.text) and not ends_sentence(ln.text)):
-            return j
-        return None
+        return j if ln.verdict in (None, "recurring") and self._headline(ln) else None
+
+    def _headline(self, ln: _Line) -> bool:
+        """Shaped like a headline: ``NEWSDEDUP_TITLE_MIN_WORDS`` to ``_MAX_WORDS`` words, and
+        no sentence's or clause's end (a headline of paragraph length is not a paragraph)."""
+        return (self.opts.title_min_words <= ln.words <= self.opts.title_max_words
+                and not _NOT_A_TITLE_END.search(ln.text) and not ends_sentence(ln.text))
 
     def _mark_outside(self, lines: list[_Line], start: int, end: int) -> None:
         """Drop what lies outside the article; keep metadata lines close around it."""

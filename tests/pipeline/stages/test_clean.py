@@ -306,6 +306,25 @@ def test_a_teaser_keeps_its_headline_when_they_share_no_word(ctx: RunContext, la
     assert doc.body == [p.removesuffix(" […]") for p in paras]
 
 
+LONG_HEADLINES = {  # headlines of paragraph length, which are not paragraphs
+    "en": "Thousands flee their homes north of Athens as a fast wildfire reaches the first villages",
+    "fr": "Des milliers d'habitants fuient leurs maisons au nord de Marseille face à un incendie violent",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(LONG_HEADLINES))
+def test_a_long_headline_does_not_count_as_a_teaser_paragraph(ctx: RunContext, lang: str) -> None:
+    """A blurb of another story above, a headline of paragraph length and a two-paragraph teaser:
+    the teaser still ends the article, and the footer's prose right below it stays out."""
+    _, paras, more = TEASERS[lang]
+    blurb = HEADLINES[lang if lang in HEADLINES else "en"][1]
+    footer = [*BLURBS[lang][3:], *COMMENT_FORMS[lang][3:], "Facebook", "Twitter", "Contact", "Privacy"]
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, blurb, LONG_HEADLINES[lang], *paras, *([more] if more else []),
+                                *footer]))
+    assert doc.title == LONG_HEADLINES[lang]
+    assert doc.body == [p.removesuffix(" […]") for p in paras]
+
+
 COMMENT_FORMS = {  # what comment forms and badges say below a story, as prose
     "en": ["Comments", "This is only a preview. Your comment has not yet been posted.",
            "As a final step before posting your comment, enter the letters and numbers you see in the image below.",
