@@ -94,11 +94,13 @@ class CleanStage(Stage):
     the article is the contiguous run of lines with the best score: paragraph-
     shaped lines (long, rich in the language's stop words) count for it, short
     menu-like lines and boilerplate count against it; the title is the headline-
-    shaped line just above that run. A page that carries only a story's teaser (its
-    opening paragraphs, the last cut off with "…" or followed by "Read more") keeps
-    the teaser: its cut-off line counts as prose, where the short blurbs of a list of
-    other stories count against. On HTML, trafilatura already chose the
-    main content and the HTML title is used.
+    shaped line just above that run. Where the page's furniture is in another
+    language than its story, the story's paragraphs get a run scored in their own
+    language. A page that carries only a story's teaser (its opening paragraphs,
+    the last cut off with "…" or followed by "Read more") keeps the teaser: its
+    cut-off line counts as prose, where the short blurbs of a list of other
+    stories count against, and the headline right above it is its title. On HTML,
+    trafilatura already chose the main content and the HTML title is used.
 
     Takes out as metadata (``meta_lines``, parsed by the metadata stage), from
     the article and the lines just around it: bylines and author boxes, date
@@ -132,7 +134,8 @@ class CleanStage(Stage):
         super().__init__(ctx)
         self.opts = ctx.config.clean
         self.lexicon = Lexicon.load(self.opts.lexicon_languages, self.opts.lexicon_max_words)
-        # the stop words of the lexicon's languages, for a teaser in another language than the page's
+        # the stop words of the lexicon's languages: a story or a teaser may be in another
+        # language than the one guessed for the page
         self.other_stops = [(lang, stops) for lang in self.opts.lexicon_languages if (stops := stopwords(lang))]
         self.dates = DateFinder(self.lexicon)
         self.names = NameParser(self.lexicon)
@@ -426,9 +429,9 @@ class CleanStage(Stage):
 
     def _main_region(self, lines: list[_Line], stops: frozenset[str]) -> tuple[float, int, int]:
         """The score and [start, end) of the best-scoring run of lines (maximum subarray). A
-        teaser's end, at most ``NEWSDEDUP_TEASER_MAX_PARAGRAPHS`` paragraphs into its run, ends the run: what
-        follows is the page around it ("Continue reading" deeper in a run is a break in the
-        article, which goes on)."""
+        teaser's end, at most ``NEWSDEDUP_TEASER_MAX_PARAGRAPHS`` paragraphs into its run (a
+        headline-shaped line is none), ends the run: what follows is the page around it
+        ("Continue reading" deeper in a run is a break in the article, which goes on)."""
         opts = self.opts
         best, best_span = 0.0, (0, len(lines))
         run, run_start, paragraphs = 0.0, 0, 0
