@@ -6,7 +6,7 @@ The set (:mod:`benchmarks.dedup_set`) is built in a temporary folder from real a
 (AEB, Dragnet's train split, the German pages of trafilatura's corpus), republished by 40 outlets
 whose header and footer lines come from real pages: exact copies, light and medium edits
 (trims up to a third, 2-8% of words edited, paragraphs merged and split, datelines, requoting,
-retitling), teasers cut mid-sentence, updates on top or at the bottom, and copies with one
+retitling), rewrites (a medium edit with paragraphs moved), teasers cut mid-sentence, updates on top or at the bottom, and copies with one
 corrected figure; plus hard negatives that must stay apart: stories cast from one template with
 other names and numbers, and follow-ups quoting one to three paragraphs of an earlier story.
 

@@ -39,6 +39,7 @@ VARYING_SHARE = (0.0, 0.5)  # share of an outlet's noise lines that change from 
 LIGHT_EDIT_RATE = (0.0, 0.02)  # share of words inserted, dropped, swapped or given punctuation
 MEDIUM_EDIT_RATE = (0.02, 0.08)
 MEDIUM_TRIM = (0.1, 1 / 3)  # share of paragraphs a medium edit drops
+REWRITE_MOVES = (1, 3)  # paragraphs a rewrite moves elsewhere, on top of a medium edit
 TEASER_CUT = (0.3, 0.9)  # where the teaser's last paragraph is cut, as a share of its words
 TEASER_MIN_WORDS = 25  # a one-paragraph teaser shorter than this takes a second paragraph (as sites do)
 FOLLOWUP_QUOTES = (1, 3)  # paragraphs of an earlier story a follow-up quotes
@@ -53,7 +54,7 @@ UPDATES = {"en": ["Update {t}: Officials said on {d} that the figures would be r
            "de": ["Update {t}: Die Behörden kündigten am {d} an, die Zahlen nach Eingang aller Berichte zu prüfen.",
                   "Dieser Artikel wurde um {t} Uhr mit neuen Angaben der Behörden aktualisiert."]}
 DAYS = {"en": ["Monday", "Tuesday", "Friday", "Sunday"], "de": ["Montag", "Dienstag", "Freitag", "Sonntag"]}
-COPY_KINDS = ["exact", "light", "medium", "teaser", "update", "corrected"]
+COPY_KINDS = ["exact", "light", "medium", "rewrite", "teaser", "update", "corrected"]
 NEGATIVE_KINDS = ["template", "follow-up"]
 
 
@@ -209,6 +210,16 @@ def medium(base: Base, rng: random.Random) -> tuple[str, list[str]]:
     return title, paras
 
 
+def rewrite(base: Base, rng: random.Random) -> tuple[str, list[str]]:
+    """A medium edit whose paragraphs are also put in another order, as a desk rewriting a wire
+    story does: one to three of them moved elsewhere."""
+    title, paras = medium(base, rng)
+    for _ in range(min(rng.randint(*REWRITE_MOVES), len(paras) - 1)):
+        para = paras.pop(rng.randrange(len(paras)))
+        paras.insert(rng.randrange(len(paras) + 1), para)
+    return title, paras
+
+
 def teaser(base: Base, rng: random.Random) -> tuple[str, list[str]]:
     n = rng.randint(1, 2)
     if n == 1 and len(base.paragraphs[0].split()) * TEASER_CUT[1] < TEASER_MIN_WORDS:
@@ -338,6 +349,7 @@ def build(folder: Path, stories: int, rng: random.Random) -> dict[str, Truth]:
             "light": (base.title, edit_words(requote(base.paragraphs, rng), rng.uniform(*LIGHT_EDIT_RATE),
                                              base.language, rng)),
             "medium": medium(base, rng),
+            "rewrite": rewrite(base, rng),
             "teaser": teaser(base, rng),
             "update": update(base, other, rng),
             "corrected": corrected(base, rng),

@@ -283,6 +283,10 @@ NEWSDEDUP_CANONICAL_GAIN_WORDS = 25
 # with at least MIN_CONFLICTS + 1 conflicts, MAX_CONFLICTS_PER_100 per hundred matched words.
 NEWSDEDUP_ALIGN_RUN_WORDS = 3
 NEWSDEDUP_ALIGN_SLOT_WORDS = 4
+# A rewrite moves paragraphs: the words the in-order alignment leaves on both sides are aligned
+# again, this many times, and runs of at least this many words count as matched.
+NEWSDEDUP_ALIGN_MOVED_WORDS = 12
+NEWSDEDUP_ALIGN_MOVED_PASSES = 2
 NEWSDEDUP_ALIGN_MAX_WORDS = 10_000
 # What a share of aligned words leaves out counts in full only where it is prose (a line of
 # PROSE_MIN_WORDS words or more that ends like a sentence); a headline list, a menu or other

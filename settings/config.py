@@ -95,6 +95,8 @@ class DedupOptions:
     canonical_gain_words: int = 25  # a copy adding a passage this long (and lacking none) becomes canonical
     align_run_words: int = 3  # words aligned in runs shorter than this do not count as matched
     align_slot_words: int = 4  # a difference this short holding other facts is a conflict
+    align_moved_words: int = 12  # a passage moved elsewhere counts as matched in runs this long
+    align_moved_passes: int = 2  # ...found in this many alignments of the words left over
     align_max_words: int = 10_000  # words of each text aligned (the cost is their product)
     align_other_weight: float = 0.25  # an unaligned word outside prose counts this much against a match
     prose_min_words: int = 12  # ...prose: a line this long that ends like a sentence
@@ -257,6 +259,8 @@ class Config:
                 canonical_gain_words=max(1, s.getint("NEWSDEDUP_CANONICAL_GAIN_WORDS")),
                 align_run_words=max(1, s.getint("NEWSDEDUP_ALIGN_RUN_WORDS")),
                 align_slot_words=max(1, s.getint("NEWSDEDUP_ALIGN_SLOT_WORDS")),
+                align_moved_words=max(1, s.getint("NEWSDEDUP_ALIGN_MOVED_WORDS")),
+                align_moved_passes=max(0, s.getint("NEWSDEDUP_ALIGN_MOVED_PASSES")),
                 align_max_words=max(1, s.getint("NEWSDEDUP_ALIGN_MAX_WORDS")),
                 align_other_weight=s.getfloat("NEWSDEDUP_ALIGN_OTHER_WEIGHT"),
                 prose_min_words=max(1, s.getint("NEWSDEDUP_PROSE_MIN_WORDS")),

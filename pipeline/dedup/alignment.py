@@ -163,6 +163,7 @@ class Alignment:
             gap_a.clear()
             gap_b.clear()
 
+        mask_a, mask_b = bytearray(len(text)), bytearray(len(canonical))  # 1: matched
         # LCSseq's opcodes are equal, insert and delete runs (no substitutions): what lies between
         # two matched runs is one difference, a word replaced or a passage added, dropped or rewritten.
         for op in LCSseq.opcodes(text.ids, canonical.ids):
@@ -170,6 +171,8 @@ class Alignment:
                 close_gap()
                 if canonical_start < 0:
                     canonical_start = op.dest_start
+                mask_a[op.src_start:op.src_end] = b"\x01" * (op.src_end - op.src_start)
+                mask_b[op.dest_start:op.dest_end] = b"\x01" * (op.dest_end - op.dest_start)
                 matched += op.src_end - op.src_start
                 matched_a += text.weight(op.src_start, op.src_end, opts.align_other_weight)
                 matched_b += canonical.weight(op.dest_start, op.dest_end, opts.align_other_weight)
@@ -181,11 +184,41 @@ class Alignment:
                 gap_a.extend(range(op.src_start, op.src_end))
                 gap_b.extend(range(op.dest_start, op.dest_end))
         close_gap()
+        moved = cls._moved(text, canonical, mask_a, mask_b, opts)
+        if moved:  # what is left out, and its longest passages, now that moved passages are matched
+            matched += moved
+            matched_a = _weight(text, mask_a, opts.align_other_weight)
+            matched_b = _weight(canonical, mask_b, opts.align_other_weight)
+            longest_extra, longest_missing = _longest_unmatched(text, mask_a), _longest_unmatched(canonical, mask_b)
         text_rest = max(0.0, text.weight(other=opts.align_other_weight) - matched_a)
         canonical_rest = max(0.0, canonical.weight(other=opts.align_other_weight) - matched_b)
         return cls(len(text), len(canonical), matched, text_rest, canonical_rest, conflicts, number_conflicts,
                    agreements, number_agreements, longest_extra, longest_missing,
                    max(0, canonical_start) if matched else len(canonical))
+
+    @staticmethod
+    def _moved(text: Tokens, canonical: Tokens, mask_a: bytearray, mask_b: bytearray, opts: DedupOptions) -> int:
+        """Words of passages a rewrite moved, which the in-order alignment left out: the words left
+        on both sides are aligned again, and runs of ``NEWSDEDUP_ALIGN_MOVED_WORDS`` or more count,
+        up to ``NEWSDEDUP_ALIGN_MOVED_PASSES`` times. Marks them in the masks; returns their number."""
+        total = 0
+        for _ in range(opts.align_moved_passes):
+            free_a = [i for i, m in enumerate(mask_a) if not m]
+            free_b = [j for j, m in enumerate(mask_b) if not m]
+            if min(len(free_a), len(free_b)) < opts.align_moved_words:
+                break
+            found = 0
+            for op in LCSseq.opcodes([text.ids[i] for i in free_a], [canonical.ids[j] for j in free_b]):
+                if op.tag == "equal" and op.src_end - op.src_start >= opts.align_moved_words:
+                    for k in range(op.src_start, op.src_end):
+                        mask_a[free_a[k]] = 1
+                    for k in range(op.dest_start, op.dest_end):
+                        mask_b[free_b[k]] = 1
+                    found += op.src_end - op.src_start
+            if not found:
+                break
+            total += found
+        return total
 
     def other_facts(self, opts: DedupOptions) -> bool:
         """Whether the two texts are stories cast from one template: the same frames holding other
@@ -197,6 +230,21 @@ class Alignment:
             return True
         return (self.conflicts >= opts.min_conflicts + 1
                 and self.conflicts * 100 >= opts.max_conflicts_per_100 * max(1, self.matched))
+
+
+def _weight(tokens: Tokens, mask: bytearray, other: float) -> float:
+    """The weight of the masked words: one a word of prose, ``other`` another word."""
+    prose = sum(1 for m, p in zip(mask, tokens.prose) if m and p)
+    return prose + other * (sum(mask) - prose)
+
+
+def _longest_unmatched(tokens: Tokens, mask: bytearray) -> int:
+    """The most words of prose in one passage left unmatched."""
+    longest = run = 0
+    for m, p in zip(mask, tokens.prose):
+        run = 0 if m else run + p
+        longest = max(longest, run)
+    return longest
 
 
 def tokens(text: str, opts: DedupOptions) -> Tokens:

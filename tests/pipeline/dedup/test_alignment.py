@@ -152,3 +152,25 @@ def test_a_teaser_of_the_lead_is_found_at_the_opening_even_when_repeated_below(
     canonical = " ".join([*filler[:lead], *opening, *filler[lead:], *passage, *filler])
     a = Alignment.of(tokens(" ".join(passage), opts), tokens(canonical, opts), opts)
     assert a.canonical_start <= lead + length
+
+
+def test_a_rewrite_that_moves_paragraphs_is_the_same_story() -> None:
+    """A desk rewrite puts the wire story's paragraphs in another order: the passages moved are
+    matched too (the in-order alignment alone finds one order only), and it joins as ``near``."""
+    opts = DedupOptions()
+    paras = [
+        "Firefighters battled a fast-moving wildfire north of Athens on Tuesday as strong winds pushed the flames.",
+        "The fire broke out in the early afternoon in a pine forest and spread quickly across the dry hills.",
+        "More than 500 firefighters, 17 aircraft and dozens of volunteers were sent to the area, the service said.",
+        "Greece has suffered a series of destructive fires in recent summers, which scientists link to hotter weather.",
+        "Residents of four villages were told to leave their homes, and several roads were closed to traffic.",
+        "A spokesman for the ministry said that no one had been hurt so far and that the wind was expected to drop.",
+    ]
+    rewrite = [paras[3], paras[0], paras[4], paras[1], paras[5], paras[2]]
+    a = Alignment.of(tokens("\n\n".join(rewrite), opts), tokens("\n\n".join(paras), opts), opts)
+    assert a.matched == len(tokens("\n\n".join(paras), opts))
+    assert relation(a, 12, opts)[0] == "near"
+    assert a.longest_extra == 0 and a.longest_missing == 0
+    in_order = Alignment.of(tokens("\n\n".join(rewrite), opts), tokens("\n\n".join(paras), opts),
+                            DedupOptions(align_moved_passes=0))
+    assert relation(in_order, 12, opts)[0] is None  # what the in-order alignment alone says
