@@ -75,6 +75,13 @@ class _Line:
     verdict: str | None = None  # None: not decided yet; "body" at the end when kept
     teaser: bool = False  # long enough to end a page's own teaser, and ends like one
     meta: list[tuple[str, str]] = field(default_factory=list)  # what this line says as metadata
+    _tokens: list[str] | None = None  # its words, lower case, once read (``tokens``)
+
+    def tokens(self) -> list[str]:
+        """The line's words in lower case (read once: every language's run reads them)."""
+        if self._tokens is None:
+            self._tokens = words(self.text.lower())
+        return self._tokens
 
 
 def _alternatives(names: dict[str, str]) -> str:
@@ -420,7 +427,7 @@ class CleanStage(Stage):
         for ln in lines:
             if ln.verdict is not None or ln.words < self.opts.paragraph_min_words:
                 continue
-            toks = words(ln.text.lower())
+            toks = ln.tokens()
             if stops and self._rich(toks, stops):
                 continue
             found += [lang for lang, other in self.other_stops
@@ -473,7 +480,7 @@ class CleanStage(Stage):
             return -opts.short_line_penalty  # a cut-off blurb or "3 hours ago": a list of other stories
         rich = True
         if stops:
-            toks = words(ln.text.lower())
+            toks = ln.tokens()
             # The page's own teaser may be in another language than its furniture, from which
             # the page's language was guessed (a German story inside an English site's page).
             rich = self._rich(toks, stops) or (
@@ -517,7 +524,7 @@ class CleanStage(Stage):
         best: tuple[float, int] | None = None
         for rank, i in enumerate(sorted(above + inside, key=lambda j: abs(j - start))):
             ln = lines[i]
-            if not (opts.title_min_words <= ln.words <= opts.title_max_words) or _NOT_A_TITLE_END.search(ln.text):
+            if not self._title_shaped(ln):
                 continue
             stems = _content_stems(ln.text, stops)
             after = " ".join(lines[j].text for j in undecided if j > i).split(" ", opts.title_context_words)
@@ -565,11 +572,14 @@ class CleanStage(Stage):
         ln = lines[j]
         return j if ln.verdict in (None, "recurring") and self._headline(ln) else None
 
+    def _title_shaped(self, ln: _Line) -> bool:
+        """``NEWSDEDUP_TITLE_MIN_WORDS`` to ``_MAX_WORDS`` words, not ending in "." "," ";" ":" or "…"."""
+        return self.opts.title_min_words <= ln.words <= self.opts.title_max_words and not _NOT_A_TITLE_END.search(ln.text)
+
     def _headline(self, ln: _Line) -> bool:
-        """Shaped like a headline: ``NEWSDEDUP_TITLE_MIN_WORDS`` to ``_MAX_WORDS`` words, and
-        no sentence's or clause's end (a headline of paragraph length is not a paragraph)."""
-        return (self.opts.title_min_words <= ln.words <= self.opts.title_max_words
-                and not _NOT_A_TITLE_END.search(ln.text) and not ends_sentence(ln.text))
+        """Shaped like a headline, with no sentence's or clause's end at all (a headline of
+        paragraph length is not a paragraph)."""
+        return self._title_shaped(ln) and not ends_sentence(ln.text)
 
     def _mark_outside(self, lines: list[_Line], start: int, end: int) -> None:
         """Drop what lies outside the article; keep metadata lines close around it."""

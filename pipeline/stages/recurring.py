@@ -13,7 +13,7 @@ from pipeline.context import RunContext
 from pipeline.items import Document
 from pipeline.stages.base import Stage
 from pipeline.store.models import RecurringLine, upsert_recurring_lines
-from pipeline.text.normalize import clean_line, has_words, letters_key, word_count
+from pipeline.text.normalize import clean_line, letters_key, word_count
 
 DOCS = "documents"  # the row that counts a source's documents
 
@@ -82,8 +82,9 @@ class RecurringLinesStage(Stage):
                 continue
             h = hashes[key] = line_hash(key)
             n = counts[h] + seen[h]
-            prose = has_words(text, opts.paragraph_min_words)
-            lines.append((key, word_count(text), prose, n >= (needed_prose if prose else needed_short)))
+            n_words = word_count(text)
+            prose = n_words >= opts.paragraph_min_words
+            lines.append((key, n_words, prose, n >= (needed_prose if prose else needed_short)))
         recurring = self._furniture(lines)
         doc.recurring = recurring
         self.count("lines-marked", len(recurring))
