@@ -264,14 +264,23 @@ NEWSDEDUP_UPDATE_MIN_SHARE = 0.5
 # ...unless what it adds is at most this many words (a note and a paragraph of news on a short
 # story); a follow-up adds a story of its own around the one it quotes.
 NEWSDEDUP_UPDATE_MAX_ADDED_WORDS = 120
+# ...or if it opens with the canonical text, behind at most this many words (weighted as the
+# shares are: a dateline, an update note, a menu that cleaning left): the whole story after its
+# teaser. A follow-up that quotes a short story whole opens with a paragraph of its own.
+NEWSDEDUP_UPDATE_MAX_LEAD_WORDS = 25
 # A contained text (teaser, trim) aligns from near the canonical's opening (a dateline or an
 # update note above it), or covers this share of it; a short story quoted further down a
 # longer one is another story.
 NEWSDEDUP_CONTAIN_MAX_START = 150
 NEWSDEDUP_CONTAIN_MIN_COVER = 0.5
-# Teasers are found by the first words of a story's first paragraphs.
+# Teasers are found by the first words of a story's first paragraphs, and of every paragraph
+# that starts within SPAN words (a copy whose cleaning kept a menu or a note above the story
+# still shares its opening). A key more than MAX_ARTICLES articles share (a line of boilerplate
+# cleaning left on every page of an outlet) finds nothing.
 NEWSDEDUP_OPENING_WORDS = 8
 NEWSDEDUP_OPENING_PARAGRAPHS = 3
+NEWSDEDUP_OPENING_SPAN_WORDS = 150
+NEWSDEDUP_OPENING_MAX_ARTICLES = 50
 # Canonical texts whose words are kept in memory during a run (syndicated stories are
 # compared with many copies).
 NEWSDEDUP_CANONICAL_CACHE = 4096

@@ -106,6 +106,7 @@ class Alignment:
     longest_extra: int  # the most words of prose in one passage of the text that the canonical lacks
     longest_missing: int  # ...and in one passage of the canonical that the text lacks
     canonical_start: int  # where in the canonical the first matched run starts (0: its opening)
+    text_lead: float  # the text's words before its first matched run, weighted as the rests are
 
     # Each share counts what is left out by its weight: a headline list or a menu that cleaning
     # left around one copy weighs less than a paragraph of another story.
@@ -136,7 +137,7 @@ class Alignment:
         if a.matched and a.canonical_start > opts.contain_max_start:
             head = cls._align(text, canonical.head(opts.contain_max_start + len(text)), opts)
             if head.matched + opts.align_slot_words >= a.matched:
-                a = replace(a, canonical_start=head.canonical_start)
+                a = replace(a, canonical_start=head.canonical_start, text_lead=head.text_lead)
         return a
 
     @classmethod
@@ -144,7 +145,7 @@ class Alignment:
         matched = conflicts = number_conflicts = agreements = number_agreements = 0
         longest_extra = longest_missing = 0
         matched_a = matched_b = 0.0  # the weight of the matched words in each text
-        canonical_start = -1
+        canonical_start = text_start = -1
         gap_a: list[int] = []  # the text's and the canonical's words since the last matched run
         gap_b: list[int] = []
         prose_a, prose_b = text.prose, canonical.prose
@@ -170,7 +171,7 @@ class Alignment:
             if op.tag == "equal" and op.src_end - op.src_start >= min(opts.align_run_words, len(text), len(canonical)):
                 close_gap()
                 if canonical_start < 0:
-                    canonical_start = op.dest_start
+                    canonical_start, text_start = op.dest_start, op.src_start
                 mask_a[op.src_start:op.src_end] = b"\x01" * (op.src_end - op.src_start)
                 mask_b[op.dest_start:op.dest_end] = b"\x01" * (op.dest_end - op.dest_start)
                 matched += op.src_end - op.src_start
@@ -194,7 +195,8 @@ class Alignment:
         canonical_rest = max(0.0, canonical.weight(other=opts.align_other_weight) - matched_b)
         return cls(len(text), len(canonical), matched, text_rest, canonical_rest, conflicts, number_conflicts,
                    agreements, number_agreements, longest_extra, longest_missing,
-                   max(0, canonical_start) if matched else len(canonical))
+                   max(0, canonical_start) if matched else len(canonical),
+                   text.weight(0, text_start if matched else len(text), opts.align_other_weight))
 
     @staticmethod
     def _moved(text: Tokens, canonical: Tokens, mask_a: bytearray, mask_b: bytearray, opts: DedupOptions) -> int:

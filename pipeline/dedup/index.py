@@ -2,7 +2,9 @@
 
 Both indexes answer the same questions about the canonical texts stored so far: which one has
 exactly this text (:meth:`exact`), which ones share an LSH band or an opening key with a
-document (:meth:`candidates`), and each candidate's text hash and length (:meth:`describe`).
+document (:meth:`candidates`; an opening key more than ``NEWSDEDUP_OPENING_MAX_ARTICLES``
+articles share is boilerplate and finds none of them), and each candidate's text hash and
+length (:meth:`describe`).
 
 - :class:`MemoryIndex` (``NEWSDEDUP_DEDUP_INDEX=memory``, the default on SQLite) holds a
   datasketch ``MinHashLSH``, built from the stored signatures when a run starts. It is the
@@ -25,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from datasketch import MinHashLSH
-from sqlalchemy import bindparam, select, text, union
+from sqlalchemy import bindparam, func, select, text, union
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
@@ -112,7 +114,9 @@ class MemoryIndex(CandidateIndex):
         assert self.lsh is not None
         found = set(self.lsh.query(doc.signature))
         for key in doc.openings:
-            found |= self.openings.get(key, set())
+            sharing = self.openings.get(key, ())
+            if len(sharing) <= self.opts.opening_max_articles:  # (more: boilerplate)
+                found.update(sharing)
         return found
 
     def describe(self, ids: Iterable[str]) -> Described:
@@ -170,7 +174,9 @@ class DatabaseIndex(CandidateIndex):
         by_band = select(ArticleBand.article_id).where(ArticleBand.key.in_(doc.bands))
         if not doc.openings:
             return set(self.session.scalars(by_band.distinct()))
-        by_opening = select(ArticleOpening.article_id).where(ArticleOpening.key.in_(doc.openings))
+        rare = (select(ArticleOpening.key).where(ArticleOpening.key.in_(doc.openings))
+                .group_by(ArticleOpening.key).having(func.count() <= self.opts.opening_max_articles))
+        by_opening = select(ArticleOpening.article_id).where(ArticleOpening.key.in_(rare))
         return set(self.session.scalars(union(by_band, by_opening)))
 
     def describe(self, ids: Iterable[str]) -> Described:

@@ -20,9 +20,11 @@ def relation(a: Alignment, paragraph_words: int, opts: DedupOptions) -> tuple[st
     as the shares are: noise that cleaning left around a copy does not make it an update.
 
     - ``update``: all of the canonical (``whole_share``) and at least a paragraph more, and
-      either mostly the story's own text (``update_min_share``) or adding no more than
-      ``update_max_added_words`` (a note and a paragraph of news on a short story): a follow-up
-      quoting a short story whole, around a story of its own, is another story;
+      either mostly the story's own text (``update_min_share``), or adding no more than
+      ``update_max_added_words`` (a note and a paragraph of news on a short story), or opening
+      with it (behind at most ``update_max_lead_words``: a dateline, a note, a menu cleaning
+      left; the whole story after its teaser): a follow-up quoting a short story whole, after
+      a paragraph of its own, is another story;
     - ``contained``: held in the canonical, at least a paragraph shorter (teaser, excerpt, trim),
       and either aligned from near the canonical's opening (``contain_max_start`` words: a
       dateline or an update note above it) or covering ``contain_min_cover`` of it (a trim):
@@ -34,7 +36,8 @@ def relation(a: Alignment, paragraph_words: int, opts: DedupOptions) -> tuple[st
     text_in, canonical_in = a.text_in_canonical, a.canonical_in_text
     extra_words = a.text_rest - a.canonical_rest
     if canonical_in >= opts.whole_share and extra_words >= paragraph_words and (
-            text_in >= opts.update_min_share or a.text_rest <= opts.update_max_added_words):
+            text_in >= opts.update_min_share or a.text_rest <= opts.update_max_added_words
+            or a.text_lead <= opts.update_max_lead_words):
         return "update", canonical_in
     held = a.canonical_start <= opts.contain_max_start or canonical_in >= opts.contain_min_cover
     if text_in >= opts.whole_share and -extra_words >= paragraph_words and held:
@@ -49,16 +52,20 @@ def relation(a: Alignment, paragraph_words: int, opts: DedupOptions) -> tuple[st
 
 
 def opening_keys(paragraphs: list[str], opts: DedupOptions) -> list[str]:
-    """Keys for the first ``opening_words`` words of the first ``opening_paragraphs`` paragraphs
-    long enough, each key once (two paragraphs may open alike): a teaser quotes a story's
-    opening, and is found by it."""
+    """Keys for the first ``opening_words`` words of the paragraphs long enough among the first
+    ``opening_paragraphs`` such paragraphs and those starting within ``opening_span_words``
+    words, each key once (two paragraphs may open alike): a teaser quotes a story's opening,
+    and is found by it, also where cleaning left a menu or a note above one of the two."""
     keys: list[str] = []
+    seen_words = found = 0
     for para in paragraphs:
+        if found >= opts.opening_paragraphs and seen_words > opts.opening_span_words:
+            break
         toks = words(fold(para))
+        seen_words += len(toks)
         if len(toks) >= opts.opening_words:
+            found += 1
             key = hashlib.blake2b(" ".join(toks[: opts.opening_words]).encode(), digest_size=8).hexdigest()
             if key not in keys:
                 keys.append(key)
-            if len(keys) >= opts.opening_paragraphs:
-                break
     return keys

@@ -31,8 +31,8 @@ OTHER = (
 )
 
 
-def run(ctx: RunContext, text: str, uri: str) -> Document:
-    doc = Document(uri=uri, sha256=uri, title="t", body=[text])
+def run(ctx: RunContext, text: str | list[str], uri: str) -> Document:
+    doc = Document(uri=uri, sha256=uri, title="t", body=[text] if isinstance(text, str) else text)
     dedup = ctx_dedup(ctx)
     doc = FingerprintStage(ctx).process_item(doc)
     doc = dedup.process_item(doc)
@@ -105,3 +105,57 @@ def test_a_lost_dedup_index_is_rebuilt_once_by_the_only_writer(sqlite_url: str) 
     DedupStage(three).load_index()  # the index is current: not rebuilt again
     assert three.session.scalar(select(IndexState.built_at)) == built
     three.close()
+
+
+# Headlines of other stories that cleaning can leave above an article (a "latest news" box).
+MENU = ["Mayor opens the new library in the old town hall on Saturday",
+        "Local football club signs a young striker from the second division",
+        "Weather service warns of heavy rain along the coast this weekend",
+        "Council votes to extend the tram line to the university campus",
+        "Police search for witnesses after a fire at the harbour warehouse",
+        "Schools prepare for the new timetable after the summer holidays"]
+LATER = (  # the rest of STORY's article
+    "Work on the rail link is due to start first, so that lorries can be kept off the coastal road while "
+    "the quay is rebuilt. The port expects traffic to double within fifteen years, mostly from the ferry "
+    "lines to the islands and from the wind farms being built offshore, whose parts arrive by sea. "
+    "Environmental groups welcomed the rail link but criticised the loss of a wetland next to the "
+    "terminal, where several protected birds nest in spring. The authority promised a new wetland of "
+    "twice the size further along the bay, to be planted before the first crane is moved."
+)
+THIRD = (
+    "The city museum will reopen its east wing in March after two years of restoration work on the roof "
+    "and the heating system, the director said. The collection of maritime paintings returns to its old "
+    "rooms, and a new hall for children opens on the ground floor with free entry on Sundays."
+)
+
+
+@pytest.mark.parametrize("teaser_first", [False, True])
+def test_a_teaser_finds_a_copy_whose_cleaning_kept_headlines_above_the_story(
+        ctx: RunContext, teaser_first: bool) -> None:
+    """The story's opening is indexed where it starts within NEWSDEDUP_OPENING_SPAN_WORDS, not
+    only in the first paragraphs (here other stories' headlines): the teaser and the whole copy
+    meet in either order."""
+    ctx.open()
+    teaser = " ".join(STORY.split()[:40]) + " […]"
+    copy = [*MENU, STORY, LATER]
+    first, second = (teaser, copy) if teaser_first else (copy, teaser)
+    founder = run(ctx, first, "a")
+    joined = run(ctx, second, "b")
+    assert joined.article_id == founder.article_id
+    assert joined.relation == ("update" if teaser_first else "contained")
+
+
+def test_an_opening_too_many_articles_share_finds_none_of_them(db_url: str) -> None:
+    """A line of boilerplate opening every article of an outlet (cleaning left it) is no
+    evidence of a copy: past NEWSDEDUP_OPENING_MAX_ARTICLES articles, its key finds none."""
+    boilerplate = "Sign up for our morning newsletter and get the best stories of the day"
+    for limit, found in ((2, 0), (3, 3)):
+        ctx = RunContext(make_config(db_url, NEWSDEDUP_OPENING_MAX_ARTICLES=limit))
+        ctx.open()
+        if limit == 2:
+            for i, body in enumerate((STORY, OTHER, THIRD)):
+                run(ctx, [boilerplate, body], f"outlet/{i}")
+        probe = FingerprintStage(ctx).process_item(Document(uri="p", sha256="p", title="t",
+                                                            body=[boilerplate, "A short note."]))
+        assert len(ctx_dedup(ctx).index.candidates(probe)) == found
+        ctx.close()
