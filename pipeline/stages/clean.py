@@ -175,10 +175,12 @@ class CleanStage(Stage):
             # The guess follows the page's prose, furniture included: a German story on an English
             # site's page. Paragraphs rich in another lexicon language's stop words get a run of
             # their own, scored in that language; it wins, with its language, when it scores
-            # NEWSDEDUP_OTHER_LANGUAGE_MARGIN times the guessed language's best run.
+            # NEWSDEDUP_OTHER_LANGUAGE_MARGIN times the guessed language's best run (a teaser,
+            # which says where the page's story is, only needs to outscore it).
             for language in self._other_languages(lines[:cut], stops):
                 other = self._main_region(lines[:cut], stopwords(language))
-                if other[0] > score * self.opts.other_language_margin:
+                margin = 1.0 if lines[other[2] - 1].teaser else self.opts.other_language_margin
+                if other[0] > score * margin:
                     (score, start, end), stops, doc.language = other, stopwords(language), language
             title, start = self._find_title(lines, start, end, stops)
             self._mark_outside(lines, start, end)
@@ -383,7 +385,8 @@ class CleanStage(Stage):
         "Weiterlesen", "Lire la suite" (the lexicon's ``teaser_more``), or a line of at least
         ``NEWSDEDUP_TEASER_MIN_WORDS`` words ending in "…" or "[…]" that no paragraph follows.
         Shorter lines ending so are the blurbs of a list of other stories; a paragraph after an
-        ellipsis means the story goes on here."""
+        ellipsis means the story goes on here, unless it is in another language (the page's
+        furniture around a German teaser on an English site)."""
         opts = self.opts
         for i, ln in enumerate(lines):
             if ln.verdict is not None:
@@ -397,7 +400,8 @@ class CleanStage(Stage):
                     ln.words > opts.short_line_max_words and before is not None and before.verdict is None
                     and before.words >= opts.paragraph_min_words and ends_sentence(before.text)
                     and not _teaser_end(before.text))):
-                ln.teaser = after is None or after.verdict is not None or after.words < opts.paragraph_min_words
+                ln.teaser = (after is None or after.verdict is not None or after.words < opts.paragraph_min_words
+                             or not self._same_language(ln, after))
 
     # --- pass 2: comments and related stories below the article -----------------
     def _cut_tail(self, lines: list[_Line]) -> int:
@@ -495,6 +499,13 @@ class CleanStage(Stage):
         if rich and sentence:
             return ln.words / 2
         return 0.0 if rich else -0.5  # a subhead or list item; or a headline link elsewhere
+
+    def _same_language(self, a: _Line, b: _Line) -> bool:
+        """True unless each line is rich in the stop words of some lexicon language and the two
+        lines share none of those languages."""
+        langs_a = {lang for lang, stops in self.other_stops if self._rich(a.tokens(), stops)}
+        langs_b = {lang for lang, stops in self.other_stops if self._rich(b.tokens(), stops)}
+        return not (langs_a and langs_b) or bool(langs_a & langs_b)
 
     def _rich(self, toks: list[str], stops: frozenset[str]) -> bool:
         """Rich in ``stops``: at least ``NEWSDEDUP_MIN_STOPWORD_SHARE`` of the words, as prose is."""

@@ -15,7 +15,7 @@ from importlib import resources
 from pipeline.errors import ConfigError
 from pipeline.text.normalize import fold, letters_key, word_count
 
-ACTIONS = {"line", "box", "cut", "meta", "names"}
+ACTIONS = {"line", "notice", "box", "cut", "meta", "names"}
 _ELLIPSIS = re.compile(r"(?:(?<!\s)\s++)?(…|\.\.\.)$")
 _HEADER = re.compile(r"^\[([a-z_]+)\s+([a-z]+)\]$")
 
@@ -35,6 +35,7 @@ class Lexicon:
     whole: dict[str, tuple[str, str]] = field(default_factory=dict)
     prefixes: dict[str, tuple[str, str]] = field(default_factory=dict)
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)
+    notices: dict[str, tuple[str, str]] = field(default_factory=dict)  # the prefixes that match long lines too
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     max_words: int = 40
     _label_re: re.Pattern[str] | None = None
@@ -66,6 +67,8 @@ class Lexicon:
             elif _ELLIPSIS.search(entry):
                 key = letters_key(_ELLIPSIS.sub("", entry))
                 self.prefixes.setdefault(key, (category, action))
+                if action == "notice":
+                    self.notices.setdefault(key, (category, action))
                 self._max_prefix_words = max(self._max_prefix_words, len(key.split()))
             else:
                 self.whole.setdefault(letters_key(entry), (category, action))
@@ -74,23 +77,26 @@ class Lexicon:
             self._label_re = re.compile(rf"(?:^|(?<=[^\w]))({alternatives})\s*:\s*(.*)$")
 
     def match(self, line: str, n_words: int | None = None) -> LexiconMatch | None:
-        """The first phrase that matches ``line``: whole line, then prefix, then label.
-        ``n_words``: the line's word count, when the caller knows it."""
+        """The first phrase that matches ``line``: whole line, then prefix, then label; a line
+        longer than ``max_words`` matches whole-line and ``notice`` phrases only (a comment
+        policy or a cookie notice runs on). ``n_words``: the line's word count, when known."""
         key = letters_key(line)
         if not key:
             return None
         hit = self.whole.get(key)
         if hit:
             return LexiconMatch(hit[0], hit[1], key)
-        if (word_count(line) if n_words is None else n_words) > self.max_words:
+        long = (word_count(line) if n_words is None else n_words) > self.max_words
+        if long and not self.notices:
             return None
         parts = key.split()
+        table = self.notices if long else self.prefixes
         for n in range(min(len(parts), self._max_prefix_words), 0, -1):
             phrase = " ".join(parts[:n])
-            hit = self.prefixes.get(phrase)
+            hit = table.get(phrase)
             if hit:
                 return LexiconMatch(hit[0], hit[1], phrase, _rest_after(line, n))
-        if self._label_re is not None and ":" in line:  # every label ends with a colon
+        if not long and self._label_re is not None and ":" in line:  # every label ends with a colon
             found = self._label_re.search(fold(line))
             if found:
                 label = found.group(1)

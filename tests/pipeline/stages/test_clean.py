@@ -12,6 +12,7 @@ from pipeline.context import RunContext
 from pipeline.errors import DocumentFailed
 from pipeline.items import Document
 from pipeline.stages.clean import CleanStage
+from pipeline.text.lexicon import Lexicon
 from tests.conftest import PAGES, SEEDS, text_doc
 
 PARA_DE = ("Der Gemeinderat hat am Dienstagabend nach langer Debatte beschlossen, die alte Schule "
@@ -354,6 +355,61 @@ def test_a_teaser_on_a_site_of_another_language_is_kept(ctx: RunContext, lang: s
     doc = clean(ctx, "\n".join([*TEASER_HEADER, title, *paras, *footer]))
     assert doc.body == [paras[0].removesuffix(" […]")]
 
+
+
+@pytest.mark.parametrize("lang,site", [("de", "en"), ("en", "fr"), ("fr", "de")])
+def test_a_two_paragraph_teaser_ends_where_the_site_s_own_prose_begins(ctx: RunContext, lang: str, site: str) -> None:
+    """A paragraph after a cut-off line continues the story only in the story's language: a
+    line of the site's own prose below a teaser in another language is the page around it."""
+    title, first = TEASERS[lang][0], paras(lang)[0]
+    cut = " ".join(paras(lang)[1].split()[:9]) + "…"  # a second paragraph, cut short
+    site_prose = COMMENT_FORMS[site][3]
+    footer = [site_prose, *BLURBS[site], "Facebook", "Twitter", "Contact", "Privacy"]
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, title, first, cut, *footer]))
+    assert doc.body == [first, cut.removesuffix("…")]
+
+
+def paras(lang: str) -> list[str]:
+    """Two paragraphs of one story in ``lang``."""
+    return {"de": [PARA_DE, PARA_DE2], "en": [PARA_EN, PARA_EN2],
+            "fr": [PARA_FR, "Les travaux doivent commencer au printemps prochain et durer environ deux ans, a "
+                            "indiqué la mairie, la région prenant en charge la plus grande partie du coût."]}[lang]
+
+
+NOTICES = {  # comment policies and cookie notices run on past NEWSDEDUP_LEXICON_MAX_WORDS
+    "en": ("Comments are subject to approval and moderation. We remind everyone that this site promotes a civil "
+           "society where ideas and debate flourish. Please be respectful of each other and of the subjects of "
+           "any criticism. While we may not always agree, we should all agree that being appropriately "
+           "respectful of one another is a sign of a healthy debate.", "comment_form"),
+    "de": ("Diese Website verwendet Cookies, um Ihnen die bestmögliche Nutzung unserer Seiten zu ermöglichen. "
+           "Wenn Sie weiter auf dieser Seite bleiben, ohne Ihre Einstellungen zu ändern, gehen wir davon aus, "
+           "dass Sie damit einverstanden sind. Mehr dazu und wie Sie der Verwendung widersprechen können, lesen "
+           "Sie in unserer Datenschutzerklärung unter dem Punkt Cookies und Reichweitenmessung.", "cookie"),
+    "fr": ("En poursuivant votre navigation sur ce site, vous acceptez l'utilisation de cookies pour vous "
+           "proposer des contenus et des services adaptés à vos centres d'intérêt, réaliser des statistiques de "
+           "visite et vous permettre de partager nos articles sur les réseaux sociaux. Pour en savoir plus et "
+           "paramétrer les cookies, consultez notre politique de confidentialité.", "cookie"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(NOTICES))
+def test_a_long_comment_policy_or_cookie_notice_is_dropped(ctx: RunContext, lang: str) -> None:
+    notice, reason = NOTICES[lang]
+    assert len(notice.split()) > ctx.config.clean.lexicon_max_words
+    title = TEASERS[lang][0]
+    doc = clean(ctx, "\n".join([title, *paras(lang), notice]))
+    assert verdict(doc, notice[:30]) == reason
+    assert doc.body == paras(lang)
+
+
+def test_a_long_line_of_prose_is_not_read_as_a_short_phrase() -> None:
+    """Only notices match long lines: "By …" (a byline) does not take a long sentence."""
+    lexicon = Lexicon.load(("en",))
+    sentence = ("By the end of the decade the port expects traffic to double, mostly from the ferry lines to the "
+                "islands and the wind farms being built offshore, whose parts arrive by sea and are assembled on "
+                "the quay before they are towed out.")
+    assert lexicon.match(sentence) is None
+    assert lexicon.match(sentence[:60]) is not None  # short, it would be a byline
 
 
 @pytest.mark.parametrize("lang", sorted(TEASERS))
