@@ -89,7 +89,7 @@ class Lexicon:
         long = (word_count(line) if n_words is None else n_words) > self.max_words
         if long and not self.notices:
             return None
-        parts = key.split()
+        parts = key.split(None, self._max_prefix_words)  # (the last part may hold the rest of a long line)
         table = self.notices if long else self.prefixes
         for n in range(min(len(parts), self._max_prefix_words), 0, -1):
             phrase = " ".join(parts[:n])
