@@ -503,9 +503,12 @@ class CleanStage(Stage):
     def _same_language(self, a: _Line, b: _Line) -> bool:
         """True unless each line is rich in the stop words of some lexicon language and the two
         lines share none of those languages."""
-        langs_a = {lang for lang, stops in self.other_stops if self._rich(a.tokens(), stops)}
-        langs_b = {lang for lang, stops in self.other_stops if self._rich(b.tokens(), stops)}
+        langs_a, langs_b = self._rich_languages(a), self._rich_languages(b)
         return not (langs_a and langs_b) or bool(langs_a & langs_b)
+
+    def _rich_languages(self, ln: _Line) -> set[str]:
+        """The lexicon languages in whose stop words the line is rich."""
+        return {lang for lang, stops in self.other_stops if self._rich(ln.tokens(), stops)}
 
     def _rich(self, toks: list[str], stops: frozenset[str]) -> bool:
         """Rich in ``stops``: at least ``NEWSDEDUP_MIN_STOPWORD_SHARE`` of the words, as prose is."""

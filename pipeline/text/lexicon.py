@@ -35,7 +35,6 @@ class Lexicon:
     whole: dict[str, tuple[str, str]] = field(default_factory=dict)
     prefixes: dict[str, tuple[str, str]] = field(default_factory=dict)
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)
-    notices: dict[str, tuple[str, str]] = field(default_factory=dict)  # the prefixes that match long lines too
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     max_words: int = 40
     _label_re: re.Pattern[str] | None = None
@@ -67,8 +66,6 @@ class Lexicon:
             elif _ELLIPSIS.search(entry):
                 key = letters_key(_ELLIPSIS.sub("", entry))
                 self.prefixes.setdefault(key, (category, action))
-                if action == "notice":
-                    self.notices.setdefault(key, (category, action))
                 self._max_prefix_words = max(self._max_prefix_words, len(key.split()))
             else:
                 self.whole.setdefault(letters_key(entry), (category, action))
@@ -87,14 +84,11 @@ class Lexicon:
         if hit:
             return LexiconMatch(hit[0], hit[1], key)
         long = (word_count(line) if n_words is None else n_words) > self.max_words
-        if long and not self.notices:
-            return None
         parts = key.split(None, self._max_prefix_words)  # (the last part may hold the rest of a long line)
-        table = self.notices if long else self.prefixes
         for n in range(min(len(parts), self._max_prefix_words), 0, -1):
             phrase = " ".join(parts[:n])
-            hit = table.get(phrase)
-            if hit:
+            hit = self.prefixes.get(phrase)
+            if hit and (not long or hit[1] == "notice"):
                 return LexiconMatch(hit[0], hit[1], phrase, _rest_after(line, n))
         if not long and self._label_re is not None and ":" in line:  # every label ends with a colon
             found = self._label_re.search(fold(line))

@@ -356,6 +356,12 @@ def test_a_teaser_on_a_site_of_another_language_is_kept(ctx: RunContext, lang: s
     assert doc.body == [paras[0].removesuffix(" […]")]
 
 
+def paras(lang: str) -> list[str]:
+    """Two paragraphs of one story in ``lang``."""
+    return {"de": [PARA_DE, PARA_DE2], "en": [PARA_EN, PARA_EN2],
+            "fr": [PARA_FR, "Les travaux doivent commencer au printemps prochain et durer environ deux ans, a "
+                            "indiqué la mairie, la région prenant en charge la plus grande partie du coût."]}[lang]
+
 
 @pytest.mark.parametrize("lang,site", [("de", "en"), ("en", "fr"), ("fr", "de")])
 def test_a_two_paragraph_teaser_ends_where_the_site_s_own_prose_begins(ctx: RunContext, lang: str, site: str) -> None:
@@ -367,13 +373,6 @@ def test_a_two_paragraph_teaser_ends_where_the_site_s_own_prose_begins(ctx: RunC
     footer = [site_prose, *BLURBS[site], "Facebook", "Twitter", "Contact", "Privacy"]
     doc = clean(ctx, "\n".join([*TEASER_HEADER, title, first, cut, *footer]))
     assert doc.body == [first, cut.removesuffix("…")]
-
-
-def paras(lang: str) -> list[str]:
-    """Two paragraphs of one story in ``lang``."""
-    return {"de": [PARA_DE, PARA_DE2], "en": [PARA_EN, PARA_EN2],
-            "fr": [PARA_FR, "Les travaux doivent commencer au printemps prochain et durer environ deux ans, a "
-                            "indiqué la mairie, la région prenant en charge la plus grande partie du coût."]}[lang]
 
 
 NOTICES = {  # comment policies and cookie notices run on past NEWSDEDUP_LEXICON_MAX_WORDS
