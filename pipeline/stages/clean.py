@@ -177,11 +177,15 @@ class CleanStage(Stage):
             # their own, scored in that language; it wins, with its language, when it scores
             # NEWSDEDUP_OTHER_LANGUAGE_MARGIN times the guessed language's best run (a teaser,
             # which says where the page's story is, only needs to outscore it).
-            for language in self._other_languages(lines[:cut], stops):
+            others = self._other_languages(lines[:cut], stops)
+            for language in others:
                 other = self._main_region(lines[:cut], stopwords(language))
                 margin = 1.0 if lines[other[2] - 1].teaser else self.opts.other_language_margin
                 if other[0] > score * margin:
                     (score, start, end), stops, doc.language = other, stopwords(language), language
+            if others:  # (a teaser scores as prose in any language: the run may be in another)
+                doc.language = self._run_language(lines[start:end], doc.language)
+                stops = stopwords(doc.language)
             title, start = self._find_title(lines, start, end, stops)
             self._mark_outside(lines, start, end)
         self._scan_body(lines, title, start, end)
@@ -505,6 +509,19 @@ class CleanStage(Stage):
         lines share none of those languages."""
         langs_a, langs_b = self._rich_languages(a), self._rich_languages(b)
         return not (langs_a and langs_b) or bool(langs_a & langs_b)
+
+    def _run_language(self, run: list[_Line], language: str | None) -> str | None:
+        """The lexicon language in whose stop words the most words of the run's paragraphs are
+        rich; ``language`` where it has as many."""
+        words = dict.fromkeys([lang for lang, _ in self.other_stops], 0)
+        for ln in run:
+            if ln.verdict is None and ln.words >= self.opts.paragraph_min_words:
+                for lang in self._rich_languages(ln):
+                    words[lang] += ln.words
+        best = max(words, key=words.__getitem__, default=None)
+        if best is None or words[best] <= words.get(language or "", 0):
+            return language
+        return best
 
     def _rich_languages(self, ln: _Line) -> set[str]:
         """The lexicon languages in whose stop words the line is rich."""

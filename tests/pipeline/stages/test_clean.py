@@ -373,6 +373,7 @@ def test_a_two_paragraph_teaser_ends_where_the_site_s_own_prose_begins(ctx: RunC
     footer = [site_prose, *BLURBS[site], "Facebook", "Twitter", "Contact", "Privacy"]
     doc = clean(ctx, "\n".join([*TEASER_HEADER, title, first, cut, *footer]))
     assert doc.body == [first, cut.removesuffix("…")]
+    assert doc.language == lang
 
 
 NOTICES = {  # comment policies and cookie notices run on past NEWSDEDUP_LEXICON_MAX_WORDS
