@@ -39,6 +39,7 @@ logger = logging.getLogger("newsdedup")
 LOCK_SUFFIX = ".lock"
 POLL_SECONDS = 0.2  # how often a waiting writer tries the lock again
 WAIT_LOG_SECONDS = 30.0  # how often it says that it is still waiting
+HOLDER_READ_SECONDS = 1.0  # how long a refused writer waits for the holder to say who it is
 
 
 def this_host() -> str:
@@ -137,8 +138,15 @@ class WriterLock:
 
     @staticmethod
     def _holder(fd: int) -> str:
+        """Who holds the lock, as its holder wrote it down. The holder writes once it has the
+        lock: a file still empty is read again for up to HOLDER_READ_SECONDS."""
+        deadline = time.monotonic() + HOLDER_READ_SECONDS
         try:
-            info = json.loads(os.pread(fd, 4096, 0) or b"{}")
+            raw = os.pread(fd, 4096, 0)
+            while not raw and time.monotonic() < deadline:
+                time.sleep(POLL_SECONDS / 10)
+                raw = os.pread(fd, 4096, 0)
+            info = json.loads(raw or b"{}")
             return f"{info.get('what', '?')}, pid {info.get('pid', '?')}"
         except (OSError, ValueError):
             return "unknown"
