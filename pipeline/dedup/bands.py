@@ -21,7 +21,7 @@ from datasketch import MinHash, MinHashLSH
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from pipeline.dedup.relations import opening_keys
+from pipeline.dedup.relations import OPENING_KEYS_VERSION, opening_keys
 from pipeline.dedup.signatures import from_bytes
 from pipeline.errors import StorageError
 from pipeline.store.models import Article, ArticleBand, ArticleOpening, IndexState, utcnow
@@ -44,9 +44,11 @@ def layout(opts: DedupOptions) -> tuple[int, int]:
 
 
 def params(opts: DedupOptions) -> str:
-    """What makes two band keys comparable: the signature's parameters and the layout."""
+    """What makes two band keys comparable (the signature's parameters and the layout), and two
+    opening keys (how they are made, and of which words)."""
     b, r = layout(opts)
-    return f"{opts.signature_params};lsh={opts.lsh_threshold};bands={b}x{r}"
+    return (f"{opts.signature_params};lsh={opts.lsh_threshold};bands={b}x{r};openings=v{OPENING_KEYS_VERSION}:"
+            f"{opts.opening_words}/{opts.opening_paragraphs}/{opts.opening_span_words}")
 
 
 def band_keys(signature: MinHash, opts: DedupOptions) -> list[int]:

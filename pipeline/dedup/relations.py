@@ -51,18 +51,24 @@ def relation(a: Alignment, paragraph_words: int, opts: DedupOptions) -> tuple[st
     return None, 0.0
 
 
+# How opening keys are made; stored keys made otherwise are rebuilt (:func:`pipeline.dedup.bands.params`).
+OPENING_KEYS_VERSION = 2
+
+
 def opening_keys(paragraphs: list[str], opts: DedupOptions) -> list[str]:
     """Keys for the first ``opening_words`` words of the paragraphs long enough among the first
     ``opening_paragraphs`` such paragraphs and those starting within ``opening_span_words``
     words, each key once (two paragraphs may open alike): a teaser quotes a story's opening,
-    and is found by it, also where cleaning left a menu or a note above one of the two."""
+    and is found by it, also where cleaning left a menu or a note above one of the two. Words
+    holding a digit are left out: a figure corrected in the opening leaves its key as it was."""
     keys: list[str] = []
     seen_words = found = 0
     for para in paragraphs:
         if found >= opts.opening_paragraphs and seen_words > opts.opening_span_words:
             break
-        toks = words(fold(para))
-        seen_words += len(toks)
+        all_words = words(fold(para))
+        seen_words += len(all_words)
+        toks = [w for w in all_words if not any(c.isdigit() for c in w)]
         if len(toks) >= opts.opening_words:
             found += 1
             key = hashlib.blake2b(" ".join(toks[: opts.opening_words]).encode(), digest_size=8).hexdigest()

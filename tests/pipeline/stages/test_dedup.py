@@ -159,3 +159,33 @@ def test_an_opening_too_many_articles_share_finds_none_of_them(db_url: str) -> N
                                                             body=[boilerplate, "A short note."]))
         assert len(ctx_dedup(ctx).index.candidates(probe)) == found
         ctx.close()
+
+
+def test_a_figure_corrected_in_the_opening_leaves_its_key(ctx: RunContext) -> None:
+    """Words holding a digit are left out of opening keys: the whole copy, its figure corrected
+    in the first words, still finds the teaser that founded the story."""
+    ctx.open()
+    opening = "The 14 members of the harbour board on Monday approved a long-delayed plan"
+    story = STORY.replace("The harbour authority on Monday approved a long-delayed plan", opening)
+    teaser = run(ctx, " ".join(story.split()[:40]) + " […]", "a")
+    corrected = run(ctx, [story.replace("The 14 members", "The 15 members"), LATER], "b")
+    assert (corrected.relation, corrected.article_id) == ("update", teaser.article_id)
+
+
+def test_opening_keys_made_another_way_are_rebuilt(sqlite_url: str) -> None:
+    """The index state names how opening keys are made: a database whose keys were made by an
+    older version (here: its state says so) is re-indexed by the only writer, and its teasers
+    are found by the new keys."""
+    one = RunContext(make_config(sqlite_url))
+    one.open()
+    first = run(one, [*MENU, STORY, LATER], "a")  # the opening starts below the menu
+    one.session.execute(delete(ArticleOpening))
+    state = one.session.scalar(select(IndexState))
+    state.params = state.params.split(";openings=")[0]  # as an older version wrote it
+    one.close()
+
+    two = RunContext(make_config(sqlite_url))
+    two.open()
+    joined = run(two, " ".join(STORY.split()[:40]) + " […]", "b")
+    assert (joined.relation, joined.article_id) == ("contained", first.article_id)
+    two.close()
