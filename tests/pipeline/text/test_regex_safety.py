@@ -107,10 +107,10 @@ def test_the_linear_patterns_find_what_the_old_ones_found(text: str) -> None:
     assert (was and (was.group(1), text[:was.start()].rstrip())) == (now and (now.group(1), text[:now.start()].rstrip()))
     was, now = old["_LEADING_DATELINE"].match(text), clean._LEADING_DATELINE.match(text)
     assert (was and (was.groupdict(), was.end())) == (now and (now.groupdict(), now.end()))
-    # The parts that say something (a separator left alone, as "-" after ", " was by the old
-    # pattern, is no part: the new one splits there too)
+    # The parts that say something, without the separators at their ends (a dash after ", "
+    # was left to the next part by the old pattern, as in ", - a"; the new one splits there too)
     def said(parts: list[str]) -> list[str]:
-        return [p.strip() for p in parts if any(c.isalnum() for c in p)]
+        return [p.strip().strip("-–—").strip() for p in parts if any(c.isalnum() for c in p)]
     assert said(old["_DATE_REST_SPLIT"].split(text)) == said(clean._DATE_REST_SPLIT.split(text))
     assert old["_CLOCK"].sub(" ", text) == clean._CLOCK.sub(" ", text)
 
