@@ -512,16 +512,17 @@ class CleanStage(Stage):
 
     def _run_language(self, run: list[_Line], language: str | None) -> str | None:
         """The lexicon language in whose stop words the most words of the run's paragraphs are
-        rich; ``language`` where it has as many."""
+        rich; ``language`` (a lexicon language or not) where as many are rich in its own."""
+        own = stopwords(language)
         words = dict.fromkeys([lang for lang, _ in self.other_stops], 0)
+        kept = 0
         for ln in run:
             if ln.verdict is None and ln.words >= self.opts.paragraph_min_words:
                 for lang in self._rich_languages(ln):
                     words[lang] += ln.words
+                kept += ln.words * (bool(own) and self._rich(ln.tokens(), own))
         best = max(words, key=words.__getitem__, default=None)
-        if best is None or words[best] <= words.get(language or "", 0):
-            return language
-        return best
+        return language if best is None or words[best] <= kept else best
 
     def _rich_languages(self, ln: _Line) -> set[str]:
         """The lexicon languages in whose stop words the line is rich."""

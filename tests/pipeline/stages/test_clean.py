@@ -560,3 +560,19 @@ def test_real_pages_in_every_language_have_no_repetitive_line(ctx: RunContext) -
     for path in sorted(PAGES.iterdir()) + sorted(SEEDS.iterdir()):
         doc = clean(ctx, path.read_text(encoding="utf-8"))
         assert doc.body and not any(v.reason == "repetitive" for v in doc.verdicts), path.name
+
+
+NL = ["De gemeenteraad heeft dinsdagavond na een lang debat besloten de oude school aan het marktplein te "
+      "renoveren en er een buurthuis van te maken.",
+      "De werkzaamheden beginnen volgend voorjaar en duren ongeveer twee jaar, liet de gemeente weten, en het "
+      "grootste deel van de kosten wordt door de provincie betaald.",
+      "Omwonenden hadden eerder bezwaar gemaakt tegen de plannen, maar zijn nu tevreden over de nieuwe "
+      "inrichting van het plein en de extra parkeerplaatsen."]
+
+
+def test_a_page_of_a_language_without_a_lexicon_keeps_its_language(ctx: RunContext) -> None:
+    """A Dutch story with a German line of furniture below it stays Dutch: the kept run's
+    language is another lexicon language only where more of its words are rich in that one."""
+    doc = clean(ctx, "\n".join(["Gemeente renoveert oude school", *NL, "Home", "Contact", PARA_DE]))
+    assert doc.language == "nl"
+    assert doc.body == NL
