@@ -74,6 +74,7 @@ class _Line:
     match: LexiconMatch | None
     verdict: str | None = None  # None: not decided yet; "body" at the end when kept
     teaser: bool = False  # long enough to end a page's own teaser, and ends like one
+    in_teaser: bool = False  # a paragraph above a teaser's end that ends in "…" itself (not a blurb)
     meta: list[tuple[str, str]] = field(default_factory=list)  # what this line says as metadata
     _tokens: list[str] | None = None  # its words, lower case, once read (``tokens``)
 
@@ -390,9 +391,12 @@ class CleanStage(Stage):
         ``NEWSDEDUP_TEASER_MIN_WORDS`` words ending in "…" or "[…]" that no paragraph follows.
         Shorter lines ending so are the blurbs of a list of other stories; a paragraph after an
         ellipsis means the story goes on here, unless it is in another language (the page's
-        furniture around a German teaser on an English site)."""
+        furniture around a German teaser on an English site) or a headline of paragraph length
+        (a link to another story). A paragraph ending in "…" right above a teaser's end is the
+        teaser's too (``in_teaser``: not scored as a blurb)."""
         opts = self.opts
-        for i, ln in enumerate(lines):
+        for i in range(len(lines) - 1, -1, -1):  # (from the end: whether the next line ends a teaser is known)
+            ln = lines[i]
             if ln.verdict is not None:
                 continue
             after = lines[i + 1] if i + 1 < len(lines) else None
@@ -405,7 +409,12 @@ class CleanStage(Stage):
                     and before.words >= opts.paragraph_min_words and ends_sentence(before.text)
                     and not _teaser_end(before.text))):
                 ln.teaser = (after is None or after.verdict is not None or after.words < opts.paragraph_min_words
-                             or not self._same_language(ln, after))
+                             or (self._headline(after) and not after.teaser) or not self._same_language(ln, after))
+        for i, ln in enumerate(lines):  # "… glad to see it out…" above the teaser's cut-off paragraph
+            if ln.teaser and i and (above := lines[i - 1]).verdict is None and not above.teaser \
+                    and above.words >= opts.paragraph_min_words and _teaser_end(above.text) \
+                    and self._same_language(above, ln):
+                above.in_teaser = True
 
     # --- pass 2: comments and related stories below the article -----------------
     def _cut_tail(self, lines: list[_Line]) -> int:
@@ -484,7 +493,7 @@ class CleanStage(Stage):
             return -opts.noise_line_penalty
         if ln.words <= opts.menu_line_max_words or len(_SEPARATORS.findall(ln.text)) >= 3:
             return -opts.short_line_penalty  # menu items, breadcrumbs, "Home | About | Contact"
-        if not ln.teaser and (_teaser_end(ln.text) or self.time_ago.search(ln.text)):
+        if not (ln.teaser or ln.in_teaser) and (_teaser_end(ln.text) or self.time_ago.search(ln.text)):
             return -opts.short_line_penalty  # a cut-off blurb or "3 hours ago": a list of other stories
         rich = True
         if stops:

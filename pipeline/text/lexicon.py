@@ -71,7 +71,9 @@ class Lexicon:
                 self.whole.setdefault(letters_key(entry), (category, action))
         if self.labels:
             alternatives = "|".join(sorted((re.escape(k) for k in self.labels), key=len, reverse=True))
-            self._label_re = re.compile(rf"(?:^|(?<=[^\w]))({alternatives})\s*:\s*(.*)$")
+            # at the line's start or after punctuation ("… Foto: dpa", "Text | Photo: AP"), not
+            # inside a sentence ("… wrote this post: Twitter Rolls Out Cover Photos: How to …")
+            self._label_re = re.compile(rf"(?:^|(?<=[^\w\s])\s*)({alternatives})\s*:\s*(.*)$")
 
     def match(self, line: str, n_words: int | None = None) -> LexiconMatch | None:
         """The first phrase that matches ``line``: whole line, then prefix, then label; a line

@@ -376,6 +376,40 @@ def test_a_two_paragraph_teaser_ends_where_the_site_s_own_prose_begins(ctx: RunC
     assert doc.language == lang
 
 
+STORY_LINKS = {  # a list of other stories below a teaser, headlines of paragraph length
+    "en": ["Solar makers promise more output for lower module costs within the next fifteen months",
+           "Thousands of commuters stranded as the regional rail strike enters its third day"],
+    "de": ["Solarhersteller versprechen mehr Leistung für deutlich geringere Modulkosten in den nächsten Monaten",
+           "Tausende Pendler sitzen fest, weil der Streik im Regionalverkehr in den dritten Tag geht"],
+    "fr": ["Les fabricants de panneaux solaires promettent plus de rendement pour des modules moins chers",
+           "Des milliers de voyageurs bloqués alors que la grève des trains régionaux entre dans son troisième jour"],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(STORY_LINKS))
+def test_a_teaser_ends_above_a_list_of_headlines(ctx: RunContext, lang: str) -> None:
+    """A cut-off line followed by a headline of paragraph length (no sentence's end) ends the
+    teaser: the headline is a link to another story, not the story going on here."""
+    title, first = TEASERS[lang][0], paras(lang)[0]
+    cut = " ".join(paras(lang)[1].split()[:9]) + " […]"
+    footer = [*STORY_LINKS[lang], *COMMENT_FORMS[lang][3:], "Facebook", "Twitter", "Contact", "Privacy"]
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, title, first, cut, *footer]))
+    assert doc.body == [first, cut.removesuffix(" […]")]
+
+
+@pytest.mark.parametrize("lang", sorted(STORY_LINKS))
+def test_a_teaser_paragraph_ending_in_an_ellipsis_is_not_a_blurb(ctx: RunContext, lang: str) -> None:
+    """A teaser's first paragraph may end in "…" itself (a quote trailing off); right above the
+    teaser's cut-off paragraph it belongs to the teaser, not to a list of blurbs, and the page's
+    prose below does not win over the teaser."""
+    title, first = TEASERS[lang][0], paras(lang)[0].removesuffix(".") + "…"
+    cut = " ".join(paras(lang)[1].split()[:14])
+    more = {"de": "Weiterlesen", "en": "Read more", "fr": "Lire la suite"}[lang]
+    footer = [*COMMENT_FORMS[lang][3:], "Facebook", "Twitter", "Contact", "Privacy"]
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, title, first, cut, more, *footer]))
+    assert doc.body == [first, cut]
+
+
 NOTICES = {  # comment policies and cookie notices run on past NEWSDEDUP_LEXICON_MAX_WORDS
     "en": ("Comments are subject to approval and moderation. We remind everyone that this site promotes a civil "
            "society where ideas and debate flourish. Please be respectful of each other and of the subjects of "

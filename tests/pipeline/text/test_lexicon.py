@@ -42,6 +42,12 @@ def test_whole_prefix_and_label_matching() -> None:
     assert lex.match("Kurze Werbeeinblendung https://example.org/x").rest == "https://example.org/x"
     assert lex.match("Der Bürgermeister.Foto: Stadt/dpa").rest == "Stadt/dpa"
     assert lex.match("Fotografen waren da") is None
+    assert lex.match("Der Bürgermeister im Rathaus | Foto: dpa").rest == "dpa"
+    # a label inside a sentence is not one: "… Twitter Rolls Out Cover Photos: How to …"
+    lex.add_file("[image_credit line]\nphotos:\n", "t")
+    assert lex.match("As usual, the blog wrote this post: Twitter Rolls Out Cover Photos: How to Add Yours") is None
+    assert lex.match("Le musée expose ses photos: des paysages de Provence pris entre 1950 et 1970.") is None
+    assert lex.match("Die Ausstellung zeigt neue Foto: und Filmarbeiten aus dem Allgäu") is None
 
 
 def test_prefix_and_label_phrases_ignore_long_lines() -> None:
