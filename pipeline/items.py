@@ -72,6 +72,7 @@ class Document:
     tokens: Any = None  # the body's words for alignment (pipeline.dedup.alignment.Tokens)
     bands: list[int] = field(default_factory=list)  # the signature's LSH band keys (pipeline.dedup.bands)
     openings: list[str] = field(default_factory=list)  # keys of the first paragraphs' openings (teasers)
+    lead: str | None = None  # the key of how the text opens (pipeline.dedup.relations.lead_key)
     word_count: int = 0
 
     # dedup

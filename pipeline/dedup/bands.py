@@ -21,7 +21,7 @@ from datasketch import MinHash, MinHashLSH
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from pipeline.dedup.relations import OPENING_KEYS_VERSION, opening_keys
+from pipeline.dedup.relations import OPENING_KEYS_VERSION, lead_key, opening_keys
 from pipeline.dedup.signatures import from_bytes
 from pipeline.errors import StorageError
 from pipeline.store.models import Article, ArticleBand, ArticleOpening, IndexState, utcnow
@@ -99,7 +99,10 @@ def rebuild(session: Session, opts: DedupOptions, *, batch: int = 1000,
                 raise other_params(article_id, sig_params, opts)
             bands += [{"key": k, "article_id": article_id}
                       for k in set(band_keys(from_bytes(sig, opts), opts))]
-            openings += [{"key": k, "article_id": article_id} for k in opening_keys(body.split("\n\n"), opts)]
+            paragraphs = body.split("\n\n")
+            lead = lead_key(paragraphs, opts)  # (the leads of the story's other documents are not stored texts)
+            openings += [{"key": k, "article_id": article_id}
+                         for k in [*opening_keys(paragraphs, opts), *([lead] if lead else [])]]
         if bands:
             session.execute(insert(ArticleBand), bands)
         if openings:

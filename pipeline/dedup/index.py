@@ -68,8 +68,15 @@ class CandidateIndex:
     def describe(self, ids: Iterable[str]) -> Described:
         raise NotImplementedError
 
+    def led(self, doc: Document) -> set[str]:
+        """The articles a document of which opened as ``doc`` does (its ``lead`` key)."""
+        raise NotImplementedError
+
     def add(self, article_id: str, doc: Document) -> None:
         """``doc`` founded ``article_id`` or became its canonical text, and its rows are written."""
+
+    def joined(self, article_id: str, doc: Document) -> None:
+        """``doc`` joined ``article_id`` otherwise, and its rows are written."""
 
 
 class MemoryIndex(CandidateIndex):
@@ -113,11 +120,14 @@ class MemoryIndex(CandidateIndex):
     def candidates(self, doc: Document) -> set[str]:
         assert self.lsh is not None
         found = set(self.lsh.query(doc.signature))
-        for key in doc.openings:
+        for key in _keys(doc):
             sharing = self.openings.get(key, ())
             if len(sharing) <= self.opts.opening_max_articles:  # (more: boilerplate)
                 found.update(sharing)
         return found
+
+    def led(self, doc: Document) -> set[str]:
+        return set(self.openings.get(doc.lead, ())) if doc.lead else set()
 
     def describe(self, ids: Iterable[str]) -> Described:
         return {i: self.articles[i] for i in ids if i in self.articles}
@@ -129,8 +139,17 @@ class MemoryIndex(CandidateIndex):
         self.lsh.insert(article_id, doc.signature)
         self.articles[article_id] = (doc.text_hash, doc.word_count)
         self.by_hash[doc.text_hash] = article_id
-        for key in doc.openings:
+        for key in _keys(doc):
             self.openings[key].add(article_id)
+
+    def joined(self, article_id: str, doc: Document) -> None:
+        if doc.lead:
+            self.openings[doc.lead].add(article_id)
+
+
+def _keys(doc: Document) -> list[str]:
+    """The opening keys a document is looked up by and stored with: its paragraphs' and its lead's."""
+    return [*doc.openings, doc.lead] if doc.lead else doc.openings
 
 
 class DatabaseIndex(CandidateIndex):
@@ -163,7 +182,7 @@ class DatabaseIndex(CandidateIndex):
         keys = set(doc.bands)
         keys.add(bands.lock_key("text", doc.text_hash))
         keys.add(bands.lock_key("doc", f"{doc.uri}\0{doc.sha256 or doc.text_hash}"))
-        keys.update(bands.lock_key("opening", k) for k in doc.openings)
+        keys.update(bands.lock_key("opening", k) for k in _keys(doc))
         self.session.execute(_LOCK_KEYS, {"keys": sorted(keys)})
 
     def exact(self, text_hash: str) -> str | None:
@@ -172,12 +191,17 @@ class DatabaseIndex(CandidateIndex):
 
     def candidates(self, doc: Document) -> set[str]:
         by_band = select(ArticleBand.article_id).where(ArticleBand.key.in_(doc.bands))
-        if not doc.openings:
+        if not _keys(doc):
             return set(self.session.scalars(by_band.distinct()))
-        rare = (select(ArticleOpening.key).where(ArticleOpening.key.in_(doc.openings))
+        rare = (select(ArticleOpening.key).where(ArticleOpening.key.in_(_keys(doc)))
                 .group_by(ArticleOpening.key).having(func.count() <= self.opts.opening_max_articles))
         by_opening = select(ArticleOpening.article_id).where(ArticleOpening.key.in_(rare))
         return set(self.session.scalars(union(by_band, by_opening)))
+
+    def led(self, doc: Document) -> set[str]:
+        if not doc.lead:
+            return set()
+        return set(self.session.scalars(select(ArticleOpening.article_id).where(ArticleOpening.key == doc.lead)))
 
     def describe(self, ids: Iterable[str]) -> Described:
         """The candidates' current text hash and length, their rows locked (in id order, so two

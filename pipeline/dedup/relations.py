@@ -14,7 +14,7 @@ from pipeline.text.normalize import fold, words
 from settings.config import DedupOptions
 
 
-def relation(a: Alignment, paragraph_words: int, opts: DedupOptions) -> tuple[str | None, float]:
+def relation(a: Alignment, paragraph_words: int, opts: DedupOptions, led: bool = False) -> tuple[str | None, float]:
     """``(relation, similarity)`` of a text with a canonical text, from their word alignment
     (:class:`pipeline.dedup.alignment.Alignment`). What one has more than the other is weighted
     as the shares are: noise that cleaning left around a copy does not make it an update.
@@ -28,7 +28,9 @@ def relation(a: Alignment, paragraph_words: int, opts: DedupOptions) -> tuple[st
     - ``contained``: held in the canonical, at least a paragraph shorter (teaser, excerpt, trim),
       and either aligned from near the canonical's opening (``contain_max_start`` words: a
       dateline or an update note above it) or covering ``contain_min_cover`` of it (a trim):
-      a short story quoted in the middle of a longer one is another story;
+      a short story quoted in the middle of a longer one is another story; or opening as a
+      document of the story opened (``led``, :func:`lead_key`: a teaser of the story's first
+      text, held deep in an update that put news on top of it);
     - ``near``: each text at least ``near_threshold`` aligned with the other (an edited copy);
     - else ``update`` at the looser ``contain_threshold``, or ``contained`` at it (an edited,
       trimmed copy); else ``None``.
@@ -39,7 +41,7 @@ def relation(a: Alignment, paragraph_words: int, opts: DedupOptions) -> tuple[st
             text_in >= opts.update_min_share or a.text_rest <= opts.update_max_added_words
             or a.text_lead <= opts.update_max_lead_words):
         return "update", canonical_in
-    held = a.canonical_start <= opts.contain_max_start or canonical_in >= opts.contain_min_cover
+    held = a.canonical_start <= opts.contain_max_start or canonical_in >= opts.contain_min_cover or led
     if text_in >= opts.whole_share and -extra_words >= paragraph_words and held:
         return "contained", text_in
     if min(text_in, canonical_in) >= opts.near_threshold:
@@ -55,6 +57,28 @@ def relation(a: Alignment, paragraph_words: int, opts: DedupOptions) -> tuple[st
 OPENING_KEYS_VERSION = 2
 
 
+def _opening_words(para: str) -> list[str]:
+    """A paragraph's words that can key its opening: those holding no digit (a figure corrected
+    in the opening leaves its key as it was)."""
+    return [w for w in words(fold(para)) if not any(c.isdigit() for c in w)]
+
+
+def _key(prefix: str, toks: list[str]) -> str:
+    return hashlib.blake2b((prefix + " ".join(toks)).encode(), digest_size=8).hexdigest()
+
+
+def lead_key(paragraphs: list[str], opts: DedupOptions) -> str | None:
+    """The key of how a text opens: the first ``opening_words`` words of its first paragraph
+    long enough. Stored for every document of a story (in ``article_openings``, beside the
+    canonical's opening keys), so a teaser of the story's first text is known as the story's
+    wherever the canonical text now holds that opening."""
+    for para in paragraphs:
+        toks = _opening_words(para)
+        if len(toks) >= opts.opening_words:
+            return _key("lead\0", toks[: opts.opening_words])
+    return None
+
+
 def opening_keys(paragraphs: list[str], opts: DedupOptions) -> list[str]:
     """Keys for the first ``opening_words`` words of the paragraphs long enough among the first
     ``opening_paragraphs`` such paragraphs and those starting within ``opening_span_words``
@@ -66,12 +90,11 @@ def opening_keys(paragraphs: list[str], opts: DedupOptions) -> list[str]:
     for para in paragraphs:
         if found >= opts.opening_paragraphs and seen_words > opts.opening_span_words:
             break
-        all_words = words(fold(para))
-        seen_words += len(all_words)
-        toks = [w for w in all_words if not any(c.isdigit() for c in w)]
+        seen_words += len(words(fold(para)))
+        toks = _opening_words(para)
         if len(toks) >= opts.opening_words:
             found += 1
-            key = hashlib.blake2b(" ".join(toks[: opts.opening_words]).encode(), digest_size=8).hexdigest()
+            key = _key("", toks[: opts.opening_words])
             if key not in keys:
                 keys.append(key)
     return keys

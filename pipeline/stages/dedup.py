@@ -116,7 +116,9 @@ class DedupStage(Stage):
         :meth:`Match.rank`. A teaser's similarity with its own story can be lower than with an
         unrelated one, so every candidate's relation is judged first."""
         best: Match | None = None
-        for cand, (text_hash, words) in sorted(self._candidates(doc).items()):
+        candidates = self._candidates(doc)
+        led = self.index.led(doc) if candidates else set()
+        for cand, (text_hash, words) in sorted(candidates.items()):
             canonical = self._canonical(cand, text_hash)
             if canonical is None:
                 continue
@@ -125,7 +127,8 @@ class DedupStage(Stage):
             if alignment.other_facts(self.opts):
                 self.count("other-facts")  # same template, other story
                 continue
-            relation, similarity = relation_of(alignment, self.config.clean.paragraph_min_words, self.opts)
+            relation, similarity = relation_of(alignment, self.config.clean.paragraph_min_words, self.opts,
+                                               led=cand in led)
             if relation is None:
                 continue
             match = Match(cand, relation, similarity, words, alignment)
@@ -153,8 +156,12 @@ class DedupStage(Stage):
             self.canonical_cache.pop(next(iter(self.canonical_cache)))
 
     def document_kept(self, doc: Document) -> None:
-        """A new canonical text, stored: index it (the store stage wrote its rows)."""
-        if doc.article_id is None or not (doc.relation == "original" or doc.replaces_canonical):
+        """A document stored (the store stage wrote its rows): index a new canonical text, or
+        the lead key of a document that joined a story."""
+        if doc.article_id is None:
+            return
+        if not (doc.relation == "original" or doc.replaces_canonical):
+            self.index.joined(doc.article_id, doc)
             return
         self.index.add(doc.article_id, doc)
         self._remember(doc.text_hash or "", doc.tokens)

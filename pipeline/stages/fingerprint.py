@@ -10,7 +10,7 @@ from datasketch import MinHash
 from pipeline.dedup.alignment import Tokens
 from pipeline.dedup.alignment import tokens as tokens_of
 from pipeline.dedup.bands import band_keys
-from pipeline.dedup.relations import opening_keys
+from pipeline.dedup.relations import lead_key, opening_keys
 from pipeline.dedup.signatures import ShingleIds, shingle_ids, signature
 from pipeline.items import Document
 from pipeline.stages.base import Stage
@@ -28,6 +28,7 @@ class Fingerprint:
     signature: MinHash
     bands: list[int]
     openings: list[str]
+    lead: str | None
     tokens: Tokens
 
 
@@ -40,14 +41,15 @@ def fingerprint(paragraphs: list[str], opts: DedupOptions) -> Fingerprint:
     sig = signature(ids, opts)
     return Fingerprint(text_hash=hashlib.sha256(folded.encode("utf-8")).hexdigest(), word_count=len(tokens),
                        shingles=ids, signature=sig, bands=band_keys(sig, opts),
-                       openings=opening_keys(paragraphs, opts), tokens=tokens_of("\n\n".join(paragraphs), opts))
+                       openings=opening_keys(paragraphs, opts), lead=lead_key(paragraphs, opts), tokens=tokens_of("\n\n".join(paragraphs), opts))
 
 
 class FingerprintStage(Stage):
     """Sets ``signature`` (datasketch MinHash of word shingles of the folded body, parameters
     pinned in settings), ``text_hash`` (sha256 of the folded body, for exact copies),
     ``word_count``, the signature's LSH ``bands`` (:mod:`pipeline.dedup.bands`) and the
-    ``openings`` keys teasers are found by (:func:`pipeline.dedup.relations.opening_keys`):
+    ``openings`` keys teasers are found by (:func:`pipeline.dedup.relations.opening_keys`) and
+    the ``lead`` key of how the text opens (:func:`pipeline.dedup.relations.lead_key`):
     what the dedup index looks up and stores; and the body's ``tokens``, which candidates are
     aligned on (:mod:`pipeline.dedup.alignment`). The title is left out, so a retitled copy
     still matches. Drops nothing.
@@ -60,4 +62,5 @@ class FingerprintStage(Stage):
         fp = fingerprint(doc.body, self.config.dedup)
         doc.text_hash, doc.word_count = fp.text_hash, fp.word_count
         doc.signature, doc.bands, doc.openings, doc.tokens = fp.signature, fp.bands, fp.openings, fp.tokens
+        doc.lead = fp.lead
         return doc

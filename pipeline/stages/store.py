@@ -16,7 +16,8 @@ from pipeline.store.models import Article, ArticleBand, ArticleOpening, Fetch, P
 class StoreStage(Stage):
     """Adds a ``provenance`` row for every document that reached it (with its ``fetches``
     row when a crawl fetched it), and an ``articles`` row (with its opening keys and LSH
-    band keys, the dedup index in the database) for each ``original``.
+    band keys, the dedup index in the database) for each ``original``; every document adds
+    the key of how it opens (``lead``) to its story's opening keys.
 
     A document that ``replaces_canonical`` overwrites its story's canonical text and
     metadata (the earliest published date is kept); the founding document's row keeps its
@@ -74,6 +75,12 @@ class StoreStage(Stage):
             for key in doc.openings:  # bands are the new text's only
                 session.merge(ArticleOpening(article_id=doc.article_id, key=key))
             session.execute(delete(ArticleBand).where(ArticleBand.article_id == doc.article_id))
+        if doc.lead is not None:  # how each document of the story opens (a key of its own kind)
+            row = ArticleOpening(article_id=doc.article_id, key=doc.lead)
+            if doc.relation == "original":
+                session.add(row)
+            else:
+                session.merge(row)
         if doc.relation == "original" or doc.replaces_canonical:
             session.add_all(ArticleBand(key=key, article_id=doc.article_id) for key in set(doc.bands))
         session.add(Provenance(

@@ -172,6 +172,52 @@ def test_a_figure_corrected_in_the_opening_leaves_its_key(ctx: RunContext) -> No
     assert (corrected.relation, corrected.article_id) == ("update", teaser.article_id)
 
 
+NEWS = [  # an update's news, put on top of STORY and LATER (about 160 words)
+    "Update, Wednesday: The harbour authority's board has now signed the construction contracts for the "
+    "northern container terminal, two days after the plan was approved, and named the consortium that will "
+    "build the new quay. The first site offices are being set up next to the coastal road this week.",
+    "The residents' group said on Wednesday evening that it had asked its lawyers to examine the signed "
+    "contracts and the environmental studies attached to them, and that a decision on a complaint would be "
+    "taken at a public meeting next month. The mayor called for calm and promised regular information "
+    "evenings in the town hall while the work goes on, with a telephone line for complaints about noise "
+    "and traffic, and a monthly report on the number of lorries using the coastal road.",
+    "The consortium, led by a dredging company from the south, said it would hire local workers first "
+    "and that the first stage of the rail link should be finished before the end of next year.",
+]
+OWN = [  # a follow-up's own text, above the short story it quotes whole (about 160 words)
+    "The reopening of the museum's east wing, announced last week, has revived the debate about the cost of "
+    "the restoration, which rose by nearly half during the two years of work on the roof and the heating.",
+    "Opposition councillors asked on Thursday for an independent review of the contracts, saying the "
+    "council had approved three extensions without a vote in the full assembly. The director defended the "
+    "extra spending, saying the old roof had proved to be in a far worse state than the first surveys had "
+    "shown, and that the collection could not have gone back into rooms without a stable temperature. "
+    "The review, if the council agrees to it, would be carried out by the regional audit office before "
+    "the budget debate in the autumn. A former director of the museum said on the radio that the delays "
+    "had been foreseeable, since the first surveys were made in winter, when the roof could not be opened. "
+    "Here is what the museum announced last week:",
+]
+
+
+def test_a_teaser_joins_a_story_whose_canonical_put_news_above_the_text_it_opens(db_url: str) -> None:
+    """Every document's lead key is kept with its story: a teaser of the story's first text is
+    held deep in an update that put news on top (the update came first, as the largest file
+    does), and joins it; a short story a follow-up quoted whole, below its own text, and that
+    story's teaser stay their own story (the follow-up's documents never opened with it)."""
+    ctx = RunContext(make_config(db_url))
+    ctx.open()
+    update = run(ctx, [*NEWS, STORY, LATER], "update")
+    original = run(ctx, [STORY, LATER], "original")
+    assert (original.relation, original.article_id) == ("contained", update.article_id)
+    teaser = run(ctx, " ".join(STORY.split()[:40]) + " […]", "teaser")
+    assert (teaser.relation, teaser.article_id) == ("contained", update.article_id)
+    follow_up = run(ctx, [*OWN, THIRD], "follow-up")
+    quoted = run(ctx, THIRD, "quoted")
+    assert (quoted.relation, follow_up.relation) == ("original", "original")
+    quoted_teaser = run(ctx, " ".join(THIRD.split()[:30]) + " […]", "quoted-teaser")
+    assert (quoted_teaser.relation, quoted_teaser.article_id) == ("contained", quoted.article_id)
+    ctx.close()
+
+
 def test_opening_keys_made_another_way_are_rebuilt(sqlite_url: str) -> None:
     """The index state names how opening keys are made: a database whose keys were made by an
     older version (here: its state says so) is re-indexed by the only writer, and its teasers
