@@ -42,8 +42,10 @@ class RecurringLinesStage(Stage):
     ``NEWSDEDUP_RECURRING_PROSE_MIN_DOCS`` documents and ``NEWSDEDUP_RECURRING_PROSE_MIN_SHARE``
     of them, and it is marked only where it looks like furniture on this page: beside more
     recurring short lines than recurring prose lines (a source's furniture is mostly menus and
-    labels, where a story copied across a folder of pasted pages is mostly paragraphs; the
-    first documents of a source, which found its stories, are never marked).
+    labels), or beside more words of prose the source never printed before than of prose it
+    did (the page's own story, where a story copied across a folder of pasted pages is mostly
+    paragraphs its other copies printed, recurring or not yet). The first documents of a
+    source, which found its stories, are never marked.
 
     Nothing is marked when the lines left longer than a menu item
     (``NEWSDEDUP_SHORT_LINE_MAX_WORDS``) would hold fewer than ``NEWSDEDUP_MIN_TEXT_WORDS``
@@ -73,8 +75,9 @@ class RecurringLinesStage(Stage):
         docs = counts[DOCS] + seen[DOCS]  # documents of this source before this one
         needed_short = max(opts.recurring_min_docs - 1, opts.recurring_min_share * docs)
         needed_prose = max(opts.recurring_prose_min_docs - 1, opts.recurring_prose_min_share * docs)
-        # The page's lines in order: (key, words, prose, recurring); a line shown twice counts once.
-        lines: list[tuple[str, int, bool, bool]] = []
+        # The page's lines in order: (key, words, prose, recurring, seen on an earlier page); a
+        # line shown twice counts once.
+        lines: list[tuple[str, int, bool, bool, bool]] = []
         hashes: dict[str, str] = {}
         for text in map(clean_line, doc.lines):
             key = letters_key(text) if text else ""
@@ -84,7 +87,7 @@ class RecurringLinesStage(Stage):
             n = counts[h] + seen[h]
             n_words = word_count(text)
             prose = n_words >= opts.paragraph_min_words
-            lines.append((key, n_words, prose, n >= (needed_prose if prose else needed_short)))
+            lines.append((key, n_words, prose, n >= (needed_prose if prose else needed_short), n > 0))
         recurring = self._furniture(lines)
         doc.recurring = recurring
         self.count("lines-marked", len(recurring))
@@ -94,17 +97,19 @@ class RecurringLinesStage(Stage):
             self.in_flight[(doc.uri, doc.sha256)] = (source, learnt)
         return doc
 
-    def _furniture(self, lines: list[tuple[str, int, bool, bool]]) -> set[str]:
+    def _furniture(self, lines: list[tuple[str, int, bool, bool, bool]]) -> set[str]:
         """The keys to mark, from the page's lines as ``process`` reads them."""
-        short = sum(1 for _, _, prose, rec in lines if rec and not prose)
-        prose_marks = [i for i, (_, _, prose, rec) in enumerate(lines) if prose and rec]
-        if prose_marks and len(prose_marks) >= short:
+        short = sum(1 for _, _, prose, rec, _ in lines if rec and not prose)
+        prose_marks = [i for i, (_, _, prose, rec, _) in enumerate(lines) if prose and rec]
+        new_words = sum(n for _, n, prose, _, seen in lines if prose and not seen)
+        seen_words = sum(n for _, n, prose, _, seen in lines if prose and seen)
+        if prose_marks and len(prose_marks) >= short and new_words <= seen_words:
             self.count("prose-kept")  # shared paragraphs here are a story's, not the source's furniture
             prose_marks = []
         # What is left, in lines longer than a menu item or a name: a teaser's cut-off second
         # paragraph may be shorter than a paragraph.
-        marked = {i for i, (_, _, prose, rec) in enumerate(lines) if rec and not prose} | set(prose_marks)
-        left = sum(n for i, (_, n, _, _) in enumerate(lines) if i not in marked and n > self.opts.short_line_max_words)
+        marked = {i for i, (_, _, prose, rec, _) in enumerate(lines) if rec and not prose} | set(prose_marks)
+        left = sum(n for i, (_, n, *_) in enumerate(lines) if i not in marked and n > self.opts.short_line_max_words)
         if left < self.opts.min_text_words:
             self.count("copies")  # what is left would not be an article: a copy of another document
             return set()

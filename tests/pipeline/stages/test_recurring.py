@@ -127,6 +127,24 @@ def test_a_teaser_is_kept_when_the_source_furniture_holds_more_prose(ctx: RunCon
     assert cleaned.body == [teaser.removesuffix(" […]")]
 
 
+BIO = ("Anna Berger is the editor of the City Paper and writes about local politics, housing and transport; "
+       "before that she reported for the regional radio for ten years.")
+NOTE = "Note: comments are moderated and may take a few hours to appear below the article."
+
+
+def test_prose_furniture_is_marked_on_a_source_with_few_short_lines(ctx: RunContext) -> None:
+    """A blog's furniture may be mostly prose (an author's bio, a note on comments) with few
+    menu lines: beside a story of the page's own, prose the source never printed before, the
+    bio and the note are furniture all the same."""
+    stage = RecurringLinesStage(ctx)
+    docs = [stage.process(Document(uri=f"https://blog.example/{n}.html", lines=[
+        "Home", t, p, p.replace("the", "this"), p.replace("the", "that"), BIO, NOTE]))
+        for n, (t, p) in enumerate(BRIEFS)]
+    assert [letters_key(BIO) in d.recurring for d in docs] == [False] * 4 + [True, True]
+    assert all(letters_key(NOTE) in d.recurring for d in docs[4:])
+    assert all(letters_key(p) not in d.recurring for d, (_, p) in zip(docs, BRIEFS))
+
+
 def test_paragraphs_a_folder_of_copies_shares_are_kept(ctx: RunContext) -> None:
     """A folder of pasted copies of one wire story: each copy edits two of its paragraphs, and
     the others are on nearly every page. Few short lines recur there: not furniture."""
