@@ -436,6 +436,27 @@ def test_a_long_comment_policy_or_cookie_notice_is_dropped(ctx: RunContext, lang
     assert doc.body == paras(lang)
 
 
+DISCLAIMERS = {  # what sites print below every article, as prose beside a teaser
+    "en": "If you enjoyed this article, we have a proposition for you: become a member and get all of our "
+          "stories without ads, our weekly magazine and invitations to our events.",
+    "de": "Die in diesem Artikel geäußerten Meinungen sind die des Autors und geben nicht unbedingt die "
+          "Haltung der Redaktion wieder.",
+    "fr": "Cet article contient des liens affiliés : si vous achetez un produit par ces liens, nous "
+          "pouvons percevoir une commission, sans frais pour vous.",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(DISCLAIMERS))
+def test_a_disclaimer_below_a_teaser_is_dropped(ctx: RunContext, lang: str) -> None:
+    """A site's disclaimer, affiliate note or appeal to join, right below a one-paragraph
+    teaser, is neither the teaser's second paragraph nor part of the text."""
+    title, first = TEASERS[lang][0], paras(lang)[0]
+    teaser = first.removesuffix(".") + " […]"
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, title, teaser, DISCLAIMERS[lang], "Facebook", "Twitter"]))
+    assert verdict(doc, DISCLAIMERS[lang][:30]) == "disclaimer"
+    assert doc.body == [first.removesuffix(".")]
+
+
 def test_a_long_line_of_prose_is_not_read_as_a_short_phrase() -> None:
     """Only notices match long lines: "By …" (a byline) does not take a long sentence."""
     lexicon = Lexicon.load(("en",))
