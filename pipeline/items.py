@@ -52,6 +52,9 @@ class Document:
 
     # recurring: keys (normalize.letters_key) of lines the source repeats across documents
     recurring: set[str] = field(default_factory=set)
+    # ...and of its prose lines the source repeats that were kept (they may be a story's, copied
+    # across a folder): no evidence that this document copies another of the source's
+    repeated: set[str] = field(default_factory=set)
 
     # clean
     title: str = ""
@@ -70,6 +73,8 @@ class Document:
     text_hash: str | None = None
     signature: Any = None  # datasketch MinHash
     tokens: Any = None  # the body's words for alignment (pipeline.dedup.alignment.Tokens)
+    match_tokens: Any = None  # ...without the ``repeated`` lines: what is matched with candidates
+    furniture_only: bool = False  # fewer than NEWSDEDUP_MIN_TEXT_WORDS words outside ``repeated`` lines
     bands: list[int] = field(default_factory=list)  # the signature's LSH band keys (pipeline.dedup.bands)
     openings: list[str] = field(default_factory=list)  # keys of the first paragraphs' openings (teasers)
     lead: str | None = None  # the key of how the text opens (pipeline.dedup.relations.lead_key)

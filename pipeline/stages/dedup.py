@@ -123,14 +123,14 @@ class DedupStage(Stage):
             if canonical is None:
                 continue
             self.count("verified-exactly")
-            alignment = Alignment.of(doc.tokens, canonical, self.opts)
+            alignment = Alignment.of(doc.match_tokens or doc.tokens, canonical, self.opts)
             if alignment.other_facts(self.opts):
                 self.count("other-facts")  # same template, other story
                 continue
             relation, similarity = relation_of(alignment, self.config.clean.paragraph_min_words, self.opts,
                                                led=cand in led)
-            if relation is None:
-                continue
+            if relation is None or (relation == "contained" and doc.furniture_only):
+                continue  # (a page of nothing but its source's repeated prose is in all its pages)
             match = Match(cand, relation, similarity, words, alignment)
             if best is None or match.rank() > best.rank():
                 best = match

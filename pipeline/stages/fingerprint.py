@@ -14,7 +14,7 @@ from pipeline.dedup.relations import lead_key, opening_keys
 from pipeline.dedup.signatures import ShingleIds, shingle_ids, signature
 from pipeline.items import Document
 from pipeline.stages.base import Stage
-from pipeline.text.normalize import fold, word_shingles, words
+from pipeline.text.normalize import fold, letters_key, word_count, word_shingles, words
 from settings.config import DedupOptions
 
 
@@ -41,7 +41,8 @@ def fingerprint(paragraphs: list[str], opts: DedupOptions) -> Fingerprint:
     sig = signature(ids, opts)
     return Fingerprint(text_hash=hashlib.sha256(folded.encode("utf-8")).hexdigest(), word_count=len(tokens),
                        shingles=ids, signature=sig, bands=band_keys(sig, opts),
-                       openings=opening_keys(paragraphs, opts), lead=lead_key(paragraphs, opts), tokens=tokens_of("\n\n".join(paragraphs), opts))
+                       openings=opening_keys(paragraphs, opts), lead=lead_key(paragraphs, opts),
+                       tokens=tokens_of("\n\n".join(paragraphs), opts))
 
 
 class FingerprintStage(Stage):
@@ -52,7 +53,12 @@ class FingerprintStage(Stage):
     the ``lead`` key of how the text opens (:func:`pipeline.dedup.relations.lead_key`):
     what the dedup index looks up and stores; and the body's ``tokens``, which candidates are
     aligned on (:mod:`pipeline.dedup.alignment`). The title is left out, so a retitled copy
-    still matches. Drops nothing.
+    still matches. A candidate is matched with ``match_tokens``: the words of the paragraphs the
+    source does not repeat (``repeated``, :class:`pipeline.stages.recurring.RecurringLinesStage`),
+    where those hold ``NEWSDEDUP_MIN_TEXT_WORDS`` words; a site that prints the same long prose
+    on every page (a featured post, an author's bio) does not make its pages copies of each
+    other. Where they hold fewer, the text is ``furniture_only``: the dedup stage may find it a
+    copy, never a part (``contained``) of another page. Drops nothing.
     """
 
     name = "fingerprint"
@@ -62,5 +68,11 @@ class FingerprintStage(Stage):
         fp = fingerprint(doc.body, self.config.dedup)
         doc.text_hash, doc.word_count = fp.text_hash, fp.word_count
         doc.signature, doc.bands, doc.openings, doc.tokens = fp.signature, fp.bands, fp.openings, fp.tokens
-        doc.lead = fp.lead
+        doc.lead, doc.match_tokens = fp.lead, fp.tokens
+        if doc.repeated:
+            own = [p for p in doc.body if letters_key(p) not in doc.repeated]
+            if word_count("\n\n".join(own)) < self.config.clean.min_text_words:
+                doc.furniture_only = True
+            elif len(own) < len(doc.body):
+                doc.match_tokens = tokens_of("\n\n".join(own), self.config.dedup)
         return doc

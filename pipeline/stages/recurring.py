@@ -56,6 +56,10 @@ class RecurringLinesStage(Stage):
     per source in the ``recurring_lines`` table). Outside a database run (``newsdedup
     clean``) it learns in memory only. A document that breaks in a later stage is
     forgotten. Drops nothing.
+
+    Also sets ``repeated``: the prose lines the source repeats that were left unmarked (a story's
+    paragraphs, or furniture the guards above could not tell from them). The dedup stage does
+    not take them as evidence of a copy (:class:`pipeline.stages.fingerprint.FingerprintStage`).
     """
 
     name = "recurring"
@@ -90,6 +94,7 @@ class RecurringLinesStage(Stage):
             lines.append((key, n_words, prose, n >= (needed_prose if prose else needed_short), n > 0))
         recurring = self._furniture(lines)
         doc.recurring = recurring
+        doc.repeated = {key for key, _, prose, rec, _ in lines if prose and rec and key not in recurring}
         self.count("lines-marked", len(recurring))
         learnt = {*hashes.values(), DOCS}
         seen.update(learnt)

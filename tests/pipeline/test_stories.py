@@ -129,3 +129,61 @@ def test_a_later_more_complete_copy_takes_the_canonical_place(tmp_path: Path) ->
     assert info["update.txt"] == "update"
     assert info["canonical:full.txt"] == "update.txt"
     assert info["full.txt"] == "original"  # the founding document stays the original
+
+
+FEATURED = [  # a blog's featured post, printed in full beside every article (more prose than most of them)
+    "Our readers' trip of the year went to the lakes of the north this summer: two weeks of hiking, "
+    "sailing and long evenings by the water, with a guide who knows every path and every fisherman.",
+    "We started in the old harbour town, where the ferry leaves for the islands every morning at eight, "
+    "and walked along the shore to the first hut, which the forest service keeps open for walkers.",
+    "On the third day the weather turned, and we spent an afternoon in the small museum of the village, "
+    "which tells the story of the timber trade that built the town and the railway that ended it.",
+    "The last week belonged to the boats: a sailing school lent us two dinghies, and everyone who wanted "
+    "to learn was on the water by the end of it, even those who had never held a rope before.",
+    "Next year's trip goes to the mountains in the south; the list for it opens in January, and members "
+    "who signed up this year can book a week before everyone else.",
+]
+BRIEF_STORIES = [
+    "The council approved the new bus timetable for the city centre on Tuesday; it takes effect in March "
+    "and adds late services on weekends.",
+    "After two years of building work the public pool at the park reopens on Saturday, and entry stays "
+    "free for children under twelve.",
+    "From next month the city library also opens on Sundays, the administration said on Monday, after a "
+    "survey of its readers.",
+    "A traffic light is to be built at the crossing in front of the primary school by the summer, after "
+    "several accidents there last year.",
+    "The market square will be planted with twenty new trees this autumn, and the benches removed last "
+    "year are to come back, the mayor announced.",
+    "An exhibition of more than three hundred photographs opens at the city museum on Friday, showing how "
+    "the streets have changed since the war.",
+    "The river footbridge closes for repairs from Monday for six weeks; walkers are asked to use the road "
+    "bridge, where a temporary path has been marked.",
+    "The fire brigade opens its doors to visitors on Sunday, with rides on the old engine for children and "
+    "a demonstration of the new ladder truck.",
+]
+
+
+def test_pages_of_a_site_that_prints_the_same_long_prose_stay_apart(tmp_path: Path) -> None:
+    """A site prints the same long prose on every page, more of it than most articles hold, so
+    cleaning keeps it (a folder of copies of one story looks alike). The paragraphs the site
+    repeats are no evidence of a copy: once the site's repeats are known, each of its pages is
+    its own story, and a copy on another site still joins its story."""
+    blog, wire = tmp_path / "blog", tmp_path / "wire"
+    blog.mkdir()
+    wire.mkdir()
+    copied = min(range(len(BRIEF_STORIES)), key=lambda n: len(BRIEF_STORIES[n]))  # (a run reads larger files first)
+    for n, story in enumerate(BRIEF_STORIES):
+        paras = [story, story.replace(" the ", " that ", 1) + " More details will follow."]
+        (blog / f"{n}.txt").write_text("\n".join(["Home", story.split(",")[0], *paras, *FEATURED, "Contact"]),
+                                       encoding="utf-8")
+        if n == copied:
+            (wire / "copy.txt").write_text("\n".join(paras), encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    ingest([str(blog), str(wire)], make_config(url), progress=False)
+    groups, _ = stories(url)
+    pages = {f"{n}.txt" for n in range(len(BRIEF_STORIES))}
+    # the site's repeats are known once NEWSDEDUP_RECURRING_PROSE_MIN_DOCS - 1 (4) of its pages were read:
+    # only those may have been taken for copies of each other
+    merged = {name for g in groups if len(g & pages) > 1 for name in g & pages}
+    assert len(merged) <= 4
+    assert any({f"{copied}.txt", "copy.txt"} <= g for g in groups)

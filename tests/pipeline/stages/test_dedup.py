@@ -13,6 +13,7 @@ from pipeline.stages.dedup import DedupStage
 from pipeline.stages.fingerprint import FingerprintStage
 from pipeline.stages.store import StoreStage
 from pipeline.store.models import ArticleBand, ArticleOpening, IndexState
+from pipeline.text.normalize import letters_key
 from tests.conftest import make_config
 
 STORY = (
@@ -216,6 +217,22 @@ def test_a_teaser_joins_a_story_whose_canonical_put_news_above_the_text_it_opens
     quoted_teaser = run(ctx, " ".join(THIRD.split()[:30]) + " […]", "quoted-teaser")
     assert (quoted_teaser.relation, quoted_teaser.article_id) == ("contained", quoted.article_id)
     ctx.close()
+
+
+def test_a_page_of_its_source_s_repeated_prose_only_is_no_part_of_another(ctx: RunContext) -> None:
+    """A page whose text is all prose its source repeats (cleaning lost the page's own story to
+    it) is found in every page of the source: it may be a copy of one, never ``contained``."""
+    ctx.open()
+    dedup = ctx_dedup(ctx)
+    run(ctx, [STORY, LATER, OTHER], "site/a")
+    doc = Document(uri="site/b", sha256="site/b", title="t", body=[OTHER],
+                   repeated={letters_key(OTHER)})
+    doc = dedup.process_item(FingerprintStage(ctx).process_item(doc))
+    assert doc.furniture_only and doc.relation == "original"
+    StoreStage(ctx).process_item(doc)
+    doc = Document(uri="site/c", sha256="site/c", title="t", body=[OTHER, THIRD], repeated={letters_key(OTHER)})
+    doc = FingerprintStage(ctx).process_item(doc)
+    assert not doc.furniture_only and len(doc.match_tokens) < len(doc.tokens)  # matched on THIRD alone
 
 
 def test_opening_keys_made_another_way_are_rebuilt(sqlite_url: str) -> None:

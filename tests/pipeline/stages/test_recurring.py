@@ -155,6 +155,9 @@ def test_paragraphs_a_folder_of_copies_shares_are_kept(ctx: RunContext) -> None:
         edited = [p.replace(" the ", " a ", 1) if i in (n % 12, (n + 6) % 12) else p for i, p in enumerate(paras)]
         docs.append(stage.process(Document(uri=f"file:///copies/{n}.txt", lines=["Wire story", "AP", *edited])))
     assert all(not any(letters_key(p) in d.recurring for p in paras) for d in docs)
+    # ...and they are known as the source's repeats, which the dedup stage does not take as evidence
+    keys = {letters_key(p) for p in paras}
+    assert all(d.repeated <= keys for d in docs) and all(len(d.repeated) >= 2 for d in docs[4:])
 
 
 def test_a_story_copied_across_a_folder_keeps_its_paragraphs_beside_its_own_update(ctx: RunContext) -> None:
