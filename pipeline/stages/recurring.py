@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from pathlib import PurePosixPath
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select
@@ -25,6 +26,16 @@ def source_key(uri: str) -> str:
         host = (parts.hostname or "").lower()
         return host.removeprefix("www.")
     return str(PurePosixPath(unquote(parts.path)).parent)
+
+
+class _PageLine(NamedTuple):
+    """A line of the page as the stage reads it (a line shown twice counts once)."""
+
+    key: str
+    words: int
+    prose: bool
+    recurring: bool  # in enough of the source's documents to be its furniture
+    seen: bool  # ...or in at least one earlier document of the source
 
 
 def line_hash(key: str) -> str:
@@ -79,9 +90,7 @@ class RecurringLinesStage(Stage):
         docs = counts[DOCS] + seen[DOCS]  # documents of this source before this one
         needed_short = max(opts.recurring_min_docs - 1, opts.recurring_min_share * docs)
         needed_prose = max(opts.recurring_prose_min_docs - 1, opts.recurring_prose_min_share * docs)
-        # The page's lines in order: (key, words, prose, recurring, seen on an earlier page); a
-        # line shown twice counts once.
-        lines: list[tuple[str, int, bool, bool, bool]] = []
+        lines: list[_PageLine] = []
         hashes: dict[str, str] = {}
         for text in map(clean_line, doc.lines):
             key = letters_key(text) if text else ""
@@ -91,10 +100,10 @@ class RecurringLinesStage(Stage):
             n = counts[h] + seen[h]
             n_words = word_count(text)
             prose = n_words >= opts.paragraph_min_words
-            lines.append((key, n_words, prose, n >= (needed_prose if prose else needed_short), n > 0))
+            lines.append(_PageLine(key, n_words, prose, n >= (needed_prose if prose else needed_short), n > 0))
         recurring = self._furniture(lines)
         doc.recurring = recurring
-        doc.repeated = {key for key, _, prose, rec, _ in lines if prose and rec and key not in recurring}
+        doc.repeated = {ln.key for ln in lines if ln.prose and ln.recurring and ln.key not in recurring}
         self.count("lines-marked", len(recurring))
         learnt = {*hashes.values(), DOCS}
         seen.update(learnt)
@@ -102,23 +111,23 @@ class RecurringLinesStage(Stage):
             self.in_flight[(doc.uri, doc.sha256)] = (source, learnt)
         return doc
 
-    def _furniture(self, lines: list[tuple[str, int, bool, bool, bool]]) -> set[str]:
+    def _furniture(self, lines: list[_PageLine]) -> set[str]:
         """The keys to mark, from the page's lines as ``process`` reads them."""
-        short = sum(1 for _, _, prose, rec, _ in lines if rec and not prose)
-        prose_marks = [i for i, (_, _, prose, rec, _) in enumerate(lines) if prose and rec]
-        new_words = sum(n for _, n, prose, _, seen in lines if prose and not seen)
-        seen_words = sum(n for _, n, prose, _, seen in lines if prose and seen)
+        short = sum(1 for ln in lines if ln.recurring and not ln.prose)
+        prose_marks = [i for i, ln in enumerate(lines) if ln.prose and ln.recurring]
+        new_words = sum(ln.words for ln in lines if ln.prose and not ln.seen)
+        seen_words = sum(ln.words for ln in lines if ln.prose and ln.seen)
         if prose_marks and len(prose_marks) >= short and new_words <= seen_words:
             self.count("prose-kept")  # shared paragraphs here are a story's, not the source's furniture
             prose_marks = []
         # What is left, in lines longer than a menu item or a name: a teaser's cut-off second
         # paragraph may be shorter than a paragraph.
-        marked = {i for i, (_, _, prose, rec, _) in enumerate(lines) if rec and not prose} | set(prose_marks)
-        left = sum(n for i, (_, n, *_) in enumerate(lines) if i not in marked and n > self.opts.short_line_max_words)
+        marked = {i for i, ln in enumerate(lines) if ln.recurring and not ln.prose} | set(prose_marks)
+        left = sum(ln.words for i, ln in enumerate(lines) if i not in marked and ln.words > self.opts.short_line_max_words)
         if left < self.opts.min_text_words:
             self.count("copies")  # what is left would not be an article: a copy of another document
             return set()
-        return {lines[i][0] for i in marked}
+        return {lines[i].key for i in marked}
 
     def document_kept(self, doc: Document) -> None:
         self.in_flight.pop((doc.uri, doc.sha256), None)
