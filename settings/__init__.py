@@ -212,6 +212,9 @@ NEWSDEDUP_MIN_TEXT_WORDS = 20
 NEWSDEDUP_TEASER_MIN_WORDS = 20
 NEWSDEDUP_TEASER_MAX_PARAGRAPHS = 3  # a teaser's end ends the article only this close to its start
 NEWSDEDUP_TEASER_WEIGHT = 2.0  # ...and its run counts this many times its score against the page's other runs
+# Prose above a teaser that holds this share of the title's content words is the story's own
+# (a standfirst above a paywall's first paragraphs), not the page around the teaser.
+NEWSDEDUP_TEASER_LEAD_MIN_OVERLAP = 0.25
 # The page's language is guessed from all its prose; a run of paragraphs in another lexicon
 # language, scored in that language, takes the article's place at this many times the score of
 # the guessed language's best run (a German story inside an English site's page).

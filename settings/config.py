@@ -42,6 +42,7 @@ class CleanOptions:
     teaser_max_paragraphs: int = 3  # ...of at most this many paragraphs
     other_language_margin: float = 1.5  # a run in another language than the page's guess wins at this many times its score
     teaser_weight: float = 2.0  # a teaser's run counts this many times its score against other runs
+    teaser_lead_min_overlap: float = 0.25  # prose above a teaser holding this share of the title's words is the story's
     after_comments_weight: float = 0.5  # a run below a comments header counts this share of its score
     box_cut_min_share: float = 0.75  # a "Related" header ends the article with this share above it
     cut_min_share: float = 0.5  # ...and only when this share of the article's words is above it
@@ -205,6 +206,7 @@ class Config:
                 cut_after_paragraphs=s.getint("NEWSDEDUP_CUT_AFTER_PARAGRAPHS"),
                 teaser_min_words=s.getint("NEWSDEDUP_TEASER_MIN_WORDS"),
                 teaser_weight=s.getfloat("NEWSDEDUP_TEASER_WEIGHT"),
+                teaser_lead_min_overlap=s.getfloat("NEWSDEDUP_TEASER_LEAD_MIN_OVERLAP"),
                 other_language_margin=s.getfloat("NEWSDEDUP_OTHER_LANGUAGE_MARGIN"),
                 after_comments_weight=s.getfloat("NEWSDEDUP_AFTER_COMMENTS_WEIGHT"),
                 teaser_max_paragraphs=s.getint("NEWSDEDUP_TEASER_MAX_PARAGRAPHS"),

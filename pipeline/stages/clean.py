@@ -25,6 +25,7 @@ _SHORTCODE = re.compile(r"^\[/?[a-z][\w-]*(?:\s[^\]]*)?\](?:.*\[/[a-z][\w-]*\])?
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]+(?:\.[\w-]+)+\b")
 _TEASER_END = re.compile(r"(?:(?<!\s)\s++)?(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\)|…|\.\.\.)\s*$")
 _TEASER_ENDS = ("…", "...", "]", ")")
+_BRACKETED_END = re.compile(r"(?:\[\s*+(?:…|\.\.\.)\s*+\]|\(\s*+(?:…|\.\.\.)\s*+\))\s*$")
 _URL_OR_DOMAIN = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?$", re.IGNORECASE)
 _CREDIT_TOKENS = re.compile(r"[/,]\s*|\s+")
 _TRAILING_CREDIT = re.compile(r"\(([^()]{2,40})\)\s*$")  # (the text before it is stripped)
@@ -36,6 +37,7 @@ _SEPARATORS = re.compile(r"\s[|·•»›]\s")
 _BYLINE_END = re.compile(r"\s(?:[|·•]|[-–—]\s)")
 _DATE_REST_SPLIT = re.compile(r"(?:(?<!\s)\s++)?(?:[|·•,]|(?<=\s)[-–—](?=\s))\s*")
 _CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?\s*+(?:[ap]\.?m\.?|uhr|h)?(?:\s++[A-Z]{2,4}\b)?", re.IGNORECASE)
+_INNER_SENTENCE_END = re.compile(r"[.!?…]\s++\S")  # "… ist nicht wahr. Diese Welt …": two sentences
 _NOT_A_TITLE_END = re.compile(r"(?:[.,;:]|…|\.\.\.|\[…\])\s*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _SPACES = re.compile(r"\s+")
@@ -64,6 +66,11 @@ def _length(text: str) -> int:
 def _teaser_end(text: str) -> bool:
     """Ends with an ellipsis: "…", "...", "[…]", "(...)"."""
     return text.rstrip().endswith(_TEASER_ENDS) and _TEASER_END.search(text) is not None
+
+
+def _bracketed_end(text: str) -> bool:
+    """Ends with an ellipsis in brackets, "[…]" or "(...)": an excerpt's mark, never a sentence trailing off."""
+    return text.rstrip().endswith(("]", ")")) and _BRACKETED_END.search(text) is not None
 
 
 @dataclass
@@ -389,11 +396,13 @@ class CleanStage(Stage):
         off, that goes on elsewhere): a paragraph-long line followed by "Read more",
         "Weiterlesen", "Lire la suite" (the lexicon's ``teaser_more``), or a line of at least
         ``NEWSDEDUP_TEASER_MIN_WORDS`` words ending in "…" or "[…]" that no paragraph follows.
-        Shorter lines ending so are the blurbs of a list of other stories; a paragraph after an
+        Shorter lines ending so are the blurbs of a list of other stories, except right below a
+        paragraph of prose (the teaser's second paragraph, cut short). A paragraph after an
         ellipsis means the story goes on here, unless it is in another language (the page's
-        furniture around a German teaser on an English site) or a headline of paragraph length
-        (a link to another story). A paragraph ending in "…" right above a teaser's end is the
-        teaser's too (``in_teaser``: not scored as a blurb)."""
+        furniture around a German teaser on an English site), a headline of paragraph length
+        (a link to another story), or the ellipsis is in brackets ("[…]": an excerpt's mark). A
+        paragraph ending in "…" right above a teaser's end is the teaser's too (``in_teaser``:
+        not scored as a blurb)."""
         opts = self.opts
         for i in range(len(lines) - 1, -1, -1):  # (from the end: whether the next line ends a teaser is known)
             ln = lines[i]
@@ -401,15 +410,18 @@ class CleanStage(Stage):
                 continue
             after = lines[i + 1] if i + 1 < len(lines) else None
             before = lines[i - 1] if i else None
+            # a shorter line ending in "…" right below a paragraph of prose may be the teaser's second
+            # paragraph, cut short; that paragraph may trail off in "…" itself if it is a teaser's length
+            second = (ln.words > opts.short_line_max_words and before is not None and before.verdict is None
+                      and before.words >= opts.paragraph_min_words and ends_sentence(before.text)
+                      and (not _teaser_end(before.text) or before.words >= opts.teaser_min_words))
             if after is not None and after.match is not None and after.match.category == "teaser_more":
-                ln.teaser = ln.words >= opts.paragraph_min_words
-            elif _teaser_end(ln.text) and (ln.words >= opts.teaser_min_words or (
-                    # a shorter cut-off line right below a paragraph of prose: the teaser's second paragraph
-                    ln.words > opts.short_line_max_words and before is not None and before.verdict is None
-                    and before.words >= opts.paragraph_min_words and ends_sentence(before.text)
-                    and not _teaser_end(before.text))):
+                ln.teaser = ln.words >= opts.paragraph_min_words  # (shorter: a headline, "Read more" its link)
+            elif _teaser_end(ln.text) and (ln.words >= opts.teaser_min_words or second) and not (
+                    after is not None and after.teaser):  # (the line below is the teaser's second paragraph)
                 ln.teaser = (after is None or after.verdict is not None or after.words < opts.paragraph_min_words
-                             or (self._headline(after) and not after.teaser) or not self._same_language(ln, after))
+                             or (self._headline(after) and not after.teaser) or not self._same_language(ln, after)
+                             or _bracketed_end(ln.text))
         for i, ln in enumerate(lines):  # "… glad to see it out…" above the teaser's cut-off paragraph
             if ln.teaser and i and (above := lines[i - 1]).verdict is None and not above.teaser \
                     and above.words >= opts.paragraph_min_words and _teaser_end(above.text) \
@@ -548,6 +560,9 @@ class CleanStage(Stage):
         very top (below a kicker or teaser of at most two paragraphs' length).
         The one sharing most words with the article's opening wins; nearer wins
         a tie. A headline inside the run moves the start of the article below it.
+        In a run that ends with a teaser where none shares enough, the headline
+        right above the teaser's paragraphs is the title; what the run took in
+        above them is dropped where it is the page's (``_page_above_teaser``).
         """
         opts = self.opts
         # Copies of one story in one source share their headline: "recurring" does not rule it out.
@@ -575,43 +590,113 @@ class CleanStage(Stage):
             score = overlap - opts.title_distance_penalty * rank - (opts.title_inside_penalty if i >= start else 0)
             if best is None or score > best[0]:
                 best = (score, i)
-        if best is None:
-            i = self._teaser_headline(lines, start, end)
-            if i is None:
-                return "", start
-        else:
+        top = self._teaser_top(lines, start, end)
+        headline = None if top is None else self._teaser_headline(lines, top)
+        # A teaser page shows a headline right above the teaser's paragraphs, whatever words they
+        # share; what the run took in above it is the page, unless it is the article and the
+        # teaser a blurb below it (``_page_above_teaser``).
+        cut = top is not None and self._page_above_teaser(
+            lines, start, top if headline is None else headline, stops, None if best is None else lines[best[1]])
+        if best is None and headline is not None and cut:
+            best = (0.0, headline)
+        title = ""
+        if best is not None:
             i = best[1]
-        lines[i].verdict = "title"
-        if i >= start:
-            for ln in lines[start:i]:
-                if ln.verdict is None:
-                    ln.verdict = "before-title"
-            start = i + 1
-        return lines[i].text, start
+            lines[i].verdict = "title"
+            title = lines[i].text
+            if i >= start:
+                self._drop_above(lines, start, i)
+                start = i + 1
+        if cut and top > start:
+            self._drop_above(lines, start, top)  # between the headline (if any) and the teaser, the page
+            start = top
+        return title, start
 
-    def _teaser_headline(self, lines: list[_Line], start: int, end: int) -> int | None:
-        """In a run that ends with a page's own teaser, the headline-shaped line right above the
-        teaser's paragraphs: a teaser page shows a headline over one or two paragraphs, whatever
-        words they share (what the run took in above it is the page around it)."""
+    @staticmethod
+    def _drop_above(lines: list[_Line], start: int, stop: int) -> None:
+        for ln in lines[start:stop]:
+            if ln.verdict is None:
+                ln.verdict = "before-title"
+
+    def _teaser_top(self, lines: list[_Line], start: int, end: int) -> int | None:
+        """In a run that ends with a page's own teaser, where the teaser's paragraphs begin: a
+        teaser page shows a headline over one or two paragraphs, and what the run took in above
+        them is the page around it. None if the run holds no teaser's end, or holds
+        ``NEWSDEDUP_TEASER_MAX_PARAGRAPHS`` paragraphs above it (a longer article that goes on
+        elsewhere). A date or byline between the paragraphs is the teaser's."""
         opts = self.opts
         t = next((j for j in range(end - 1, start - 1, -1) if lines[j].teaser), None)
         if t is None or sum(ln.verdict is None and ln.words >= opts.paragraph_min_words and not self._headline(ln)
                             for ln in lines[start:t]) >= opts.teaser_max_paragraphs:
-            return None  # no teaser, or a longer article that goes on elsewhere
-        paragraphs, j = 1, t - 1
+            return None
+        paragraphs, top, j = 1, t, t - 1
         while j >= start and paragraphs < opts.teaser_max_paragraphs:
             ln = lines[j]
-            if ln.verdict is None and ln.words >= opts.paragraph_min_words and ends_sentence(ln.text):
+            if ln.verdict is None and (ln.in_teaser or ln.words >= opts.paragraph_min_words and ends_sentence(ln.text)):
                 paragraphs += 1
-                j -= 1
-            elif ln.verdict is not None and ln.verdict.startswith("meta"):
-                j -= 1  # a date or byline between the headline and the teaser
-            else:
+                top = j
+            elif not (ln.verdict is not None and ln.verdict.startswith("meta")):
                 break
-        if j < start:
-            return None
-        ln = lines[j]
-        return j if ln.verdict in (None, "recurring") and self._headline(ln) else None
+            j -= 1
+        return top
+
+    def _page_above_teaser(self, lines: list[_Line], start: int, top: int, stops: frozenset[str],
+                           title: _Line | None) -> bool:
+        """Whether the lines of a run above a teaser (its headline or its paragraphs, from ``top``)
+        are the page around it, not an article with a blurb below: their prose (sentences in the
+        teaser's language) is none; or no "Comments" or "Related" header stands below it, it holds
+        fewer words than the teaser, and the ``title`` found above them (if any) is the
+        teaser's (shares words with it) and not that prose's: a standfirst above a paywall's first
+        paragraphs holds ``NEWSDEDUP_TEASER_LEAD_MIN_OVERLAP`` of its title's words."""
+        if top < start:  # (a headline above the run)
+            return True
+        opts = self.opts
+        t = next(j for j in range(top, len(lines)) if lines[j].teaser)
+        at = [i for i in range(start, top) if (ln := lines[i]).verdict is None and ln.words >= opts.paragraph_min_words
+              and (ends_sentence(ln.text) or _INNER_SENTENCE_END.search(ln.text) is not None)  # (not a tag list)
+              and self._line_score(ln, stops) > 0 and self._same_language(ln, lines[t])]
+        if not at:
+            return True
+        if any(map(self._boundary, lines[at[0]:top])):
+            return False  # "Comments" or "Related" below the prose: the teaser is a comment's or a blurb's
+        prose = [lines[i] for i in at]
+        teaser = [ln for ln in lines[top:t + 1] if ln.verdict is None]
+        if sum(ln.words for ln in prose) > sum(ln.words for ln in teaser):
+            return False
+        if title is None:
+            return True
+        stems = _content_stems(title.text, stops)
+
+        def shared(text: str) -> float:  # the share of the title's content words that the text has
+            return len(stems & _content_stems(text, stops)) / len(stems) if stems else 0.0
+
+        return shared(" ".join(ln.text for ln in teaser)) >= opts.title_min_overlap and all(
+            shared(ln.text) < opts.teaser_lead_min_overlap for ln in prose)
+
+    @staticmethod
+    def _boundary(ln: _Line) -> bool:
+        """A header the article usually ends at: "Comments", "Related" (the lexicon's cut and box lines)."""
+        return ln.match is not None and ln.match.action in ("cut", "box") and ln.verdict == ln.match.category
+
+    def _teaser_headline(self, lines: list[_Line], top: int) -> int | None:
+        """The headline of a teaser whose paragraphs begin at ``top``: the headline-shaped line
+        right above them (a date or byline may stand between), whatever words they share; else
+        the teaser's first paragraph, if it is shaped like a headline that asks or exclaims
+        ("… wie geht es jetzt weiter?") and another paragraph follows it."""
+        j = top - 1  # (the headline may score too little to be in the run: it is looked for above it too)
+        while j >= 0 and lines[j].verdict is not None and lines[j].verdict.startswith("meta"):
+            j -= 1
+        if j >= 0 and lines[j].verdict in (None, "recurring") and self._teaser_title(lines[j]):
+            return j
+        first = lines[top]
+        if not first.teaser and self._teaser_title(first) and not self._headline(first):
+            return top
+        return None
+
+    def _teaser_title(self, ln: _Line) -> bool:
+        """A headline, or a title-shaped sentence that asks or exclaims ("Link up!")."""
+        return self._headline(ln) or (self._title_shaped(ln) and ln.text.rstrip()[-1:] in "?!"
+                                      and _INNER_SENTENCE_END.search(ln.text) is None)
 
     def _title_shaped(self, ln: _Line) -> bool:
         """``NEWSDEDUP_TITLE_MIN_WORDS`` to ``_MAX_WORDS`` words, not ending in "." "," ";" ":" or "…"."""

@@ -488,6 +488,138 @@ def test_a_teaser_cut_short_in_its_second_paragraph_is_kept_whole(ctx: RunContex
     assert doc.body == [paras[0], cut.removesuffix(" …")]
 
 
+READER_NOTES = {  # a reader's comment or a site's note, as prose of paragraph length, beside a teaser
+    "en": "Thanks so much for stopping by to read this long piece and for leaving a comment, it means a lot to "
+          "me and I will try to answer every question you asked as soon as I can find the time.",
+    "de": "Vielen Dank, dass Sie diesen langen Beitrag bis zum Ende gelesen und einen Kommentar hinterlassen haben, "
+          "ich werde versuchen, alle Ihre Fragen so bald wie möglich zu beantworten, wenn ich Zeit finde.",
+    "fr": "Merci beaucoup d'avoir pris le temps de lire ce long billet jusqu'au bout et de laisser un commentaire, "
+          "je vais essayer de répondre à toutes vos questions dès que je trouverai un moment pour le faire.",
+}
+MORE_LINKS = {"de": "Weiterlesen", "en": "Read more", "fr": "Lire la suite"}
+
+
+@pytest.mark.parametrize("lang", sorted(READER_NOTES))
+def test_a_line_cut_off_with_an_ellipsis_in_brackets_ends_the_teaser(ctx: RunContext, lang: str) -> None:
+    """ "[…]" marks an excerpt, never a sentence trailing off: the prose right below it (a reader's
+    note) is not the story going on."""
+    title, first = TEASERS[lang][0], paras(lang)[0]
+    cut = " ".join(paras(lang)[1].split()[:9]) + " […]"
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, title, first, cut, READER_NOTES[lang], "Facebook", "Twitter"]))
+    assert doc.body == [first, cut.removesuffix(" […]")]
+
+
+ASKING_HEADLINES = {
+    "en": "Wildfire near Athens: what happens to the villages now?",
+    "de": "Hochwasser in Bayern: Wie geht es jetzt weiter?",
+    "fr": "Incendie près de Marseille : faut-il craindre le pire ?",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(ASKING_HEADLINES))
+@pytest.mark.parametrize("above", ["headline", "first line"])
+def test_a_teaser_s_headline_may_ask_or_exclaim(ctx: RunContext, lang: str, above: str) -> None:
+    """A headline that ends in "?" or "!" right above a teaser is its title, and what stands above
+    it (here a reader's note, longer than the teaser) is the page; where it is the run's first
+    line, the teaser's paragraphs that follow are the text."""
+    headline = ASKING_HEADLINES[lang] if above == "headline" else ASKING_HEADLINES[lang].replace("?", "!")
+    teaser = paras(lang)[0].removesuffix(".") + " […]"
+    note = [READER_NOTES[lang], "Reply"] if above == "headline" else []
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, *note, headline, paras(lang)[1], teaser, "Facebook", "Twitter",
+                                "Contact", "Privacy"]))
+    assert doc.title == headline
+    assert doc.body == [paras(lang)[1], teaser.removesuffix(" […]")]
+
+
+LINK_LISTS = {  # headlines of other stories (paragraph length, no sentence's end) and a tag cloud
+    "en": ["Why the ferry operators are cutting their winter timetables again this year",
+           "Five questions about the new tax on holiday flats answered for landlords",
+           "ferries harbour taxes flats landlords tourism winter islands budget council trains buses strikes "
+           "weather storms fishing schools housing"],
+    "de": ["Warum die Fährgesellschaften ihre Winterfahrpläne auch in diesem Jahr wieder kürzen",
+           "Fünf Fragen zur neuen Steuer auf Ferienwohnungen für Vermieter beantwortet",
+           "Fähren Hafen Steuern Wohnungen Vermieter Tourismus Winter Inseln Haushalt Gemeinderat Bahn Busse "
+           "Streik Wetter Sturm Fischerei Schulen"],
+    "fr": ["Pourquoi les compagnies de ferry réduisent encore leurs horaires d'hiver cette année",
+           "Cinq questions sur la nouvelle taxe sur les meublés de tourisme pour les propriétaires",
+           "ferries port impôts logements propriétaires tourisme hiver îles budget mairie trains bus grèves "
+           "météo tempêtes pêche écoles"],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(LINK_LISTS))
+def test_the_page_above_a_teaser_without_headline_is_not_its_text(ctx: RunContext, lang: str) -> None:
+    """A teaser under no headline (a line too short for one above it): the links and tags the
+    run took in above the teaser's paragraphs hold no prose, and are dropped."""
+    first, cut = paras(lang)[0], " ".join(paras(lang)[1].split()[:14]) + " …"
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, *LINK_LISTS[lang], "Latest", "Weekend reading", first, cut,
+                                MORE_LINKS[lang], "Facebook", "Twitter", "Contact", "Privacy"]))
+    assert doc.body == [first, cut.removesuffix(" …")]
+
+
+@pytest.mark.parametrize("lang", sorted(READER_NOTES))
+def test_a_cut_off_blurb_below_a_short_article_does_not_take_its_place(ctx: RunContext, lang: str) -> None:
+    """A short article, an ad line, and a blurb of another story trailing off in "…": the run's
+    prose above the blurb is the article, not the page around a teaser."""
+    title, first, second = TEASERS[lang][0], *paras(lang)
+    blurb = READER_NOTES[lang].removesuffix(".") + " …"
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, title, first, second, "Advertisement", blurb, "Facebook"]))
+    assert doc.body[:2] == [first, second]
+
+
+STANDFIRSTS = {  # a paywalled page: headline, standfirst, the first paragraph cut off, a login prompt
+    "en": ("Students still desperately looking for rooms in Freiburg",
+           "Lectures at the university are starting, but not every student who came to Freiburg for their "
+           "studies has found a room yet.",
+           "Gesine from Tübingen is running out of time. The 18-year-old enrolled at the university to read law "
+           "and has been looking for a flat for weeks, so far without any luck, and her parents are worried …",
+           "Already a subscriber? Sign in"),
+    "de": ("Viele Studierende sind noch verzweifelt auf Wohnungssuche in Freiburg",
+           "Die Vorlesungen an der Uni starten. Aber nicht alle Studierende, die nach Freiburg kommen, haben "
+           "schon ein Zimmer gefunden.",
+           "Gesine aus Tübingen läuft die Zeit davon. Die 18-Jährige hat sich an der Uni für ein Jurastudium "
+           "eingeschrieben und sucht seit Wochen eine Wohnung, bisher ohne Erfolg, und ihre Eltern …",
+           "Bereits Abonnent? Anmelden"),
+    "fr": ("Les étudiants toujours désespérément à la recherche d'un logement à Fribourg",
+           "Les cours reprennent à l'université, mais tous les étudiants venus à Fribourg n'ont pas encore "
+           "trouvé de logement.",
+           "Pour Gesine, venue de Tübingen, le temps presse. La jeune femme de 18 ans s'est inscrite en droit et "
+           "cherche un appartement depuis des semaines, pour l'instant sans succès, et ses parents …",
+           "Déjà abonné ? Se connecter"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(STANDFIRSTS))
+def test_a_paywall_s_standfirst_above_its_cut_off_paragraph_is_kept(ctx: RunContext, lang: str) -> None:
+    """Above a paywall's first paragraph, cut off, the standfirst speaks of what the headline
+    says: it is the story's, not the page around a teaser."""
+    title, standfirst, cut, login = STANDFIRSTS[lang]
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, title, standfirst, "Share", cut, login, "Facebook", "Twitter"]))
+    assert doc.title == title
+    assert doc.body == [standfirst, cut.removesuffix(" …")]
+
+
+@pytest.mark.parametrize("lang", sorted(MORE_LINKS))
+def test_a_teaser_s_second_paragraph_may_be_short(ctx: RunContext, lang: str) -> None:
+    """The teaser's second paragraph, cut after a few words, below a first paragraph that trails
+    off in "…" itself: both are the teaser."""
+    first = paras(lang)[0].removesuffix(".") + "…"
+    cut = " ".join(paras(lang)[1].split()[:8])
+    footer = ["Facebook", "Twitter", "Contact", READER_NOTES[lang], "Privacy"]
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, TEASERS[lang][0], first, cut + " …", *footer]))
+    assert doc.body == [first, cut]
+
+
+@pytest.mark.parametrize("lang", sorted(MORE_LINKS))
+def test_a_headline_linked_inside_an_article_does_not_end_it(ctx: RunContext, lang: str) -> None:
+    """A headline of another story with its "Read more" link between two paragraphs is a link,
+    not the end of a teaser: the article goes on below it."""
+    title, (first, second) = TEASERS[lang][0], paras(lang)
+    link = ASKING_HEADLINES[lang].removesuffix("?").removesuffix(" ")
+    doc = clean(ctx, "\n".join([*TEASER_HEADER, title, first, link, MORE_LINKS[lang], second, *MORE.get(lang, [])[:2],
+                                "Facebook", "Twitter", "Contact", "Privacy"]))
+    assert doc.body[0] == first and second in doc.body
+
 def test_prose_in_another_language_than_the_story_is_not_its_text(ctx: RunContext) -> None:
     """A German story on a page whose menus, blurbs and footer are English: the English prose of
     the footer is not rich in German stop words, and stays out."""
