@@ -38,6 +38,7 @@ class Lexicon:
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     max_words: int = 40
     _label_re: re.Pattern[str] | None = None
+    _label_sep_re: re.Pattern[str] | None = None
     _max_prefix_words: int = 1
 
     @classmethod
@@ -74,6 +75,8 @@ class Lexicon:
             # at the line's start or after punctuation ("… Foto: dpa", "Text | Photo: AP"), not
             # inside a sentence ("… wrote this post: Twitter Rolls Out Cover Photos: How to …")
             self._label_re = re.compile(rf"(?:^|(?<=[^\w\s])\s*)({alternatives})\s*:\s*(.*)$")
+            # at the line's start, a middle dot or a bar may stand for the colon ("ANZEIGE · …")
+            self._label_sep_re = re.compile(rf"^({alternatives})\s*+[·|•]\s*+(.*)$")
 
     def match(self, line: str, n_words: int | None = None) -> LexiconMatch | None:
         """The first phrase that matches ``line``: whole line, then prefix, then label; a line
@@ -92,12 +95,15 @@ class Lexicon:
             hit = self.prefixes.get(phrase)
             if hit and (not long or hit[1] == "notice"):
                 return LexiconMatch(hit[0], hit[1], phrase, _rest_after(line, n))
-        if not long and self._label_re is not None and ":" in line:  # every label ends with a colon
-            found = self._label_re.search(fold(line))
+        if not long and self._label_re is not None:
+            folded = fold(line)
+            found = self._label_re.search(folded) if ":" in line else None  # every label ends with a colon
+            if found is None and self._label_sep_re is not None:
+                found = self._label_sep_re.match(folded)
             if found:
                 label = found.group(1)
                 cat, act = self.labels[label]
-                here = re.search(re.escape(label) + r"\s*:\s*", line, re.IGNORECASE)
+                here = re.search(re.escape(label) + r"\s*[:·|•]\s*", line, re.IGNORECASE)
                 rest = line[here.end():] if here else found.group(2)
                 return LexiconMatch(cat, act, label, rest.strip())
         return None

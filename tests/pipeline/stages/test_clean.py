@@ -41,6 +41,35 @@ def test_title_is_first_headline_and_menu_lines_before_it_drop(ctx: RunContext) 
     assert doc.body == [PARA_DE, PARA_DE2]
 
 
+
+OPENING_HEADLINES = {  # a pasted story's first line, sharing no word with its text
+    "de": "Schwere Unwetter über Süddeutschland",
+    "en": "What happens to the building now?",
+    "fr": "Une nuit que la ville n'oubliera pas",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(OPENING_HEADLINES))
+@pytest.mark.parametrize("between", ["", "meta"])
+def test_the_first_line_of_a_pasted_story_is_its_headline(ctx: RunContext, lang: str, between: str) -> None:
+    """A page that opens with a short line, a blank line and the story: that line is the title,
+    whatever words it shares with the text (a byline may stand between)."""
+    byline = {"de": "Von Anna Berger", "en": "By Anna Berger", "fr": "Par Anna Berger"}[lang]
+    head = [OPENING_HEADLINES[lang], "", *([byline, ""] if between else [])]
+    doc = clean(ctx, "\n".join([*head, paras(lang)[0], "", paras(lang)[1]]))
+    assert doc.title == OPENING_HEADLINES[lang]
+    assert doc.body == paras(lang)
+
+
+def test_a_first_line_that_is_no_block_of_its_own_or_no_headline_is_not_the_title(ctx: RunContext) -> None:
+    """The rule is position and shape: a menu word, or a first line run together with the next
+    lines (a menu), is not taken for the headline."""
+    for text in (f"Home\n\n{PARA_EN}\n\n{PARA_EN2}", f"Everything changes on Monday for everyone\nSport\n{PARA_EN}\n{PARA_EN2}"):
+        doc = clean(ctx, text)
+        assert doc.title == ""
+        assert doc.body == [PARA_EN, PARA_EN2]
+
+
 def test_repeated_title_is_dropped_and_body_does_not_start_with_it(ctx: RunContext) -> None:
     title = "Council renovates the old school on the square"
     doc = clean(ctx, f"{title}\n\n{title}\n{PARA_EN}\n{PARA_EN2}")
@@ -619,6 +648,34 @@ def test_a_headline_linked_inside_an_article_does_not_end_it(ctx: RunContext, la
     doc = clean(ctx, "\n".join([*TEASER_HEADER, title, first, link, MORE_LINKS[lang], second, *MORE.get(lang, [])[:2],
                                 "Facebook", "Twitter", "Contact", "Privacy"]))
     assert doc.body[0] == first and second in doc.body
+
+KICKERS = {  # (kicker, an ad line with its label) as pages print them around a story
+    "de": ("Stadtentwicklung", "ANZEIGE · Traumurlaub an der Ostsee – jetzt buchen …"),
+    "en": ("Exclusive", "Advertisement | Save 50% on your first box today …"),
+    "fr": ("Urbanisme", "Publicité · Vos vacances en Bretagne à prix réduit …"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(KICKERS))
+@pytest.mark.parametrize("html", [False, True])
+def test_a_kicker_and_a_labelled_ad_line_are_not_the_text(ctx: RunContext, lang: str, html: bool) -> None:
+    """A one-word kicker above the headline and the first paragraph, and an ad line that opens
+    with its label and a dot or a bar, are dropped, on a pasted page and on HTML (where
+    trafilatura keeps both in its text)."""
+    from pipeline.stages.extract import ExtractStage
+
+    kicker, ad = KICKERS[lang]
+    title = TEASERS[lang][0]
+    if html:
+        page = (f"<html><head><title>{title}</title></head><body><article><span>{kicker}</span><h1>{title}</h1>"
+                + "".join(f"<p>{p}</p>" for p in [*paras(lang), ad]) + "</article></body></html>")
+        doc = ExtractStage(ctx).process(Document(uri="file:///test/page.html", text=page, is_html=True))
+        doc = CleanStage(ctx).process(doc)
+    else:
+        doc = clean(ctx, "\n".join(["Home", "News", kicker, title, *paras(lang), ad, "Facebook"]))
+    assert doc.body == paras(lang)
+    assert verdict(doc, ad[:12]) == "ad"
+
 
 def test_prose_in_another_language_than_the_story_is_not_its_text(ctx: RunContext) -> None:
     """A German story on a page whose menus, blurbs and footer are English: the English prose of

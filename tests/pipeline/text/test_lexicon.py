@@ -64,3 +64,24 @@ def test_bad_files_give_clear_errors() -> None:
         Lexicon().add_file("[ad zap]\nanzeige\n", "t.txt")
     with pytest.raises(ConfigError, match="no boilerplate lexicon"):
         Lexicon.load(("xx",))
+
+
+@pytest.mark.parametrize("line,category", [
+    ("ANZEIGE · Traumurlaub an der Ostsee – jetzt buchen", "ad"),
+    ("Advertisement | Save 50% on your first box today", "ad"),
+    ("Publicité : vos vacances en Bretagne à prix réduit", "ad"),
+    ("Foto · dpa", "image_credit"),
+])
+def test_a_label_opens_a_line_with_a_colon_a_dot_or_a_bar(line: str, category: str) -> None:
+    match = Lexicon.load(("de", "en", "fr")).match(line)
+    assert match is not None and match.category == category
+
+
+@pytest.mark.parametrize("line", [
+    "Anzeige gegen Unbekannt erstattet",  # (a complaint to the police, not an ad)
+    "Home | More | Contact",  # a menu: "more" is a label only where the line opens with it
+    "Die Werbung · so sieht sie aus",  # the label is not the line's first word
+])
+def test_a_dot_or_a_bar_makes_a_label_only_at_the_line_s_start(line: str) -> None:
+    match = Lexicon.load(("de", "en", "fr")).match(line)
+    assert match is None or match.category != "ad"

@@ -37,6 +37,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     found.update({f"DateFinder.{kind}": p for kind, p in stage.dates.patterns})
     assert stage.lexicon._label_re is not None
     found["Lexicon._label_re"] = stage.lexicon._label_re
+    assert stage.lexicon._label_sep_re is not None
+    found["Lexicon._label_sep_re"] = stage.lexicon._label_sep_re
     found["normalize._at_least"] = normalize._at_least(12)
     return found
 
