@@ -49,6 +49,7 @@ class ExtractStage(Stage):
                 doc.html_meta = {
                     "title": result.title, "author": result.author, "date": result.date,
                     "sitename": result.sitename, "language": result.language,
+                    "hostname": result.hostname,  # (the host trafilatura read, to tell a name from it)
                 }
                 self.count("html/trafilatura")
                 return doc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import htmldate
 import py3langid
@@ -13,6 +14,7 @@ from pipeline.stages.base import Stage
 from pipeline.text.bylines import NameParser
 from pipeline.text.dates import DateFinder
 from pipeline.text.lexicon import Lexicon
+from pipeline.text.normalize import fold
 
 
 class MetadataStage(Stage):
@@ -20,7 +22,8 @@ class MetadataStage(Stage):
 
     Sources, first wins: the page's own lines (bylines, author boxes, date
     lines, agency credits) as set aside by the clean stage; then, for HTML,
-    trafilatura's metadata, and htmldate's extensive search for a date it missed.
+    trafilatura's metadata, and htmldate's extensive search for a date it missed. The outlet
+    from HTML is the site's name, never its bare host or the page's own title (``_outlet_name``).
     Language: as the clean stage identified it for a text page, else from the title
     and body (py3langid). Drops nothing.
     """
@@ -58,7 +61,8 @@ class MetadataStage(Stage):
             doc.published = _parse_iso(found) if found else None
             self.count("htmldate-fallback")
         if doc.outlet is None and html.get("sitename"):
-            doc.outlet = str(html["sitename"])
+            doc.outlet = _outlet_name(str(html["sitename"]), html.get("title") or doc.title,
+                                      {html.get("hostname"), _host(doc.uri)}, self.config.clean.title_min_words)
         if doc.language is None:  # the clean stage already identified text pages
             sample = (doc.title + "\n" + doc.body_text)[: self.config.clean.language_sample_chars]
             doc.language = py3langid.classify(sample)[0] if sample.strip() else None
@@ -66,6 +70,30 @@ class MetadataStage(Stage):
             if getattr(doc, field_name):
                 self.count(f"found/{field_name}")
         return doc
+
+
+def _outlet_name(sitename: str, title: str, hosts: set[str | None], title_min_words: int) -> str | None:
+    """The outlet's name from trafilatura's site name (``og:site_name``, the publisher in JSON-LD
+    or a meta tag, a part of the title naming the site): None where it is only a host
+    ("www.example.com", what trafilatura falls back to), a link, or the page's own title, which
+    a filter by outlet would never match (a name shorter than ``NEWSDEDUP_TITLE_MIN_WORDS`` that
+    equals the title may be the outlet's: "BMJV")."""
+    name = " ".join(sitename.split()).lstrip("@")
+    if not name or name.startswith(("http://", "https://", "www.")) or "/" in name:
+        return None
+    bare = {h.lower().removeprefix("www.") for h in hosts if h}
+    if name.lower().removeprefix("www.") in bare:
+        return None
+    if len(name.split()) >= title_min_words and fold(name) == fold(title):
+        return None
+    return name
+
+
+def _host(uri: str) -> str | None:
+    try:
+        return urlsplit(uri).hostname
+    except ValueError:  # a malformed address ("http://[::1")
+        return None
 
 
 def _web_url(uri: str) -> str | None:

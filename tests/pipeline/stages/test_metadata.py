@@ -50,3 +50,42 @@ def test_language_of_text_pages(ctx: RunContext) -> None:
         "it": "Il consiglio comunale ha votato martedì sera la ristrutturazione della vecchia scuola.",
     }.items():
         assert MetadataStage(ctx).process(Document(uri="x", body=[body])).language == lang
+
+
+def _html_doc(ctx: RunContext, head: str, uri: str = "https://www.coast-times.example/news/1.html") -> Document:
+    """An HTML page through the extract stage (trafilatura's metadata), then metadata."""
+    from pipeline.stages.extract import ExtractStage
+
+    body = "".join(f"<p>{p}</p>" for p in [
+        "The city council voted on Tuesday night to renovate the old school on the market square and turn "
+        "it into a community centre after a long debate.",
+        "Work is due to start next spring and take about two years, the administration said, with most of "
+        "the cost covered by the state government."] * 2)
+    html = f"<html><head>{head}</head><body><article><h1>Council renovates the old school</h1>{body}</article></body></html>"
+    doc = ExtractStage(ctx).process(Document(uri=uri, text=html, is_html=True))
+    doc.title = doc.html_meta.get("title") or ""
+    doc.body = [line for line in doc.lines if line.strip()]
+    return MetadataStage(ctx).process(doc)
+
+
+def test_the_outlet_of_an_html_page_is_its_site_s_name(ctx: RunContext) -> None:
+    """og:site_name or the publisher in JSON-LD name the outlet."""
+    og = _html_doc(ctx, '<title>Council renovates the old school</title><meta property="og:site_name" content="Coast Times">')
+    assert og.outlet == "Coast Times"
+    ld = ('<title>Council renovates the old school</title><script type="application/ld+json">{"@context": '
+          '"https://schema.org", "@type": "NewsArticle", "headline": "Council renovates the old school", '
+          '"publisher": {"@type": "Organization", "name": "Küstenzeitung"}}</script>')
+    assert _html_doc(ctx, ld).outlet == "Küstenzeitung"
+
+
+def test_a_bare_host_or_the_page_s_title_is_no_outlet(ctx: RunContext) -> None:
+    """Where the page names no site, trafilatura falls back to the host, or a site name tag
+    holds the page's title: neither is an outlet a filter could find."""
+    host = _html_doc(ctx, '<title>Council renovates the old school</title>'
+                          '<link rel="canonical" href="https://www.coast-times.example/news/1.html">')
+    assert host.outlet is None
+    titled = _html_doc(ctx, '<title>Council renovates the old school</title>'
+                            '<meta property="og:site_name" content="Council renovates the old school">')
+    assert titled.outlet is None
+    link = _html_doc(ctx, '<meta property="og:site_name" content="https://coast-times.example/">')
+    assert link.outlet is None
