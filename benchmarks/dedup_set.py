@@ -9,7 +9,7 @@ Bases, read from ``shared/bench-data`` (never copied into the project):
   corpus has no full gold text), kept only where it holds every ``with`` snippet of the page.
 
 Outlets: each takes the noise of one real page (AEB or Dragnet, rendered as pasted text by
-``benchmarks.render``): the rendered lines above the page's gold text are its header, those
+``pipeline.text.render``): the rendered lines above the page's gold text are its header, those
 below are its footer, cut to random sizes (heavy outlets carry dozens of footer lines). As on
 real sites, part of that furniture changes from page to page (related stories, most-read lists,
 an author's box): a random share of each outlet's lines is drawn anew for every page from the
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.data import bench_data, decode_page
-from benchmarks.render import render_text
+from pipeline.text.render import render_text
 
 MIN_PARAGRAPH_WORDS = 12  # a base's paragraphs are its lines this long
 MIN_PARAGRAPHS = 4  # bases with fewer are left out

@@ -6,7 +6,7 @@ Corpora (read from ``shared/bench-data``, never copied):
 
 1. article-extraction-benchmark (AEB, 181 English pages): F1/P/R with its 4-gram scorer.
 2. trafilatura's evaluation corpus (990 pages, 668 German): with/without snippets, all and German.
-3. Pasted text: each page rendered as a browser's select-all-copy gives it (``benchmarks.render``),
+3. Pasted text: each page rendered as a browser's select-all-copy gives it (``pipeline.text.render``),
    cleaned by newsdedup's text path, scored against the same gold as trafilatura on the HTML.
 
 Systems, all on the same pages in the same run:
@@ -40,30 +40,33 @@ from urllib.parse import urlsplit
 import trafilatura
 
 from benchmarks.data import Page, aeb_pages, bench_data, eval_pages, load_module
-from benchmarks.render import render_text
 from pipeline.context import RunContext
 from pipeline.errors import DocumentDropped
 from pipeline.items import Document
 from pipeline.runner import build_stages, run_stages
 from pipeline.stages.base import Stage
+from pipeline.text.render import render_text
 from settings.config import load_config
 
 SYSTEMS = ["trafilatura (HTML)", "trafilatura (pasted text)", "newsdedup (HTML)", "newsdedup (pasted text)"]
-_stages: list[Stage] = []
+_stages: dict[str, list[Stage]] = {}  # newsdedup's stages, one set per system
 _systems: list[str] = list(SYSTEMS)
 TITLE_SEP = "\x00"
 
 
 def _init() -> None:
-    global _stages
-    _stages = build_stages(RunContext(load_config({"NEWSDEDUP_DB": "sqlite://"}), kind="clean", offline=True), offline=True)
+    """Fresh stages for each of newsdedup's systems: the recurring-lines stage of one must not
+    learn from the other's pages (the HTML and the pasted text of one page)."""
+    config = load_config({"NEWSDEDUP_DB": "sqlite://"})
+    for system in ("newsdedup (HTML)", "newsdedup (pasted text)"):
+        _stages[system] = build_stages(RunContext(config, kind="clean", offline=True), offline=True)
 
 
-def newsdedup_text(content: str, uri: str) -> str:
+def newsdedup_text(content: str, uri: str, system: str) -> str:
     """What newsdedup stores for a page: the title if the page shows it, a NUL, the body."""
     doc = Document(uri=uri, raw=content.encode("utf-8"))
     try:
-        doc = run_stages(_stages, doc)
+        doc = run_stages(_stages[system], doc)
     except DocumentDropped:
         return ""
     shown = any(v.reason in ("title", "title-repeat") for v in doc.verdicts)  # a line of the page
@@ -100,8 +103,8 @@ def run_page(page: Page) -> tuple[str, dict[str, tuple[str, float]]]:
             include_formatting=False),
         "trafilatura (pasted text)": lambda: trafilatura.extract(
             wrapped, fast=False, include_comments=False, include_tables=True),
-        "newsdedup (HTML)": lambda: newsdedup_text(page.html, page_uri(page, ".html")),
-        "newsdedup (pasted text)": lambda: newsdedup_text(pasted, page_uri(page, ".txt")),
+        "newsdedup (HTML)": lambda: newsdedup_text(page.html, page_uri(page, ".html"), "newsdedup (HTML)"),
+        "newsdedup (pasted text)": lambda: newsdedup_text(pasted, page_uri(page, ".txt"), "newsdedup (pasted text)"),
     }
     return page.key, {system: _timed(run) for system, run in runs.items() if system in _systems}
 

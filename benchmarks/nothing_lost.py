@@ -6,7 +6,7 @@ reason, and the summary is what the database holds.
 For each public set in ``shared/bench-data`` (Dragnet's training split: English pages with reader
 comments; the article-extraction benchmark; trafilatura's evaluation pages, mostly German), a
 temporary folder holds every page twice, as its HTML and as the text a reader's select-all-and-copy
-gives (:mod:`benchmarks.render`). Then, side by side on the same folder:
+gives (:mod:`pipeline.text.render`). Then, side by side on the same folder:
 
 - ``newsdedup``: ``newsdedup ingest`` into a new SQLite file, then ``newsdedup check``;
 - ``reference``: ``shared/bench/reference_pipeline.py`` as it is (the forty-line loop), which
@@ -30,7 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks.data import ROOT, bench_data
-from benchmarks.render import render_text
+from pipeline.text.render import render_text
 
 SETS = {"dragnet": "dragnet-train/html", "aeb": "aeb/html", "trafilatura": "trafilatura-eval/html"}
 SUMMARY = re.compile(r"(\d+) documents seen: (\d+) new articles, (\d+) duplicates, (\d+) already ingested, "

@@ -35,11 +35,11 @@ import numpy as np
 
 from benchmarks.data import aeb_pages, eval_pages
 from benchmarks.extraction import page_uri
-from benchmarks.render import render_text
 from pipeline.context import RunContext
 from pipeline.errors import DocumentDropped
 from pipeline.items import Document
 from pipeline.runner import build_stages, run_stages
+from pipeline.text.render import render_text
 from pipeline.text.stopwords import stopwords
 from settings.config import load_config
 

@@ -458,7 +458,8 @@ def scheduler(db_url: str | None) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--explain", is_flag=True, help="Show every line of each page, kept or dropped, and why.")
+@click.option("--explain", is_flag=True, help="Show every line of each page, kept or dropped, and why "
+              "(on HTML, also the visible lines trafilatura left out, as 'trafilatura').")
 @follow_symlinks_option
 @fatal_errors
 def clean(paths: tuple[str, ...], explain: bool, follow_symlinks: bool | None) -> None:
@@ -466,12 +467,12 @@ def clean(paths: tuple[str, ...], explain: bool, follow_symlinks: bool | None) -
     uri, title, text, authors, published, language (and credits, outlet):
     exactly what ingest would keep. A file that fails prints its error instead.
     """
-    from pipeline.runner import clean_files
+    from pipeline.runner import clean_files, explained
 
     for doc, dropped in clean_files(list(paths), _config(NEWSDEDUP_FOLLOW_SYMLINKS=follow_symlinks)):
         if explain:
             secho(f"== {doc.uri}", bold=True)
-            for v in doc.verdicts:
+            for v in explained(doc):
                 mark = "+" if v.kept else "-"
                 echo(f"{mark} {v.reason:<16} {v.text[:100]}")
             if dropped is not None:

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from pipeline.context import RunContext, RunSummary
 from pipeline.errors import DocumentDropped, InputError, NewsdedupError, StorageError
 from pipeline.inputs import InputFile, iter_files, read_document
-from pipeline.items import Document
+from pipeline.items import Document, LineVerdict
 from pipeline.parallel import StagePool, split_stages
 from pipeline.stages.base import Stage
 from settings.config import Config
@@ -254,3 +254,26 @@ def clean_files(paths: Sequence[str], config: Config) -> Iterator[tuple[Document
             yield run_stages(stages, doc), None
         except DocumentDropped as exc:
             yield doc, exc
+
+
+def explained(doc: Document, lookahead: int = 8) -> list[LineVerdict]:
+    """The clean stage's verdicts on ``doc``'s lines; on an HTML page where trafilatura chose the
+    main content, with the page's other visible lines (rendered block by block) in page order,
+    as dropped by ``trafilatura``. A verdict is matched with the next visible line it equals
+    within ``lookahead`` lines (trafilatura keeps the page's order); verdicts left unmatched (a
+    line trafilatura joined or split) follow at the end."""
+    if not (doc.is_html and doc.html_meta and doc.text):
+        return list(doc.verdicts)
+    from pipeline.text.normalize import clean_line
+    from pipeline.text.render import render_text
+
+    visible = [line for raw in render_text(doc.text).split("\n") if (line := clean_line(raw))]
+    verdicts, out, j = list(doc.verdicts), [], 0
+    for line in visible:
+        ahead = next((k for k in range(j, min(j + lookahead, len(verdicts))) if verdicts[k].text == line), None)
+        if ahead is None:
+            out.append(LineVerdict(line, False, "trafilatura"))
+            continue
+        out.extend(verdicts[j:ahead + 1])
+        j = ahead + 1
+    return out + verdicts[j:]

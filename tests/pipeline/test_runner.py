@@ -128,3 +128,33 @@ def test_without_a_terminal_the_log_lines_count_committed_documents(sqlite_url: 
                                          for r in caplog.records) if m]
     assert counted and counted == sorted(counted) and counted[-1] == summary.documents == 5
     assert set(counted) <= {0, 2, 4, 5}  # committed batches of two, never documents merely processed
+
+
+def test_explain_on_html_shows_what_trafilatura_left_out_in_page_order(tmp_path: Path) -> None:
+    """`clean --explain` on HTML: the menu, a caption and the footer, which trafilatura left out of
+    the main content, stand as "trafilatura" where the page has them, around the clean stage's
+    own verdicts; on a text page the verdicts are all there is."""
+    from pipeline.runner import clean_files, explained
+
+    paragraphs = [
+        "Der Stadtrat hat am Dienstagabend mit großer Mehrheit beschlossen, auf dem alten Werftgelände am Hafen "
+        "ein neues Wohnviertel mit rund 800 Wohnungen zu bauen.",
+        "Die ersten Bagger sollen im kommenden Frühjahr anrücken, teilte die Verwaltung mit; ein Drittel der "
+        "Wohnungen soll gefördert werden, damit auch Familien mit kleinem Einkommen dort leben können.",
+        "Kritik kam von den Anwohnern des Altstadtviertels, die mehr Verkehr befürchten und eine neue Buslinie "
+        "fordern, bevor die ersten Mieter einziehen."]
+    page = tmp_path / "page.html"
+    page.write_text("<html><head><title>Neues Viertel am Hafen</title></head><body>"
+                    "<nav><ul><li><a href='/'>Startseite</a></li><li><a href='/lokales'>Lokales</a></li></ul></nav>"
+                    "<article><h1>Neues Viertel am Hafen</h1>" + "".join(f"<p>{p}</p>" for p in paragraphs)
+                    + "</article><footer><p>Impressum · Datenschutz</p></footer></body></html>", encoding="utf-8")
+    text = tmp_path / "page.txt"
+    text.write_text("Neues Viertel am Hafen\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
+    (html_doc, _), (text_doc, _) = clean_files([str(page), str(text)], make_config())
+    shown = explained(html_doc)
+    reasons = [(v.reason, v.text) for v in shown]
+    assert reasons[:2] == [("trafilatura", "Startseite"), ("trafilatura", "Lokales")]
+    assert reasons[-1] == ("trafilatura", "Impressum · Datenschutz")
+    assert [v.text for v in shown if v.kept] == paragraphs
+    assert {v.reason for v in shown} - {"trafilatura"} == {v.reason for v in html_doc.verdicts}
+    assert explained(text_doc) == text_doc.verdicts

@@ -1,5 +1,8 @@
 """Render an HTML page as a reader's select-all-and-copy gives it: the visible text, one block per line.
 
+``newsdedup clean --explain`` shows with it what trafilatura left out of an HTML page, and the
+benchmarks paste their pages with it.
+
 An approximation of the browser's ``innerText``: no script, style, template or
 ``<head>``; nothing hidden (``hidden``, ``display:none``, ``visibility:hidden``);
 ``<noscript>`` is left out, as in a browser with JavaScript on; block elements

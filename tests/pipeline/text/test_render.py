@@ -1,8 +1,8 @@
-"""The pasted-text renderer used by the extraction benchmark."""
+"""The renderer of an HTML page's visible text (`clean --explain` on HTML; the benchmarks' pasted pages)."""
 
 from __future__ import annotations
 
-from benchmarks.render import render_text
+from pipeline.text.render import render_text
 
 
 def test_visible_blocks_one_per_line() -> None:
