@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pipeline.query.records import ArticleRecord
+from pipeline.store.models import local_time
 
 FORMATS = ("jsonl", "csv", "parquet")
 PARQUET_BATCH = 1000
@@ -65,14 +66,17 @@ def parquet_schema() -> Any:
     ])
     return pa.schema([
         ("id", pa.string()), ("title", pa.string()), ("text", pa.string()), ("authors", pa.list_(pa.string())),
-        ("published", pa.timestamp("us")), ("language", pa.string()), ("credits", pa.list_(pa.string())),
+        ("published", pa.timestamp("us")), ("published_offset", pa.int32()), ("language", pa.string()),
+        ("credits", pa.list_(pa.string())),
         ("outlet", pa.string()), ("first_seen", pa.timestamp("us")), ("sources", pa.list_(source)),
     ])
 
 
 def _row(record: ArticleRecord) -> dict[str, Any]:
+    published, offset = local_time(record.published)  # (one column type for every row: the local time)
     return {"id": record.id, "title": record.title, "text": record.text, "authors": list(record.authors),
-            "published": record.published, "language": record.language, "credits": list(record.credits),
+            "published": published, "published_offset": offset, "language": record.language,
+            "credits": list(record.credits),
             "outlet": record.outlet, "first_seen": record.first_seen,
             "sources": [{"uri": s.uri, "fetched_at": s.fetched_at, "relation": s.relation,
                          "similarity": s.similarity, "title": s.title, "content_sha256": s.content_sha256,

@@ -108,7 +108,7 @@ class ArticleRecord:
 
     @classmethod
     def of(cls, a: Article, sources: list[Provenance]) -> ArticleRecord:
-        return cls(a.id, a.title, a.text, tuple(a.authors or ()), a.published, a.language, tuple(a.credits or ()),
+        return cls(a.id, a.title, a.text, tuple(a.authors or ()), a.published_at, a.language, tuple(a.credits or ()),
                    a.outlet, a.first_seen, tuple(Source.of(p) for p in sources))
 
     def to_dict(self) -> dict[str, Any]:
@@ -380,7 +380,7 @@ def _search_sqlite(session: Session, expression: str, filters: Filters, limit: i
             .where(fts.op("MATCH")(bindparam("fts_query", expression)), *filters.conditions("sqlite"), *languages)
             .order_by(literal_column("score"), Article.first_seen, Article.id).limit(limit))
     rows = session.execute(stmt).all()
-    return [Hit(a.id, a.title, _one_line(snip), -float(s), n, a.first_seen, a.published, a.language)
+    return [Hit(a.id, a.title, _one_line(snip), -float(s), n, a.first_seen, a.published_at, a.language)
             for a, s, snip, n in rows]
 
 
@@ -413,7 +413,7 @@ def _search_pg(session: Session, queries: list[tuple[str, list[str]]], filters: 
     rows = session.execute(select(Article, best.c.score, snippet, _source_count())
                            .join(best, best.c.id == Article.id)
                            .order_by(best.c.score.desc(), Article.first_seen, Article.id)).all()
-    return [Hit(a.id, a.title, _one_line(snip), float(s), n, a.first_seen, a.published, a.language)
+    return [Hit(a.id, a.title, _one_line(snip), float(s), n, a.first_seen, a.published_at, a.language)
             for a, s, snip, n in rows]
 
 

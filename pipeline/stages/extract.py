@@ -6,11 +6,15 @@ import logging
 
 import trafilatura
 from lxml.html import HtmlElement
+from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
 from pipeline.items import Document
 from pipeline.stages.base import Stage
 
+# htmldate (through trafilatura) gives a page's date with its time and time zone where the page has
+# them ("2024-05-01T08:15:00+0200"; "2024-05-01T00:00:00" where it has a day only).
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 # trafilatura logs every page it finds too short; that is our clean stage's call to make.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
@@ -41,7 +45,7 @@ class ExtractStage(Stage):
             tree = self._parse(text)
             result = trafilatura.bare_extraction(
                 tree, url=doc.uri, with_metadata=True, include_comments=False,
-                include_tables=True,
+                include_tables=True, date_extraction_params={**set_date_params(True), "outputformat": DATE_FORMAT},
             ) if tree is not None else None
             if result is not None and (result.text or "").strip():
                 self._check_text(result.text)

@@ -11,6 +11,7 @@ import py3langid
 from pipeline.context import RunContext
 from pipeline.items import Document
 from pipeline.stages.base import Stage
+from pipeline.stages.extract import DATE_FORMAT
 from pipeline.text.bylines import NameParser
 from pipeline.text.dates import DateFinder
 from pipeline.text.lexicon import Lexicon
@@ -57,7 +58,7 @@ class MetadataStage(Stage):
             doc.published = _parse_iso(str(html["date"]))
         if doc.published is None and doc.is_html and doc.text:
             found = htmldate.find_date(doc.text, url=_web_url(doc.uri), original_date=True,
-                                       extensive_search=True)
+                                       extensive_search=True, outputformat=DATE_FORMAT)
             doc.published = _parse_iso(found) if found else None
             self.count("htmldate-fallback")
         if doc.outlet is None and html.get("sitename"):

@@ -10,7 +10,7 @@ from pipeline.dedup.alignment import Alignment, tokens
 from pipeline.dedup.signatures import to_bytes
 from pipeline.items import Document
 from pipeline.stages.base import Stage
-from pipeline.store.models import Article, ArticleBand, ArticleOpening, Fetch, Provenance, utcnow
+from pipeline.store.models import Article, ArticleBand, ArticleOpening, Fetch, Provenance, local_time, utcnow
 
 
 class StoreStage(Stage):
@@ -46,7 +46,8 @@ class StoreStage(Stage):
             row.similarity = round(similarity, 4)
         article.title, article.text = doc.title, doc.body_text
         article.authors = doc.authors or article.authors
-        article.published = article.published or doc.published
+        if article.published is None:
+            article.published, article.published_offset = local_time(doc.published)
         article.language, article.credits = doc.language, doc.credits
         article.outlet, article.canonical_uri = doc.outlet, doc.uri
         article.text_hash, article.word_count = doc.text_hash or "", doc.word_count
@@ -59,9 +60,10 @@ class StoreStage(Stage):
         now = utcnow()
         fetched_at = doc.fetched_at or now
         if doc.relation == "original":
+            published, offset = local_time(doc.published)
             session.add(Article(
                 id=doc.article_id, title=doc.title, text=doc.body_text, authors=doc.authors,
-                published=doc.published, language=doc.language, credits=doc.credits,
+                published=published, published_offset=offset, language=doc.language, credits=doc.credits,
                 outlet=doc.outlet, canonical_uri=doc.uri, text_hash=doc.text_hash,
                 word_count=doc.word_count, signature=to_bytes(doc.signature),
                 signature_params=self.config.dedup.signature_params,

@@ -21,7 +21,7 @@ and the handle the code opens :class:`pipeline.store.database.Database`.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import (
@@ -52,6 +52,22 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def local_time(value: datetime | None) -> tuple[datetime | None, int | None]:
+    """A time as a column stores it: the local time, without zone (both databases then keep the
+    same; PostgreSQL would convert an aware one to UTC, SQLite drop the zone), and the zone in
+    minutes east of UTC, None where it has none."""
+    if value is None or value.tzinfo is None or (offset := value.utcoffset()) is None:
+        return value, None
+    return value.replace(tzinfo=None), int(offset.total_seconds() // 60)
+
+
+def zoned(value: datetime | None, offset: int | None) -> datetime | None:
+    """The time :func:`local_time` stored, with its zone again where it had one."""
+    if value is None or offset is None:
+        return value
+    return value.replace(tzinfo=timezone(timedelta(minutes=offset)))
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -65,7 +81,9 @@ class Article(Base):
     title: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
-    published: Mapped[datetime | None] = mapped_column(DateTime)
+    published: Mapped[datetime | None] = mapped_column(DateTime)  # as the page said it, local time
+    # ...and its time zone, minutes east of UTC, where the page gave one ("08:15+02:00": 120)
+    published_offset: Mapped[int | None] = mapped_column(Integer)
     language: Mapped[str | None] = mapped_column(String(8))
     credits: Mapped[list[str]] = mapped_column(JSON, default=list)
     outlet: Mapped[str | None] = mapped_column(Text)
@@ -76,6 +94,11 @@ class Article(Base):
     signature_params: Mapped[str] = mapped_column(Text)
     first_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def published_at(self) -> datetime | None:
+        """``published`` with its time zone, where the page gave one."""
+        return zoned(self.published, self.published_offset)
 
 
 class Provenance(Base):

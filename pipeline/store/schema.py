@@ -28,7 +28,7 @@ from pipeline.store.engine import WRITER
 from pipeline.store.fulltext import ensure_search_index
 from pipeline.store.models import Base
 
-HEAD = "0004"  # the newest revision in pipeline/store/migrations/versions (a test checks)
+HEAD = "0005"  # the newest revision in pipeline/store/migrations/versions (a test checks)
 BASELINE = "0001"  # the schema of databases made before migrations existed
 MIGRATIONS = Path(__file__).parent / "migrations"
 _VERSION = Table("alembic_version", MetaData(), Column("version_num", String(32), primary_key=True))

@@ -32,7 +32,7 @@ def test_html_goes_through_trafilatura_with_metadata(ctx: RunContext) -> None:
     assert any(PARA in line for line in doc.lines)
     assert not any("Home" == line for line in doc.lines)
     assert doc.html_meta["author"] == "Margaret Hollis"
-    assert doc.html_meta["date"] == "2024-03-04"
+    assert doc.html_meta["date"] == "2024-03-04T00:00:00"  # (a day only: no time, no zone)
 
 
 def test_html_then_clean_keeps_article_drops_noise(ctx: RunContext) -> None:

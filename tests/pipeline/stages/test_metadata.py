@@ -38,7 +38,18 @@ def test_htmldate_finds_a_date_trafilatura_left_out(ctx: RunContext) -> None:
             '<p class="byline">Posted <time datetime="2023-11-02T08:00:00">2 Nov</time></p></article></body></html>')
     doc = Document(uri="file:///t/a.html", text=html, is_html=True, title="Council votes",
                    body=["The council voted on Tuesday night."], html_meta={"date": None})
-    assert MetadataStage(ctx).process(doc).published == datetime(2023, 11, 2)
+    assert MetadataStage(ctx).process(doc).published == datetime(2023, 11, 2, 8, 0)  # (with its time)
+
+
+def test_an_html_page_s_published_time_keeps_its_time_zone(ctx: RunContext) -> None:
+    """"08:15+02:00" in the page's metadata is 08:15 in that zone, not midnight (trafilatura's day)."""
+    from datetime import timedelta, timezone
+
+    doc = _html_doc(ctx, '<title>Council renovates the old school</title>'
+                         '<meta property="article:published_time" content="2024-05-01T08:15:00+02:00">')
+    assert doc.published == datetime(2024, 5, 1, 8, 15, tzinfo=timezone(timedelta(hours=2)))
+    day = _html_doc(ctx, '<meta property="article:published_time" content="2024-05-01">')
+    assert day.published == datetime(2024, 5, 1)
 
 
 def test_language_of_text_pages(ctx: RunContext) -> None:
