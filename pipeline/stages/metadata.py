@@ -80,7 +80,7 @@ def _outlet_name(sitename: str, title: str, hosts: set[str | None], title_min_wo
     a filter by outlet would never match (a name shorter than ``NEWSDEDUP_TITLE_MIN_WORDS`` that
     equals the title may be the outlet's: "BMJV")."""
     name = " ".join(sitename.split()).lstrip("@")
-    if not name or name.startswith(("http://", "https://", "www.")) or "/" in name:
+    if not name or name.startswith(("http://", "https://", "www.")) or ("/" in name and " " not in name):
         return None
     bare = {h.lower().removeprefix("www.") for h in hosts if h}
     if name.lower().removeprefix("www.") in bare:

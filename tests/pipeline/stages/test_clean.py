@@ -41,7 +41,6 @@ def test_title_is_first_headline_and_menu_lines_before_it_drop(ctx: RunContext) 
     assert doc.body == [PARA_DE, PARA_DE2]
 
 
-
 OPENING_HEADLINES = {  # a pasted story's first line, sharing no word with its text
     "de": "Schwere Unwetter über Süddeutschland",
     "en": "What happens to the building now?",
