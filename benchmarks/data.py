@@ -55,6 +55,14 @@ def aeb_pages() -> list[Page]:
             for key, item in sorted(gold.items())]
 
 
+def dragnet_pages() -> list[Page]:
+    """Dragnet's training split: gold ``text`` (headline first) and ``comments`` ("" on pages without)."""
+    base = bench_data() / "dragnet-train"
+    gold = json.loads((base / "gold.json").read_text(encoding="utf-8"))
+    return [Page(key, "", decode_page((base / "html" / f"{key}.html").read_bytes()), item)
+            for key, item in sorted(gold.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 0)]
+
+
 def eval_pages() -> list[Page]:
     base = bench_data() / "trafilatura-eval"
     gold = json.loads((base / "evaldata.json").read_text(encoding="utf-8"))

@@ -1,12 +1,17 @@
 """Extraction quality and speed: newsdedup next to trafilatura, in one run.
 
-    python -m benchmarks.extraction [--corpus aeb|eval|all] [--limit N] [--workers N]
+    python -m benchmarks.extraction [--corpus aeb|eval|dragnet|all] [--limit N] [--workers N]
 
-Corpora (read from ``shared/bench-data``, never copied):
+Corpora (read from ``shared/bench-data``, never copied; Dragnet's test split is held back and
+never read):
 
 1. article-extraction-benchmark (AEB, 181 English pages): F1/P/R with its 4-gram scorer.
 2. trafilatura's evaluation corpus (990 pages, 668 German): with/without snippets, all and German.
-3. Pasted text: each page rendered as a browser's select-all-copy gives it (``pipeline.text.render``),
+3. Dragnet's training split (946 English pages, 275 with reader comments): main-text F1 (the
+   gold starts with the headline: title and body are scored) with AEB's 4-gram scorer, and the
+   comment leak: on the pages with comments, the share of the comments' 4-grams (not also in
+   the main text) that the output keeps, and the share of those pages that keep under 5%.
+4. Pasted text: each page rendered as a browser's select-all-copy gives it (``pipeline.text.render``),
    cleaned by newsdedup's text path, scored against the same gold as trafilatura on the HTML.
 
 Systems, all on the same pages in the same run:
@@ -39,7 +44,7 @@ from urllib.parse import urlsplit
 
 import trafilatura
 
-from benchmarks.data import Page, aeb_pages, bench_data, eval_pages, load_module
+from benchmarks.data import Page, aeb_pages, bench_data, dragnet_pages, eval_pages, load_module
 from pipeline.context import RunContext
 from pipeline.errors import DocumentDropped
 from pipeline.items import Document
@@ -131,6 +136,18 @@ def run_corpus(pages: list[Page], workers: int) -> tuple[dict[str, dict[str, str
     return outputs, seconds
 
 
+LEAK_OK = 0.05  # a page whose output keeps less than this share of its comments counts as free of them
+
+
+def comment_leak(scorer: Any, text: str, comments: str, output: str) -> float:
+    """The share of a page's comment 4-grams (those not also in its main text) that the output
+    keeps, as Dragnet's split README suggests; the output's title and body both count."""
+    own = set(scorer.shingles(comments)) - set(scorer.shingles(text))
+    if not own:
+        return 0.0
+    return len(own & set(scorer.shingles(output.replace(TITLE_SEP, "\n")))) / len(own)
+
+
 def report(title: str, rows: list[tuple[str, dict[str, Any]]], docs: int, seconds: dict[str, float]) -> None:
     print(f"\n{title}")
     print(f"  {'system':<28} {'F1':>6} {'P':>6} {'R':>6}   docs/s (1 core)")
@@ -147,7 +164,7 @@ def dump(folder: str | None, corpus: str, outputs: dict[str, dict[str, str]]) ->
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", choices=["aeb", "eval", "all"], default="all")
+    ap.add_argument("--corpus", choices=["aeb", "eval", "dragnet", "all"], default="all")
     ap.add_argument("--limit", type=int, default=0, help="only the first N pages of each corpus (for a quick look)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--dump", metavar="DIR", help="write each system's outputs as JSON here, for analysis")
@@ -179,7 +196,25 @@ def main() -> None:
                                           for p in subset])) for s in _systems]
             report(f"2. trafilatura evaluation corpus, {label}: {len(subset)} pages (trafilatura 2.3.1: 0.926)",
                    rows, len(pages), seconds)
-    print("\n3. Pasted text = the rows 'newsdedup (pasted text)' above, against 'trafilatura (HTML)'.")
+    if args.corpus in ("dragnet", "all"):
+        scorer = load_module(base / "aeb" / "score_aeb.py")
+        pages = dragnet_pages()[: args.limit or None]
+        outputs, seconds = run_corpus(pages, args.workers)
+        dump(args.dump, "dragnet", outputs)
+        gold = {p.key: {"articleBody": p.gold["text"]} for p in pages}
+        rows = [(s, scorer.score(gold, {k: {"articleBody": as_scored(s, v, True)} for k, v in outputs[s].items()}))
+                for s in _systems]
+        with_comments = [p for p in pages if p.gold.get("comments", "").strip()]
+        report(f"3. Dragnet, training split: {len(pages)} pages, {len(with_comments)} with reader comments "
+               "(main text with its headline; comment leak below)", rows, len(pages), seconds)
+        print(f"  {'system':<28} {'comment leak':>12}   pages under 5% leak")
+        for system in _systems:
+            leaks = [comment_leak(scorer, p.gold["text"], p.gold["comments"], outputs[system].get(p.key, ""))
+                     for p in with_comments]
+            mean = sum(leaks) / len(leaks) if leaks else float("nan")
+            under = sum(x < LEAK_OK for x in leaks) / len(leaks) if leaks else float("nan")
+            print(f"  {system:<28} {mean:12.1%}   {under:6.1%}")
+    print("\n4. Pasted text = the rows 'newsdedup (pasted text)' above, against 'trafilatura (HTML)'.")
 
 
 if __name__ == "__main__":

@@ -46,6 +46,10 @@ class CleanOptions:
     after_comments_weight: float = 0.5  # a run below a comments header counts this share of its score
     box_cut_min_share: float = 0.75  # a "Related" header ends the article with this share above it
     cut_min_share: float = 0.5  # ...and only when this share of the article's words is above it
+    comment_min_marks: int = 2  # ...or when this many comments' marks (date stamps, "Reply") stand below it
+    comment_mark_max_words: int = 20  # a date-stamped line this short is a comment's mark
+    comment_mark_window: int = 8  # the first mark stands within this many lines below the header
+    comment_max_words: int = 250  # ...and the next at most this many words further (a comment, not a story)
     min_stopword_share: float = 0.2  # a paragraph has at least this share of stop words
     noise_line_penalty: float = 5.0  # score of a boilerplate line when finding the article
     boundary_line_penalty: float = 12.0  # score of a "Related" or "Comments" header
@@ -212,6 +216,10 @@ class Config:
                 teaser_max_paragraphs=s.getint("NEWSDEDUP_TEASER_MAX_PARAGRAPHS"),
                 min_text_words=s.getint("NEWSDEDUP_MIN_TEXT_WORDS"),
                 cut_min_share=s.getfloat("NEWSDEDUP_CUT_MIN_SHARE"),
+                comment_min_marks=s.getint("NEWSDEDUP_COMMENT_MIN_MARKS"),
+                comment_mark_max_words=s.getint("NEWSDEDUP_COMMENT_MARK_MAX_WORDS"),
+                comment_mark_window=s.getint("NEWSDEDUP_COMMENT_MARK_WINDOW"),
+                comment_max_words=s.getint("NEWSDEDUP_COMMENT_MAX_WORDS"),
                 box_cut_min_share=s.getfloat("NEWSDEDUP_BOX_CUT_MIN_SHARE"),
                 min_stopword_share=s.getfloat("NEWSDEDUP_MIN_STOPWORD_SHARE"),
                 noise_line_penalty=s.getfloat("NEWSDEDUP_NOISE_LINE_PENALTY"),

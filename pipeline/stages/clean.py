@@ -441,23 +441,49 @@ class CleanStage(Stage):
 
     # --- pass 2: comments and related stories below the article -----------------
     def _cut_tail(self, lines: list[_Line]) -> int:
-        """Drop everything below a comments header that has most of the article above it,
-        or below a "Related"/"Most read" header that has nearly all of it above."""
+        """Drop everything below a comments header that has most of the article above it, or
+        comments' marks below it (``NEWSDEDUP_COMMENT_MIN_MARKS`` date stamps, "3 hours ago",
+        "Reply" lines, the first within ``NEWSDEDUP_COMMENT_MARK_WINDOW`` lines, the second at most
+        ``NEWSDEDUP_COMMENT_MAX_WORDS`` words further: a comment, where a story's date line would
+        be followed by the story; the comments, however long, are a block), or below a
+        "Related"/"Most read" header that has nearly all of it above."""
         opts = self.opts
         paragraphs = [(i, ln.words) for i, ln in enumerate(lines)
                       if ln.verdict is None and self._is_paragraph(ln)]
         total = sum(w for _, w in paragraphs)
+        marks: list[int] | None = None  # (read only where a header needs them: dates are costly)
         for i, ln in enumerate(lines):
             m = ln.match
             if m is None or m.action not in ("cut", "box") or ln.verdict != m.category:
                 continue
             share = opts.cut_min_share if m.action == "cut" else opts.box_cut_min_share
             above = [w for j, w in paragraphs if j < i]
-            if len(above) >= opts.cut_after_paragraphs and sum(above) >= share * total:
+            if len(above) < opts.cut_after_paragraphs:
+                continue
+            marked = False
+            if m.action == "cut" and sum(above) < share * total:
+                if marks is None:
+                    marks = [j for j in range(i + 1, len(lines)) if self._comment_mark(lines[j])]
+                below = [j for j in marks if j > i]
+                marked = (len(below) >= opts.comment_min_marks
+                          and below[0] - i <= opts.comment_mark_window  # (the comments start right below it)
+                          and sum(x.words for x in lines[below[0] + 1:below[1]]) <= opts.comment_max_words)
+            if marked or sum(above) >= share * total:
                 for rest in lines[i + 1:]:
                     rest.verdict = f"after-{m.category}"
                 return i
         return len(lines)
+
+    def _comment_mark(self, ln: _Line) -> bool:
+        """A line that marks a reader's comment: "Reply" or "Antworten" (the lexicon's comments
+        lines), "3 hours ago", or a short line stamped with a date ("by james on January 31,
+        2011 at 9:59 am. Reply #")."""
+        if ln.match is not None and ln.match.category == "comments" and ln.match.action == "line":
+            return True
+        if ln.words > self.opts.comment_mark_max_words:
+            return False
+        return bool(self.time_ago.search(ln.text)) or (ln.verdict or "").startswith("meta:date") or (
+            ln.verdict is None and self.dates.find(ln.text) is not None)
 
     # --- pass 3: where the article is (text pages) ------------------------------
     def _other_languages(self, lines: list[_Line], stops: frozenset[str]) -> list[str]:

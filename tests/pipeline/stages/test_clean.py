@@ -676,6 +676,42 @@ def test_a_kicker_and_a_labelled_ad_line_are_not_the_text(ctx: RunContext, lang:
     assert verdict(doc, ad[:12]) == "ad"
 
 
+COMMENT_RUNS = {  # (header, a date stamp, reply, three comments longer together than the article)
+    "en": ("15 comments", "March 3, 2012 at 4:12 pm", "Reply", [
+        "I have lived in this town for thirty years and I have never seen the council agree on anything so quickly, "
+        "which makes me wonder what the real cost of this will be for the people who pay the taxes here.",
+        "The old school has been empty for a decade and anything is better than watching it fall apart, but I hope "
+        "they keep the old windows and the clock on the front, which my grandfather helped to build.",
+        "Does anyone know whether the sports clubs will have to pay rent for the rooms on the first floor, because "
+        "our club cannot afford much more than what we pay for the gym at the primary school today."]),
+    "de": ("15 Kommentare", "vor 3 Stunden", "Antworten", [
+        "Ich wohne seit dreißig Jahren in dieser Stadt und habe noch nie erlebt, dass sich der Gemeinderat so schnell "
+        "einig war, und frage mich, was das am Ende die Bürgerinnen und Bürger kosten wird.",
+        "Die alte Schule steht seit zehn Jahren leer, und alles ist besser, als ihr beim Verfallen zuzusehen, aber "
+        "ich hoffe, dass die alten Fenster und die Uhr an der Fassade erhalten bleiben.",
+        "Weiß jemand, ob die Vereine für die Räume im ersten Stock Miete zahlen müssen, denn unser Verein kann sich "
+        "kaum mehr leisten als das, was wir heute für die Turnhalle der Grundschule zahlen."]),
+    "fr": ("15 commentaires", "il y a 2 jours", "Répondre", [
+        "J'habite dans cette ville depuis trente ans et je n'ai jamais vu le conseil municipal se mettre d'accord "
+        "aussi vite, ce qui me fait me demander ce que cela coûtera vraiment aux contribuables.",
+        "La vieille école est vide depuis dix ans et tout vaut mieux que de la regarder tomber en ruine, mais "
+        "j'espère qu'ils garderont les anciennes fenêtres et l'horloge de la façade.",
+        "Quelqu'un sait-il si les associations devront payer un loyer pour les salles du premier étage, car notre "
+        "club ne peut pas payer beaucoup plus que ce que nous versons aujourd'hui pour le gymnase."]),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(COMMENT_RUNS))
+def test_comments_below_their_header_are_a_block_however_long(ctx: RunContext, lang: str) -> None:
+    """Below a comments header, readers' comments marked by names, date stamps and "Reply" end
+    the article, even where their prose outweighs it."""
+    header, stamp, reply, comments = COMMENT_RUNS[lang]
+    run = [line for i, c in enumerate(comments) for line in (f"Anna{i} Berger", stamp, c, reply)]
+    doc = clean(ctx, "\n".join([TEASERS[lang][0], *paras(lang), header, *run]))
+    assert doc.body == paras(lang)
+    assert all(not b.startswith(comments[0][:20]) for b in doc.body)
+
+
 def test_prose_in_another_language_than_the_story_is_not_its_text(ctx: RunContext) -> None:
     """A German story on a page whose menus, blurbs and footer are English: the English prose of
     the footer is not rich in German stop words, and stays out."""
