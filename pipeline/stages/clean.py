@@ -465,9 +465,10 @@ class CleanStage(Stage):
                 if marks is None:
                     marks = [j for j in range(i + 1, len(lines)) if self._comment_mark(lines[j])]
                 below = [j for j in marks if j > i]
-                marked = (len(below) >= opts.comment_min_marks
+                marked = (len(below) >= max(1, opts.comment_min_marks)
                           and below[0] - i <= opts.comment_mark_window  # (the comments start right below it)
-                          and sum(x.words for x in lines[below[0] + 1:below[1]]) <= opts.comment_max_words)
+                          and (len(below) < 2  # (with NEWSDEDUP_COMMENT_MIN_MARKS=1)
+                               or sum(x.words for x in lines[below[0] + 1:below[1]]) <= opts.comment_max_words))
             if marked or sum(above) >= share * total:
                 for rest in lines[i + 1:]:
                     rest.verdict = f"after-{m.category}"

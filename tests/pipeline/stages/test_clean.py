@@ -13,7 +13,7 @@ from pipeline.errors import DocumentFailed
 from pipeline.items import Document
 from pipeline.stages.clean import CleanStage
 from pipeline.text.lexicon import Lexicon
-from tests.conftest import PAGES, SEEDS, text_doc
+from tests.conftest import PAGES, SEEDS, make_config, text_doc
 
 PARA_DE = ("Der Gemeinderat hat am Dienstagabend nach langer Debatte beschlossen, die alte Schule "
            "am Marktplatz zu sanieren und dort ein Bürgerzentrum einzurichten.")
@@ -855,3 +855,17 @@ def test_a_page_of_a_language_without_a_lexicon_keeps_its_language(ctx: RunConte
     doc = clean(ctx, "\n".join(["Gemeente renoveert oude school", *NL, "Home", "Contact", PARA_DE]))
     assert doc.language == "nl"
     assert doc.body == NL
+
+
+@pytest.mark.parametrize("marks", [0, 1, 2])
+def test_any_number_of_comment_marks_asked_for_is_read(marks: int) -> None:
+    """One comment's mark below the header (a date stamp): enough where NEWSDEDUP_COMMENT_MIN_MARKS
+    is 1 (0 reads as 1), not where it is 2."""
+    header, stamp, _, comments = COMMENT_RUNS["en"]
+    page = "\n".join([TEASERS["en"][0], *paras("en"), header, "Anna Berger", stamp, *comments])
+    context = RunContext(make_config("sqlite://", NEWSDEDUP_COMMENT_MIN_MARKS=marks))
+    try:
+        doc = CleanStage(context).process(text_doc(page))
+    finally:
+        context.close()
+    assert (doc.body == paras("en")) == (marks < 2)
