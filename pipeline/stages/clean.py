@@ -223,24 +223,25 @@ class CleanStage(Stage):
         opts = self.opts
         lines: list[_Line] = []
         repetitive_chars = 0
-        gap_above, last = True, None  # (a blank line above the next line; the last line kept)
+        gap = True  # a blank line (or the page's start) right above the next line
+        opened: _Line | None = None  # the line just kept, if a blank line stood above it
         for raw in texts:
             if len(raw) >= opts.repetition_min_chars and compression_ratio(raw) > opts.repetition_max_ratio:
                 lines.append(_Line(_excerpt(raw), 0, "", None, verdict="repetitive"))
                 repetitive_chars += len(raw)
-                gap_above, last = False, None
+                gap, opened = False, None
                 continue
             text = clean_line(raw)
             if not text:
-                if last is not None and last[1]:
-                    last[0].alone = True
-                gap_above, last = True, None
+                if opened is not None:
+                    opened.alone = True
+                gap, opened = True, None
                 continue
             ln = _Line(text, _length(text), letters_key(text), None)
             lines.append(ln)
-            last, gap_above = (ln, gap_above), False
-        if last is not None and last[1]:
-            last[0].alone = True
+            opened, gap = (ln if gap else None), False
+        if opened is not None:
+            opened.alone = True
         return lines, repetitive_chars
 
     def _refuse_repetition(self, body: list[str], repetitive_chars: int, total_chars: int) -> None:
@@ -454,7 +455,7 @@ class CleanStage(Stage):
         marks: list[int] | None = None  # (read only where a header needs them: dates are costly)
         for i, ln in enumerate(lines):
             m = ln.match
-            if m is None or m.action not in ("cut", "box") or ln.verdict != m.category:
+            if m is None or not self._boundary(ln):
                 continue
             share = opts.cut_min_share if m.action == "cut" else opts.box_cut_min_share
             above = [w for j, w in paragraphs if j < i]
@@ -653,6 +654,14 @@ class CleanStage(Stage):
         return title, start
 
     @staticmethod
+    def _past_meta(lines: list[_Line], j: int, step: int, stop: int) -> int:
+        """From ``j``, stepping by ``step`` (1 or -1), the first line that is not a date, byline
+        or credit line set aside as metadata; ``stop`` if none is before it."""
+        while j != stop and (lines[j].verdict or "").startswith("meta"):
+            j += step
+        return j
+
+    @staticmethod
     def _drop_above(lines: list[_Line], start: int, stop: int) -> None:
         for ln in lines[start:stop]:
             if ln.verdict is None:
@@ -675,7 +684,7 @@ class CleanStage(Stage):
             if ln.verdict is None and (ln.in_teaser or ln.words >= opts.paragraph_min_words and ends_sentence(ln.text)):
                 paragraphs += 1
                 top = j
-            elif not (ln.verdict is not None and ln.verdict.startswith("meta")):
+            elif not (ln.verdict or "").startswith("meta"):
                 break
             j -= 1
         return top
@@ -723,13 +732,12 @@ class CleanStage(Stage):
         right above them (a date or byline may stand between), whatever words they share; else
         the teaser's first paragraph, if it is shaped like a headline that asks or exclaims
         ("… wie geht es jetzt weiter?") and another paragraph follows it."""
-        j = top - 1  # (the headline may score too little to be in the run: it is looked for above it too)
-        while j >= 0 and lines[j].verdict is not None and lines[j].verdict.startswith("meta"):
-            j -= 1
-        if j >= 0 and lines[j].verdict in (None, "recurring") and self._teaser_title(lines[j]):
+        # (the headline may score too little to be in the run: it is looked for above it too)
+        j = self._past_meta(lines, top - 1, -1, -1)
+        if j >= 0 and lines[j].verdict in (None, "recurring") and self._headline_or_question(lines[j]):
             return j
         first = lines[top]
-        if not first.teaser and self._teaser_title(first) and not self._headline(first):
+        if not first.teaser and self._headline_or_question(first) and not self._headline(first):
             return top
         return None
 
@@ -740,23 +748,18 @@ class CleanStage(Stage):
         paragraph. Pasted pages in every language open so ("Schwere Unwetter über
         Süddeutschland", a blank line, the story); deeper in a page, such a line is as often a
         subhead, a byline or another story's headline."""
-        j = start - 1
-        while j >= 0 and lines[j].verdict is not None and lines[j].verdict.startswith("meta"):
-            j -= 1
-        if j == 0 and lines[0].verdict in (None, "recurring") and self._block_title(lines[0]):
-            return 0
-        k = 1
-        while k < end and lines[k].verdict is not None and lines[k].verdict.startswith("meta"):
-            k += 1
-        if start == 0 and k < end and lines[0].verdict is None and self._block_title(lines[0]) \
-                and lines[k].verdict is None and self._is_paragraph(lines[k]):
-            return 0
-        return None
+        if not lines or lines[0].verdict not in (None, "recurring") or not self._block_title(lines[0]):
+            return None
+        if start > 0:  # the run starts below it, with at most metadata between
+            return 0 if self._past_meta(lines, start - 1, -1, -1) == 0 else None
+        k = self._past_meta(lines, 1, 1, end)  # it is the run's first line: a paragraph must follow
+        return 0 if lines[0].verdict is None and k < end and lines[k].verdict is None \
+            and self._is_paragraph(lines[k]) else None
 
     def _block_title(self, ln: _Line) -> bool:
-        return ln.alone and self._teaser_title(ln) and _SEPARATORS.search(ln.text) is None
+        return ln.alone and self._headline_or_question(ln) and _SEPARATORS.search(ln.text) is None
 
-    def _teaser_title(self, ln: _Line) -> bool:
+    def _headline_or_question(self, ln: _Line) -> bool:
         """A headline, or a title-shaped sentence that asks or exclaims ("Link up!")."""
         return self._headline(ln) or (self._title_shaped(ln) and ln.text.rstrip()[-1:] in "?!"
                                       and _INNER_SENTENCE_END.search(ln.text) is None)
@@ -817,12 +820,9 @@ class CleanStage(Stage):
         if first is None or not title_key or lines[first].key == title_key \
                 or lines[first].words > self.opts.menu_line_max_words or ends_sentence(lines[first].text):
             return
-        for ln in lines[first + 1:end]:
-            if ln.verdict is not None and ln.verdict.startswith("meta"):
-                continue
-            if ln.verdict is None and ln.key == title_key:
-                lines[first].verdict = "kicker"
-            return
+        k = self._past_meta(lines, first + 1, 1, end)
+        if k < end and lines[k].verdict is None and lines[k].key == title_key:
+            lines[first].verdict = "kicker"
 
     def _is_paragraph(self, ln: _Line) -> bool:
         return ln.words >= self.opts.paragraph_min_words or (

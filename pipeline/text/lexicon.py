@@ -17,6 +17,7 @@ from pipeline.text.normalize import fold, letters_key, word_count
 
 ACTIONS = {"line", "notice", "box", "cut", "meta", "names"}
 _ELLIPSIS = re.compile(r"(?:(?<!\s)\s++)?(…|\.\.\.)$")
+_LABEL_SEPARATORS = "·|•"  # what may stand for a label's colon at the line's start
 _HEADER = re.compile(r"^\[([a-z_]+)\s+([a-z]+)\]$")
 
 
@@ -76,7 +77,7 @@ class Lexicon:
             # inside a sentence ("… wrote this post: Twitter Rolls Out Cover Photos: How to …")
             self._label_re = re.compile(rf"(?:^|(?<=[^\w\s])\s*)({alternatives})\s*:\s*(.*)$")
             # at the line's start, a middle dot or a bar may stand for the colon ("ANZEIGE · …")
-            self._label_sep_re = re.compile(rf"^({alternatives})\s*+[·|•]\s*+(.*)$")
+            self._label_sep_re = re.compile(rf"^({alternatives})\s*+[{_LABEL_SEPARATORS}]\s*+(.*)$")
 
     def match(self, line: str, n_words: int | None = None) -> LexiconMatch | None:
         """The first phrase that matches ``line``: whole line, then prefix, then label; a line
@@ -95,15 +96,17 @@ class Lexicon:
             hit = self.prefixes.get(phrase)
             if hit and (not long or hit[1] == "notice"):
                 return LexiconMatch(hit[0], hit[1], phrase, _rest_after(line, n))
-        if not long and self._label_re is not None:
+        # every label ends with a colon, or opens its line before a dot or a bar (most lines have none)
+        colon, separator = ":" in line, any(c in line for c in _LABEL_SEPARATORS)
+        if not long and self._label_re is not None and (colon or separator):
             folded = fold(line)
-            found = self._label_re.search(folded) if ":" in line else None  # every label ends with a colon
-            if found is None and self._label_sep_re is not None:
+            found = self._label_re.search(folded) if colon else None
+            if found is None and separator and self._label_sep_re is not None:
                 found = self._label_sep_re.match(folded)
             if found:
                 label = found.group(1)
                 cat, act = self.labels[label]
-                here = re.search(re.escape(label) + r"\s*[:·|•]\s*", line, re.IGNORECASE)
+                here = re.search(re.escape(label) + rf"\s*[:{_LABEL_SEPARATORS}]\s*", line, re.IGNORECASE)
                 rest = line[here.end():] if here else found.group(2)
                 return LexiconMatch(cat, act, label, rest.strip())
         return None
