@@ -40,6 +40,8 @@ class Document:
     found_in: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    # crawled pages of a named source: the outlet of its pages that name none (sources.toml)
+    source_outlet: str | None = None
 
     # decode
     encoding: str | None = None

@@ -142,6 +142,8 @@ NEWSDEDUP_TIMEZONE = ""
 # the source's name and what started the run, stored with the run; and the parent's pid, which
 # the spider process dies with (Linux), so a killed scheduler leaves no crawl behind.
 NEWSDEDUP_SOURCE = ""
+# ...and the outlet of the source's pages that name none (its `outlet`, by default its name).
+NEWSDEDUP_SOURCE_OUTLET = ""
 NEWSDEDUP_TRIGGER = ""
 NEWSDEDUP_PARENT_PID = 0
 EXTENSIONS = {"pipeline.crawl.runner.DieWithParent": 0}

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from twisted.python.failure import Failure
 
 from pipeline.context import RunContext
+from pipeline.crawl.sources import OUTLET
 from pipeline.crawl.urls import canonical_url, normalize_url
 from pipeline.errors import DocumentFailed
 from pipeline.items import Document
@@ -177,7 +178,8 @@ class NewsSpider(scrapy.Spider):
             status=response.status, found_in=response.meta.get("found_in"),
             canonical_url=canonical_url(response.selector, uri, self.tracking)
             if isinstance(response, TextResponse) and kind != "text/plain" else None,
-            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"))
+            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
+            source_outlet=self.settings.get(OUTLET) or None)
 
     def on_error(self, failure: Failure) -> Iterator[Document]:
         url = failure.request.url  # type: ignore[attr-defined]

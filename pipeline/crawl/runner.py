@@ -32,7 +32,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import func, select
 
-from pipeline.crawl.sources import Source
+from pipeline.crawl.sources import OUTLET, Source
 from pipeline.errors import NewsdedupError
 from pipeline.store.database import Database
 from pipeline.store.models import Run
@@ -81,6 +81,8 @@ def spider_commands(source: Source) -> list[tuple[str, list[str]]]:
             argv += ["-a", "refetch=true"]
         for name, value in source.settings.items():
             argv += ["-s", f"{name}={value}"]
+        if source.outlet:
+            argv += ["-s", f"{OUTLET}={source.outlet}"]
         commands.append((spider, argv))
     return commands
 

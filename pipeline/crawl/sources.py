@@ -11,6 +11,7 @@ The format (one table per source)::
     every = "30m"                                             # or: cron = "*/30 * * * *"
     refetch = false                   # true: fetch stored URLs again (conditional requests)
     allow_private_addresses = false   # true: follow links to private addresses too (see below)
+    outlet = "Tagesschau"             # the outlet of pages that name none; default: the name
 
     [sources.tagesschau.politeness]   # any of these; the settings' defaults otherwise
     download_delay = 2.0
@@ -25,6 +26,10 @@ The hosts (with their ports) of a source's URLs are the ones its crawl may fetch
 private address; a link found on the web to another private address is refused
 (``private-address``, see ``spiders/addresses.py``) unless ``allow_private_addresses = true``,
 which becomes the source's ``NEWSDEDUP_ALLOW_PRIVATE_ADDRESSES`` setting.
+
+A page's outlet is the name the page gives its site (``og:site_name``, the publisher in
+JSON-LD); a page that gives none gets the source's ``outlet`` (its name unless set; ``""``:
+none), so that ``--outlet`` finds every page of the source.
 """
 
 from __future__ import annotations
@@ -57,8 +62,10 @@ POLITENESS = {  # key in sources.toml -> (Scrapy setting, type)
     "autothrottle": ("AUTOTHROTTLE_ENABLED", bool),
 }
 _KEYS = {"feeds", "sitemaps", "start_urls", "allowed_domains", "depth", "every", "cron", "refetch", "politeness",
-         "allow_private_addresses"}
+         "allow_private_addresses", "outlet"}
 PRIVATE_ADDRESSES = "NEWSDEDUP_ALLOW_PRIVATE_ADDRESSES"  # the setting allow_private_addresses = true sets
+OUTLET = "NEWSDEDUP_SOURCE_OUTLET"  # the setting that hands the source's outlet to its spiders
+_OUTLET_MAX_CHARS = 200
 
 
 def parse_interval(text: str) -> timedelta:
@@ -88,6 +95,7 @@ class Source:
     cron: str | None = None
     refetch: bool = False
     settings: Mapping[str, Any] = field(default_factory=dict)  # Scrapy settings for this source only
+    outlet: str | None = None  # the outlet of its pages that name none
 
 
 def load_sources(path: str | Path, tracking: tuple[str, ...] = ()) -> dict[str, Source]:
@@ -115,7 +123,7 @@ def command_line_source(feeds: Sequence[str], sitemaps: Sequence[str], urls: Seq
     """A source made of command-line options, checked as a file's are; scheduled when
     ``every`` or ``cron`` is given."""
     table: dict[str, Any] = {"feeds": list(feeds), "sitemaps": list(sitemaps), "start_urls": list(urls),
-                             "depth": depth, "refetch": refetch}
+                             "depth": depth, "refetch": refetch, "outlet": ""}
     if domains:
         table["allowed_domains"] = list(domains)
     if every is not None:
@@ -164,13 +172,16 @@ def _source(path: Path, name: str, table: Any, tracking: tuple[str, ...], schedu
     private = table.get("allow_private_addresses", False)
     if not isinstance(private, bool):
         raise ConfigError(f"{where}: allow_private_addresses must be true or false")
+    outlet = table.get("outlet", name)
+    if not isinstance(outlet, str) or len(outlet) > _OUTLET_MAX_CHARS:
+        raise ConfigError(f"{where}: outlet must be a name of at most {_OUTLET_MAX_CHARS} characters (\"\": none)")
     interval, cron = parse_schedule(where, table.get("every"), table.get("cron"), required=scheduled)
     settings = _politeness(where, table.get("politeness", {}))
     if private:
         settings[PRIVATE_ADDRESSES] = True
     return Source(name=name, feeds=feeds, sitemaps=sitemaps, start_urls=start_urls,
                   allowed_domains=tuple(d.lower() for d in domains), depth=depth, every=interval,
-                  cron=cron, refetch=refetch, settings=settings)
+                  cron=cron, refetch=refetch, settings=settings, outlet=" ".join(outlet.split()) or None)
 
 
 def parse_schedule(where: str, every: Any, cron: Any, *, required: bool = True) -> tuple[timedelta | None, str | None]:
@@ -215,13 +226,15 @@ def source_table(source: Source) -> dict[str, Any]:
     :func:`source_from_table` reads back as the same source. Schedules are stored this way."""
     table: dict[str, Any] = {"feeds": list(source.feeds), "sitemaps": list(source.sitemaps),
                              "start_urls": list(source.start_urls), "allowed_domains": list(source.allowed_domains),
-                             "depth": source.depth, "refetch": source.refetch}
+                             "depth": source.depth, "refetch": source.refetch, "outlet": source.outlet or ""}
+    if source.settings.get(PRIVATE_ADDRESSES):
+        table["allow_private_addresses"] = True
     if source.every is not None:
         table["every"] = f"{int(source.every.total_seconds())}s"
     if source.cron is not None:
         table["cron"] = source.cron
     keys = {setting: key for key, (setting, _) in POLITENESS.items()}
-    table["politeness"] = {keys[setting]: value for setting, value in source.settings.items()}
+    table["politeness"] = {keys[setting]: value for setting, value in source.settings.items() if setting in keys}
     return table
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -17,6 +18,8 @@ from pipeline.text.dates import DateFinder
 from pipeline.text.lexicon import Lexicon
 from pipeline.text.normalize import fold
 
+_HOST_PORT = re.compile(r"(?<=[\w\].]):\d{1,5}$")  # a port after a host name
+
 
 class MetadataStage(Stage):
     """Fills ``authors``, ``published``, ``credits``, ``outlet`` and ``language``.
@@ -24,7 +27,8 @@ class MetadataStage(Stage):
     Sources, first wins: the page's own lines (bylines, author boxes, date
     lines, agency credits) as set aside by the clean stage; then, for HTML,
     trafilatura's metadata, and htmldate's extensive search for a date it missed. The outlet
-    from HTML is the site's name, never its bare host or the page's own title (``_outlet_name``).
+    from HTML is the site's name, never its bare host or the page's own title (``_outlet_name``);
+    a crawled page that names none gets its source's ``outlet`` (``sources.toml``).
     Language: as the clean stage identified it for a text page, else from the title
     and body (py3langid). Drops nothing.
     """
@@ -64,6 +68,8 @@ class MetadataStage(Stage):
         if doc.outlet is None and html.get("sitename"):
             doc.outlet = _outlet_name(str(html["sitename"]), html.get("title") or doc.title,
                                       {html.get("hostname"), _host(doc.uri)}, self.config.clean.title_min_words)
+        if doc.outlet is None:
+            doc.outlet = doc.source_outlet
         if doc.language is None:  # the clean stage already identified text pages
             sample = (doc.title + "\n" + doc.body_text)[: self.config.clean.language_sample_chars]
             doc.language = py3langid.classify(sample)[0] if sample.strip() else None
@@ -76,14 +82,14 @@ class MetadataStage(Stage):
 def _outlet_name(sitename: str, title: str, hosts: set[str | None], title_min_words: int) -> str | None:
     """The outlet's name from trafilatura's site name (``og:site_name``, the publisher in JSON-LD
     or a meta tag, a part of the title naming the site): None where it is only a host
-    ("www.example.com", what trafilatura falls back to), a link, or the page's own title, which
+    ("www.example.com", "127.0.0.1:8080": what trafilatura falls back to), a link, or the page's own title, which
     a filter by outlet would never match (a name shorter than ``NEWSDEDUP_TITLE_MIN_WORDS`` that
     equals the title may be the outlet's: "BMJV")."""
     name = " ".join(sitename.split()).lstrip("@")
     if not name or name.startswith(("http://", "https://", "www.")) or ("/" in name and " " not in name):
         return None
     bare = {h.lower().removeprefix("www.") for h in hosts if h}
-    if name.lower().removeprefix("www.") in bare:
+    if _HOST_PORT.sub("", name.lower()).removeprefix("www.") in bare:  # "example.com:8080" too
         return None
     if len(name.split()) >= title_min_words and fold(name) == fold(title):
         return None

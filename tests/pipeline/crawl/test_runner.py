@@ -65,7 +65,8 @@ def test_spider_commands_carry_the_source_options(news_site: str, tmp_path: Path
     commands = dict(spider_commands(source))
     assert sorted(commands) == ["feeds", "sitemaps"]
     assert commands["feeds"][1:] == ["-m", "scrapy", "crawl", "feeds", "-a", f"feeds={news_site}/feed.xml",
-                                     "-s", "DOWNLOAD_DELAY=0.0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+                                     "-s", "DOWNLOAD_DELAY=0.0", "-s", "AUTOTHROTTLE_ENABLED=False",
+                                     "-s", "NEWSDEDUP_SOURCE_OUTLET=world"]
     sites = dict(spider_commands(command_line_source([], [], ["https://Example.com/politik/?utm_source=x"], make_config().tracking_params)))
     assert sites["sites"][3:] == ["crawl", "sites", "-a", "urls=https://example.com/politik/",
                                   "-a", "domains=example.com", "-a", "depth=1"]
@@ -101,6 +102,10 @@ def test_the_first_crawl_of_two_outlets_stores_every_story_once_with_all_its_url
         200, f"{h}/news/story-0.html", f"{c}/sitemap.xml")
     original = next(s for s in records[stories[0].title]["sources"] if s["uri"].endswith("story-0.html"))
     assert (original["canonical_url"], original["found_in"]) == (f"{h}/news/story-0.html", f"{h}/feed.xml")
+    # pages that name no site carry their source's outlet (the sources file's name), so --outlet finds them
+    for record in records.values():
+        for s in record["sources"]:
+            assert s["outlet"] == ("hafenblatt" if s["uri"].startswith(h) else "courier"), s["uri"]
 
 
 def test_ctrl_c_stops_a_crawl_after_the_requests_under_way_and_a_rerun_completes_it(news_world: NewsWorld,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.crawl.runner import spider_commands
-from pipeline.crawl.sources import load_sources, parse_interval
+from pipeline.crawl.sources import command_line_source, load_sources, parse_interval
 from pipeline.errors import ConfigError
 from tests.conftest import make_config
 
@@ -50,7 +50,22 @@ def test_a_sources_file_gives_typed_sources(tmp_path: Path) -> None:
     assert (zeitung.every, zeitung.cron, zeitung.refetch) == (None, "*/15 6-22 * * mon-fri", True)
     assert zeitung.allowed_domains == ("zeitung.example",)
     assert zeitung.settings == {"NEWSDEDUP_ALLOW_PRIVATE_ADDRESSES": True}  # for its spiders only
-    assert spider_commands(zeitung)[0][1][-2:] == ["-s", "NEWSDEDUP_ALLOW_PRIVATE_ADDRESSES=True"]
+    assert spider_commands(zeitung)[0][1][-4:-2] == ["-s", "NEWSDEDUP_ALLOW_PRIVATE_ADDRESSES=True"]
+
+
+def test_a_source_names_the_outlet_of_its_pages_that_name_none(tmp_path: Path) -> None:
+    """By default the source's name; ``outlet`` spells it; "" leaves such pages without one.
+    The spiders get it as a setting; a command-line source has none."""
+    feeds = "feeds = ['https://a.example/rss']\nevery = '1h'\n"
+    sources = load_sources(write(tmp_path, f"[sources.kuestenblatt]\n{feeds}[sources.coast]\n{feeds}"
+                                           f"outlet = ' Coast  Times '\n[sources.anon]\n{feeds}outlet = ''\n"))
+    assert {n: s.outlet for n, s in sources.items()} == {"kuestenblatt": "kuestenblatt", "coast": "Coast Times",
+                                                         "anon": None}
+    assert spider_commands(sources["coast"])[0][1][-2:] == ["-s", "NEWSDEDUP_SOURCE_OUTLET=Coast Times"]
+    assert not any("OUTLET" in a for a in spider_commands(sources["anon"])[0][1])
+    assert command_line_source(["https://a.example/rss"], [], []).outlet is None
+    with pytest.raises(ConfigError, match="outlet must be a name"):
+        load_sources(write(tmp_path, f"[sources.a]\n{feeds}outlet = 3\n"))
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -109,5 +124,8 @@ def test_a_source_comes_back_from_its_stored_table() -> None:
     wire = command_line_source(["https://example.com/rss.xml"], [], ["https://example.com/news/"], name="wire",
                                every="90s", domains=["example.com"], depth=2, refetch=True)
     assert source_from_table("stored", "wire", source_table(wire)) == wire
+    private = source_from_table("file", "zeitung", {"feeds": ["https://zeitung.example/rss"], "every": "1h",
+                                                    "allow_private_addresses": True, "outlet": "Die Zeitung"})
+    assert source_from_table("stored", "zeitung", source_table(private)) == private  # it raised KeyError
     with pytest.raises(ConfigError, match="politeness.user_agent must be a str"):
         source_from_table("stored", "wire", {**source_table(wire), "politeness": {"user_agent": 5}})

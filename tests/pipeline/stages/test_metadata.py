@@ -63,7 +63,8 @@ def test_language_of_text_pages(ctx: RunContext) -> None:
         assert MetadataStage(ctx).process(Document(uri="x", body=[body])).language == lang
 
 
-def _html_doc(ctx: RunContext, head: str, uri: str = "https://www.coast-times.example/news/1.html") -> Document:
+def _html_doc(ctx: RunContext, head: str, uri: str = "https://www.coast-times.example/news/1.html",
+              source_outlet: str | None = None) -> Document:
     """An HTML page through the extract stage (trafilatura's metadata), then metadata."""
     from pipeline.stages.extract import ExtractStage
 
@@ -73,7 +74,7 @@ def _html_doc(ctx: RunContext, head: str, uri: str = "https://www.coast-times.ex
         "Work is due to start next spring and take about two years, the administration said, with most of "
         "the cost covered by the state government."] * 2)
     html = f"<html><head>{head}</head><body><article><h1>Council renovates the old school</h1>{body}</article></body></html>"
-    doc = ExtractStage(ctx).process(Document(uri=uri, text=html, is_html=True))
+    doc = ExtractStage(ctx).process(Document(uri=uri, text=html, is_html=True, source_outlet=source_outlet))
     doc.title = doc.html_meta.get("title") or ""
     doc.body = [line for line in doc.lines if line.strip()]
     return MetadataStage(ctx).process(doc)
@@ -89,12 +90,24 @@ def test_the_outlet_of_an_html_page_is_its_site_s_name(ctx: RunContext) -> None:
     assert _html_doc(ctx, ld).outlet == "Küstenzeitung"
 
 
+def test_a_crawled_page_that_names_no_site_gets_its_source_s_outlet(ctx: RunContext) -> None:
+    """The sources file's outlet fills in where the page names none, and only there."""
+    page = '<title>Council renovates the old school</title>'
+    assert _html_doc(ctx, page).outlet is None
+    assert _html_doc(ctx, page, source_outlet="Coast Times").outlet == "Coast Times"
+    named = _html_doc(ctx, page + '<meta property="og:site_name" content="The Coast Times">', source_outlet="coast")
+    assert named.outlet == "The Coast Times"
+
+
 def test_a_bare_host_or_the_page_s_title_is_no_outlet(ctx: RunContext) -> None:
     """Where the page names no site, trafilatura falls back to the host, or a site name tag
     holds the page's title: neither is an outlet a filter could find."""
     host = _html_doc(ctx, '<title>Council renovates the old school</title>'
                           '<link rel="canonical" href="https://www.coast-times.example/news/1.html">')
     assert host.outlet is None
+    served = _html_doc(ctx, '<title>Council renovates the old school</title>'
+                            '<link rel="canonical" href="http://127.0.0.1:8080/news/1.html">', uri="http://127.0.0.1:8080/n")
+    assert served.outlet is None
     titled = _html_doc(ctx, '<title>Council renovates the old school</title>'
                             '<meta property="og:site_name" content="Council renovates the old school">')
     assert titled.outlet is None
