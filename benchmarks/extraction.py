@@ -6,7 +6,10 @@ Corpora (read from ``shared/bench-data``, never copied; Dragnet's test split is 
 never read):
 
 1. article-extraction-benchmark (AEB, 181 English pages): F1/P/R with its 4-gram scorer.
-2. trafilatura's evaluation corpus (990 pages, 668 German): with/without snippets, all and German.
+2. trafilatura's evaluation corpus (990 pages, 668 German): with/without snippets, all and German;
+   and, on the 141 pages whose gold lists snippets of reader comments, the share of those
+   snippets the output keeps and the share of those pages that keep none (no rule here was read
+   off these pages: an out-of-sample comment measure, mostly German).
 3. Dragnet's training split (946 English pages, 275 with reader comments): main-text F1 (the
    gold starts with the headline: title and body are scored) with AEB's 4-gram scorer, and the
    comment leak: on the pages with comments, the share of the comments' 4-grams (not also in
@@ -148,6 +151,13 @@ def comment_leak(scorer: Any, text: str, comments: str, output: str) -> float:
     return len(own & set(scorer.shingles(output.replace(TITLE_SEP, "\n")))) / len(own)
 
 
+def snippets_kept(snippets: list[str], output: str) -> tuple[int, int]:
+    """How many of a page's comment snippets the output holds (white space folded), of how many."""
+    text = " ".join(output.replace(TITLE_SEP, "\n").split())
+    wanted = [" ".join(c.split()) for c in snippets if c.strip()]
+    return sum(c in text for c in wanted), len(wanted)
+
+
 def report(title: str, rows: list[tuple[str, dict[str, Any]]], docs: int, seconds: dict[str, float]) -> None:
     print(f"\n{title}")
     print(f"  {'system':<28} {'F1':>6} {'P':>6} {'R':>6}   docs/s (1 core)")
@@ -196,6 +206,14 @@ def main() -> None:
                                           for p in subset])) for s in _systems]
             report(f"2. trafilatura evaluation corpus, {label}: {len(subset)} pages (trafilatura 2.3.1: 0.926)",
                    rows, len(pages), seconds)
+        with_comments = [p for p in pages if any(c.strip() for c in p.gold.get("comments", []))]
+        print(f"  {'system':<28} {'comment snippets kept':>21}   pages keeping none   (of {len(with_comments)} "
+              "pages with comments)")
+        for system in _systems:
+            kept = [snippets_kept(p.gold["comments"], outputs[system].get(p.key, "")) for p in with_comments]
+            snippets = sum(n for _, n in kept)
+            print(f"  {system:<28} {sum(k for k, _ in kept) / max(1, snippets):21.1%}   "
+                  f"{sum(k == 0 for k, _ in kept) / max(1, len(kept)):6.1%}")
     if args.corpus in ("dragnet", "all"):
         scorer = load_module(base / "aeb" / "score_aeb.py")
         pages = dragnet_pages()[: args.limit or None]

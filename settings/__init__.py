@@ -225,12 +225,13 @@ NEWSDEDUP_OTHER_LANGUAGE_MARGIN = 1.5
 # "Kommentare", "Leave a reply") counts this share of its score.
 NEWSDEDUP_AFTER_COMMENTS_WEIGHT = 0.5
 NEWSDEDUP_CUT_MIN_SHARE = 0.5
-# ...unless this many lines below it are comments' marks (a date stamp, "3 hours ago", "Reply"):
-# the comments, however long, then end the article there
-NEWSDEDUP_COMMENT_MIN_MARKS = 2
+# ...unless this many lines below it are comments' marks (a date stamp, "3 hours ago", "Reply",
+# "Sarah says:", the comment form), each within a comment's length of the one before: the
+# comments, however long, then end the article there
+NEWSDEDUP_COMMENT_MIN_MARKS = 3
 NEWSDEDUP_COMMENT_MARK_MAX_WORDS = 20  # a date-stamped line this short is a comment's mark
 NEWSDEDUP_COMMENT_MARK_WINDOW = 8  # ...and the first of them stands within this many lines below the header
-NEWSDEDUP_COMMENT_MAX_WORDS = 250  # ...and the next one at most this many words further (a comment, not a story)
+NEWSDEDUP_COMMENT_MAX_WORDS = 250  # ...and each next one at most this many words further (a comment, not a story)
 NEWSDEDUP_BOX_CUT_MIN_SHARE = 0.75
 NEWSDEDUP_MIN_STOPWORD_SHARE = 0.2
 NEWSDEDUP_NOISE_LINE_PENALTY = 5.0

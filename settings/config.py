@@ -46,7 +46,7 @@ class CleanOptions:
     after_comments_weight: float = 0.5  # a run below a comments header counts this share of its score
     box_cut_min_share: float = 0.75  # a "Related" header ends the article with this share above it
     cut_min_share: float = 0.5  # ...and only when this share of the article's words is above it
-    comment_min_marks: int = 2  # ...or when this many comments' marks (date stamps, "Reply") stand below it
+    comment_min_marks: int = 3  # ...or when this many comments' marks (date stamps, "Reply") stand below it
     comment_mark_max_words: int = 20  # a date-stamped line this short is a comment's mark
     comment_mark_window: int = 8  # the first mark stands within this many lines below the header
     comment_max_words: int = 250  # ...and the next at most this many words further (a comment, not a story)

@@ -14,7 +14,7 @@ from pipeline.items import Document, LineVerdict
 from pipeline.stages.base import Stage
 from pipeline.text.bylines import NameParser
 from pipeline.text.dates import DateFinder
-from pipeline.text.lexicon import Lexicon, LexiconMatch
+from pipeline.text.lexicon import Lexicon, LexiconMatch, alternatives
 from pipeline.text.normalize import clean_line, ends_sentence, fold, letters_key, word_count, words
 from pipeline.text.stopwords import stopwords
 
@@ -37,6 +37,9 @@ _SEPARATORS = re.compile(r"\s[|·•»›]\s")
 _BYLINE_END = re.compile(r"\s(?:[|·•]|[-–—]\s)")
 _DATE_REST_SPLIT = re.compile(r"(?:(?<!\s)\s++)?(?:[|·•,]|(?<=\s)[-–—](?=\s))\s*")
 _CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}(?::\d{2})?\s*+(?:[ap]\.?m\.?|uhr|h)?(?:\s++[A-Z]{2,4}\b)?", re.IGNORECASE)
+# a numeric date as comment systems stamp them ("10/18/2012", "11.06.12" with a clock): read as a
+# comment's mark only, never as the page's date (day and month order are unknown)
+_NUMERIC_STAMP = re.compile(r"(?<![\d./])\d{1,2}([./])\d{1,2}\1(?:\d{4}|\d{2})(?![\d./])")
 _INNER_SENTENCE_END = re.compile(r"[.!?…]\s++\S")  # "… ist nicht wahr. Diese Welt …": two sentences
 _NOT_A_TITLE_END = re.compile(r"(?:[.,;:]|…|\.\.\.|\[…\])\s*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -91,11 +94,6 @@ class _Line:
         if self._tokens is None:
             self._tokens = words(self.text.lower())
         return self._tokens
-
-
-def _alternatives(names: dict[str, str]) -> str:
-    """A regex alternation of lexicon names, longest first ("(?!)" matches nothing when empty)."""
-    return "|".join(sorted(map(re.escape, names), key=len, reverse=True)) or "(?!)"
 
 
 def _content_stems(text: str, stops: frozenset[str]) -> set[str]:
@@ -157,13 +155,15 @@ class CleanStage(Stage):
         self.names = NameParser(self.lexicon)
         self.agencies = set(self.lexicon.name_list("agencies"))
         self.platforms = set(self.lexicon.name_list("platforms"))
-        self.platform_re = re.compile(rf"\b(?:{_alternatives(self.lexicon.name_list('platforms'))})\b")
+        self.platform_re = re.compile(rf"\b(?:{alternatives(self.lexicon.name_list('platforms'))})\b")
         self.weekdays = set(self.lexicon.name_list("weekdays"))
-        self.byline_connector = re.compile(r"\s(?:" + _alternatives(self.lexicon.name_list("byline_connectors")) + r")\s")
-        self.newsroom = re.compile(r"^[\w .&'-]{2,40}\s(?:" + _alternatives(self.lexicon.name_list("newsroom"))
+        self.byline_connector = re.compile(r"\s(?:" + alternatives(self.lexicon.name_list("byline_connectors")) + r")\s")
+        self.newsroom = re.compile(r"^[\w .&'-]{2,40}\s(?:" + alternatives(self.lexicon.name_list("newsroom"))
                                    + r")$", re.IGNORECASE)
-        before = _alternatives(self.lexicon.name_list("time_ago_before"))
-        after = _alternatives(self.lexicon.name_list("time_ago_after"))
+        before = alternatives(self.lexicon.name_list("time_ago_before"))
+        after = alternatives(self.lexicon.name_list("time_ago_after"))
+        self.comment_verb = re.compile(rf"(?<!\S)(?:{alternatives(self.lexicon.name_list('comment_verbs'))})"
+                                       r"(?:\s*+(?::|,|…|\.\.\.))?\s*$", re.IGNORECASE)
         self.time_ago = re.compile(rf"^\W*(?:(?:{before})\s+\d+\s+\w+|\d+\s*\w{{1,8}}\s+(?:{after}))\W*$", re.IGNORECASE)
 
     def process(self, doc: Document) -> Document:
@@ -444,10 +444,12 @@ class CleanStage(Stage):
     def _cut_tail(self, lines: list[_Line]) -> int:
         """Drop everything below a comments header that has most of the article above it, or
         comments' marks below it (``NEWSDEDUP_COMMENT_MIN_MARKS`` date stamps, "3 hours ago",
-        "Reply" lines, the first within ``NEWSDEDUP_COMMENT_MARK_WINDOW`` lines, the second at most
-        ``NEWSDEDUP_COMMENT_MAX_WORDS`` words further: a comment, where a story's date line would
-        be followed by the story; the comments, however long, are a block), or below a
-        "Related"/"Most read" header that has nearly all of it above."""
+        "Reply", "Sarah says:" lines: ``_comment_mark``; the first within
+        ``NEWSDEDUP_COMMENT_MARK_WINDOW`` lines, each next at most ``NEWSDEDUP_COMMENT_MAX_WORDS``
+        words further: comments, where a story's date line would be followed by the story; the
+        comments, however long, are a block), or below a "Related"/"Most read" header that has
+        nearly all of it above. A count of comments is a header too ("16 Comments", "2 thoughts
+        on “…”": the lexicon's ``_count_header``)."""
         opts = self.opts
         paragraphs = [(i, ln.words) for i, ln in enumerate(lines)
                       if ln.verdict is None and self._is_paragraph(ln)]
@@ -465,11 +467,11 @@ class CleanStage(Stage):
             if m.action == "cut" and sum(above) < share * total:
                 if marks is None:
                     marks = [j for j in range(i + 1, len(lines)) if self._comment_mark(lines[j])]
-                below = [j for j in marks if j > i]
+                below = [j for j in marks if j > i][:max(1, opts.comment_min_marks)]
                 marked = (len(below) >= max(1, opts.comment_min_marks)
                           and below[0] - i <= opts.comment_mark_window  # (the comments start right below it)
-                          and (len(below) < 2  # (with NEWSDEDUP_COMMENT_MIN_MARKS=1)
-                               or sum(x.words for x in lines[below[0] + 1:below[1]]) <= opts.comment_max_words))
+                          and all(sum(x.words for x in lines[a + 1:b]) <= opts.comment_max_words
+                                  for a, b in zip(below, below[1:])))
             if marked or sum(above) >= share * total:
                 for rest in lines[i + 1:]:
                     rest.verdict = f"after-{m.category}"
@@ -478,14 +480,19 @@ class CleanStage(Stage):
 
     def _comment_mark(self, ln: _Line) -> bool:
         """A line that marks a reader's comment: "Reply" or "Antworten" (the lexicon's comments
-        lines), "3 hours ago", or a short line stamped with a date ("by james on January 31,
-        2011 at 9:59 am. Reply #")."""
-        if ln.match is not None and ln.match.category == "comments" and ln.match.action == "line":
+        lines), the comment form below them ("Leave a Comment", "Your comment is awaiting
+        moderation"), "3 hours ago", a short line that names the writer ("Sarah says:", "Anna
+        schreibt:", the lexicon's comment verbs, with no sentence's end: not "…, he said."), or a
+        short line stamped with a date ("by james on January 31, 2011 at 9:59 am. Reply #",
+        "Posted by: Netbacker | September 26, 2012 at 03:49 PM", "Posted 10/18/2012 at 2:57 pm",
+        "11.06.12 at 11:06 am"), whatever else it was taken for."""
+        if ln.match is not None and ln.match.category in ("comments", "comment_form"):
             return True
-        if ln.words > self.opts.comment_mark_max_words:
+        if ln.words > self.opts.comment_mark_max_words or ln.verdict == "repetitive":
             return False
-        return bool(self.time_ago.search(ln.text)) or (ln.verdict or "").startswith("meta:date") or (
-            ln.verdict is None and self.dates.find(ln.text) is not None)
+        return bool(self.time_ago.search(ln.text) or self.comment_verb.search(ln.text)) or (
+            ln.verdict or "").startswith("meta:date") or self.dates.find(ln.text) is not None or (
+            (stamp := _NUMERIC_STAMP.search(ln.text)) is not None and (stamp.group(1) == "/" or _CLOCK.search(ln.text)))
 
     # --- pass 3: where the article is (text pages) ------------------------------
     def _other_languages(self, lines: list[_Line], stops: frozenset[str]) -> list[str]:

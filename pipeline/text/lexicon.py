@@ -8,6 +8,7 @@ before it is cleaned.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -19,6 +20,7 @@ ACTIONS = {"line", "notice", "box", "cut", "meta", "names"}
 _ELLIPSIS = re.compile(r"(?:(?<!\s)\s++)?(…|\.\.\.)$")
 _LABEL_SEPARATORS = "·|•"  # what may stand for a label's colon at the line's start
 _HEADER = re.compile(r"^\[([a-z_]+)\s+([a-z]+)\]$")
+_QUOTES = tuple("\"'«»‹›‘’‚„“”")  # what opens a quoted title
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Lexicon:
     max_words: int = 40
     _label_re: re.Pattern[str] | None = None
     _label_sep_re: re.Pattern[str] | None = None
+    _count_re: re.Pattern[str] | None = None
     _max_prefix_words: int = 1
 
     @classmethod
@@ -72,12 +75,18 @@ class Lexicon:
             else:
                 self.whole.setdefault(letters_key(entry), (category, action))
         if self.labels:
-            alternatives = "|".join(sorted((re.escape(k) for k in self.labels), key=len, reverse=True))
+            labels = alternatives(self.labels)
             # at the line's start or after punctuation ("… Foto: dpa", "Text | Photo: AP"), not
             # inside a sentence ("… wrote this post: Twitter Rolls Out Cover Photos: How to …")
-            self._label_re = re.compile(rf"(?:^|(?<=[^\w\s])\s*)({alternatives})\s*:\s*(.*)$")
+            self._label_re = re.compile(rf"(?:^|(?<=[^\w\s])\s*)({labels})\s*:\s*(.*)$")
             # at the line's start, a middle dot or a bar may stand for the colon ("ANZEIGE · …")
-            self._label_sep_re = re.compile(rf"^({alternatives})\s*+[{_LABEL_SEPARATORS}]\s*+(.*)$")
+            self._label_sep_re = re.compile(rf"^({labels})\s*+[{_LABEL_SEPARATORS}]\s*+(.*)$")
+        nouns, prepositions = self.names.get("comment_count_nouns"), self.names.get("comment_count_prepositions")
+        if nouns and prepositions:
+            ones = alternatives(self.names.get("comment_count_one", {}))
+            self._count_re = re.compile(
+                rf"^[^\w]*+(?:(?P<number>\d[\d.,]*+)|(?P<one>{ones}))\s++(?:{alternatives(nouns)})(?!\w)"
+                rf"(?:(?P<end>[\W\d_]*+)$|\s++(?:{alternatives(prepositions)})\s++(?P<title>.*)$|(?P<symbol>\s*+[^\w\s].*)$)")
 
     def match(self, line: str, n_words: int | None = None) -> LexiconMatch | None:
         """The first phrase that matches ``line``: whole line, then prefix, then label; a line
@@ -86,10 +95,12 @@ class Lexicon:
         key = letters_key(line)
         if not key:
             return None
+        long = (word_count(line) if n_words is None else n_words) > self.max_words
+        if not long and self._count_re is not None and (count := self._count_header(line)) is not None:
+            return count
         hit = self.whole.get(key)
         if hit:
             return LexiconMatch(hit[0], hit[1], key)
-        long = (word_count(line) if n_words is None else n_words) > self.max_words
         parts = key.split(None, self._max_prefix_words)  # (the last part may hold the rest of a long line)
         for n in range(min(len(parts), self._max_prefix_words), 0, -1):
             phrase = " ".join(parts[:n])
@@ -111,11 +122,33 @@ class Lexicon:
                 return LexiconMatch(cat, act, label, rest.strip())
         return None
 
+    def _count_header(self, line: str) -> LexiconMatch | None:
+        """A count of comments that heads them, as a ``comments`` ``cut`` line: a number, or a
+        word for one, then a noun of ``[comment_count_nouns]``, then nothing but symbols
+        ("16 Comments", "Kommentare (3)" is a phrase), a preposition and the story's title
+        ("14 comments to …", "2 Gedanken zu „…“"; after a word for one only a quoted title: "Une
+        réponse à « … »", not "Eine Antwort auf die Frage"), or, after a number, a symbol
+        ("{ 4 comments… read them below }")."""
+        assert self._count_re is not None
+        found = self._count_re.match(fold(line))
+        if found is None:
+            return None
+        title = found.group("title")
+        if found.group("one") is not None and (found.group("symbol") is not None
+                                               or (title is not None and not title.startswith(_QUOTES))):
+            return None
+        return LexiconMatch("comments", "cut", "count", (title or "").strip())
+
     def is_name(self, category: str, text: str) -> bool:
         return fold(text) in self.names.get(category, {})
 
     def name_list(self, category: str) -> dict[str, str]:
         return self.names.get(category, {})
+
+
+def alternatives(names: Iterable[str]) -> str:
+    """A regex alternation of lexicon names, longest first ("(?!)" matches nothing when empty)."""
+    return "|".join(sorted(map(re.escape, names), key=len, reverse=True)) or "(?!)"
 
 
 def _rest_after(line: str, n_words: int) -> str:

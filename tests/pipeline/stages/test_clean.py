@@ -498,14 +498,15 @@ def test_a_long_line_of_prose_is_not_read_as_a_short_phrase() -> None:
 @pytest.mark.parametrize("lang", sorted(TEASERS))
 def test_a_teaser_outweighs_the_prose_of_a_comment_section_below_it(ctx: RunContext, lang: str) -> None:
     """More words of prose below a comments header than the teaser has (badges, rules) do not
-    take the article's place; the comment form's own phrases are dropped as such."""
+    take the article's place; the comment form's own phrases are dropped as such (or, as marks of
+    comments below their header, with all below it)."""
     title, paras, more = TEASERS[lang]
     form = COMMENT_FORMS[lang]
     doc = clean(ctx, "\n".join([*TEASER_HEADER, title, *paras, *([more] if more else []), "Facebook", "Twitter",
                                 *form, *form[3:], "Contact", "Privacy"]))
     assert doc.title == title
     assert doc.body == [p.removesuffix(" […]") for p in paras]
-    assert verdict(doc, form[1]) in ("comment_form", "comments")
+    assert verdict(doc, form[1]) in ("comment_form", "comments", "after-comments")
 
 
 def test_a_teaser_cut_short_in_its_second_paragraph_is_kept_whole(ctx: RunContext) -> None:
@@ -710,6 +711,43 @@ def test_comments_below_their_header_are_a_block_however_long(ctx: RunContext, l
     doc = clean(ctx, "\n".join([TEASERS[lang][0], *paras(lang), header, *run]))
     assert doc.body == paras(lang)
     assert all(not b.startswith(comments[0][:20]) for b in doc.body)
+
+
+# A comment count that heads the comments, how a writer is named, a date stamp and a reply, as
+# blog and news platforms print them in each language (WordPress, Blogger, Disqus, TypePad).
+COUNTED_RUNS = {
+    "en": ("One Response to “Council renovates the old school”", "{} says:", "October 16th, 2012 at 6:57 am",
+           "Reply"),
+    "en-numeric": ("16 Comments", "{}", "Posted 10/18/2012 at 2:57 pm | Permalink", "Report"),
+    "de": ("3 Gedanken zu „Gemeinderat saniert die alte Schule“", "{} sagt:", "12. März 2024 um 10:15", "Antworten"),
+    "fr": ("2 réflexions sur « Le conseil rénove la vieille école »", "{} a dit :", "12 mars 2024 à 10h15",
+           "Répondre"),
+}
+
+
+@pytest.mark.parametrize("run", sorted(COUNTED_RUNS))
+def test_a_count_of_comments_heads_them_and_writers_and_stamps_mark_them(ctx: RunContext, run: str) -> None:
+    """"3 Gedanken zu „…“", "One Response to “…”": a count, a noun and the story's title head the
+    comments; "Anna sagt:", "Posted 10/18/2012 at 2:57 pm" mark them. The comments, longer than
+    the article, are cut as a block (the old code kept them: the count was no header, the
+    writer's line and a numeric stamp no marks)."""
+    lang = run.split("-")[0]
+    header, writer, stamp, reply = COUNTED_RUNS[run]
+    comments = COMMENT_RUNS[lang][3]
+    lines = [line for i, c in enumerate(comments) for line in (writer.format(f"Anna{i} Berger"), stamp, c, reply)]
+    doc = clean(ctx, "\n".join([TEASERS[lang][0], *paras(lang), header, *lines]))
+    assert doc.body == paras(lang)
+
+
+def test_a_comment_count_under_the_headline_does_not_cut_the_story(ctx: RunContext) -> None:
+    """A news page's "5 Kommentare" link under its headline, its date line and, further down, an
+    embedded tweet's date are three marks, but not one after another within a comment's length:
+    the story stays whole (with two marks asked for, the old default, it was cut below the count)."""
+    standfirst = "Nach langer Debatte ist es entschieden: Aus der leeren Schule am Marktplatz wird ein Bürgerzentrum."
+    story = [PARA_DE, PARA_DE2, "— Donald J. Trump (@realDonaldTrump) May 2, 2020", *COMMENT_RUNS["de"][3]]
+    doc = clean(ctx, "\n".join(["Marktplatz: Der Gemeinderat saniert die alte Schule, und die Vereine sind „glücklich“",
+                                 standfirst, "5 Kommentare", "04.05.20 14:50", *story]))
+    assert doc.body == [standfirst, *story]
 
 
 def test_prose_in_another_language_than_the_story_is_not_its_text(ctx: RunContext) -> None:

@@ -34,6 +34,24 @@ def test_no_phrase_has_two_meanings_across_languages() -> None:
                 assert seen.setdefault((kind, phrase), meaning) == meaning, (lang, phrase)
 
 
+@pytest.mark.parametrize(("line", "header"), [
+    ("16 Comments", True), ("1 comment:", True), ("{ 4 comments… read them below or add one }", True),
+    ("2 thoughts on “Council renovates the old school”", True), ("One Response to “Council renovates”", True),
+    ("14 comments to Council renovates the old school", True), ("One Comment", True),
+    ("3 Gedanken zu „Gemeinderat saniert die Schule“", True), ("12 Antworten", True),
+    ("Eine Antwort auf „Gemeinderat saniert die Schule“", True), ("Ein Kommentar", True),
+    ("2 réflexions sur « Le conseil rénove l'école »", True), ("Une réponse à « Le conseil »", True),
+    ("12 commentaires", True),
+    # a subhead, a sentence, a count inside a sentence: no header
+    ("Eine Antwort auf die Frage", False), ("Une réponse à la crise", False), ("One comment stood out", False),
+    ("12 responses were received", False), ("He made 3 comments on the bill", False),
+    ("One comment: the plan is flawed", False),
+])
+def test_a_count_of_comments_is_a_comments_header(line: str, header: bool) -> None:
+    match = Lexicon.load(LANGS).match(line)
+    assert (match is not None and (match.category, match.action) == ("comments", "cut")) == header, match
+
+
 def test_whole_prefix_and_label_matching() -> None:
     lex = Lexicon()
     lex.add_file("[ad line]\nanzeige\nkurze werbeeinblendung …\n[image_credit line]\nfoto:\n", "t")

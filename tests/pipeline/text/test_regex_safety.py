@@ -39,6 +39,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     found["Lexicon._label_re"] = stage.lexicon._label_re
     assert stage.lexicon._label_sep_re is not None
     found["Lexicon._label_sep_re"] = stage.lexicon._label_sep_re
+    assert stage.lexicon._count_re is not None
+    found["Lexicon._count_re"] = stage.lexicon._count_re
     found["normalize._at_least"] = normalize._at_least(12)
     return found
 
@@ -48,7 +50,8 @@ N = 20_000  # characters: a pattern that backtracks over a run takes seconds her
 PIECES = [" ", "\u00a0", "a", "a.", "a-", "1", "1.", "<!---->", "a ", "A ", "(", "[", "-", "…", "a@", "a,", "| ",
           ": ", ". ", ".", "Berlin.", "15. März ", "the same words again ", "\x1b[", "\x1b[1", "\x1b]", "&#1", "&#x"]
 WORST = {repr(p): p * (N // len(p)) + "!" for p in PIECES}
-WORST.update({f"{head!r} then spaces": head + " " * N + "x" for head in ("15.08.2022", "12:30", "Berlin", "x@a.b")})
+WORST.update({f"{head!r} then spaces": head + " " * N + "x"
+              for head in ("15.08.2022", "12:30", "Berlin", "x@a.b", "3 comments", "Anna says")})
 
 
 def run(pattern: re.Pattern[str], name: str, text: str) -> float:
