@@ -43,6 +43,7 @@ class Lexicon:
     _label_re: re.Pattern[str] | None = None
     _label_sep_re: re.Pattern[str] | None = None
     _count_re: re.Pattern[str] | None = None
+    _count_starts: frozenset[str] = frozenset()  # a count's line key starts with one of these
     _max_prefix_words: int = 1
 
     @classmethod
@@ -84,6 +85,7 @@ class Lexicon:
         nouns, prepositions = self.names.get("comment_count_nouns"), self.names.get("comment_count_prepositions")
         if nouns and prepositions:
             ones = alternatives(self.names.get("comment_count_one", {}))
+            self._count_starts = frozenset(nouns) | frozenset(self.names.get("comment_count_one", {}))
             self._count_re = re.compile(
                 rf"^[^\w]*+(?:(?P<number>\d[\d.,]*+)|(?P<one>{ones}))\s++(?:{alternatives(nouns)})(?!\w)"
                 rf"(?:(?P<end>[\W\d_]*+)$|\s++(?:{alternatives(prepositions)})\s++(?P<title>.*)$|(?P<symbol>\s*+[^\w\s].*)$)")
@@ -96,8 +98,10 @@ class Lexicon:
         if not key:
             return None
         long = (word_count(line) if n_words is None else n_words) > self.max_words
-        if not long and self._count_re is not None and (count := self._count_header(line)) is not None:
-            return count
+        if not long and key.split(" ", 1)[0] in self._count_starts:  # (a count's noun, or "one")
+            count = self._count_header(line)
+            if count is not None:
+                return count
         hit = self.whole.get(key)
         if hit:
             return LexiconMatch(hit[0], hit[1], key)
@@ -129,8 +133,7 @@ class Lexicon:
         ("14 comments to …", "2 Gedanken zu „…“"; after a word for one only a quoted title: "Une
         réponse à « … »", not "Eine Antwort auf die Frage"), or, after a number, a symbol
         ("{ 4 comments… read them below }")."""
-        assert self._count_re is not None
-        found = self._count_re.match(fold(line))
+        found = self._count_re.match(fold(line)) if self._count_re is not None else None
         if found is None:
             return None
         title = found.group("title")
