@@ -453,8 +453,8 @@ def test_query_commands_with_filters_and_formats(corpus: Corpus, tmp_path: Path)
     assert len(json.loads(cli("clusters", "--min-sources", "1", "--json", *db, check=True).stdout)) == 10
     assert len(json.loads(cli("clusters", "--json", *db, check=True).stdout)) == 4  # default: 2 or more
     hafenblatt = corpus.world.hafenblatt.url.split("//")[1]
-    for option in ("--domain", "--outlet"):
-        assert len(json.loads(cli("clusters", option, hafenblatt, "--json", *db, check=True).stdout)) == 3
+    for option, value in (("--domain", hafenblatt), ("--outlet", "hafenblatt")):  # (the outlet: its source's name)
+        assert len(json.loads(cli("clusters", option, value, "--json", *db, check=True).stdout)) == 3
 
     jsonl = [json.loads(line) for line in cli("export", "--language", "de", "--min-sources", "2", *db,
                                                   check=True).stdout.splitlines()]

@@ -46,8 +46,8 @@ def test_the_json_api(client: TestClient) -> None:
     assert [c["sources"] for c in client.get("/api/clusters").json()] == [3, 3, 2, 2]
     assert len(client.get("/api/clusters", params={"min_sources": 1}).json()) == 10
     hafenblatt = next(s["uri"] for s in article["sources"] if "/news/story-" in s["uri"]).split("/")[2]
-    for name in ("domain", "outlet"):
-        assert [c["sources"] for c in client.get("/api/clusters", params={name: hafenblatt}).json()] == [3, 3, 2]
+    for name, value in (("domain", hafenblatt), ("outlet", "hafenblatt")):  # (the outlet: its source's name)
+        assert [c["sources"] for c in client.get("/api/clusters", params={name: value}).json()] == [3, 3, 2]
     assert client.get("/api/stats").json()["articles"] == 10
 
 
