@@ -490,9 +490,12 @@ class CleanStage(Stage):
             return True
         if ln.words > self.opts.comment_mark_max_words or ln.verdict == "repetitive":
             return False
-        return bool(self.time_ago.search(ln.text) or self.comment_verb.search(ln.text)) or (
-            ln.verdict or "").startswith("meta:date") or self.dates.find(ln.text) is not None or (
-            (stamp := _NUMERIC_STAMP.search(ln.text)) is not None and (stamp.group(1) == "/" or _CLOCK.search(ln.text)))
+        if self.time_ago.search(ln.text) or self.comment_verb.search(ln.text):
+            return True
+        if (ln.verdict or "").startswith("meta:date") or self.dates.find(ln.text) is not None:
+            return True
+        stamp = _NUMERIC_STAMP.search(ln.text)  # "10/18/2012"; "11.06.12" only with a clock
+        return stamp is not None and (stamp.group(1) == "/" or _CLOCK.search(ln.text) is not None)
 
     # --- pass 3: where the article is (text pages) ------------------------------
     def _other_languages(self, lines: list[_Line], stops: frozenset[str]) -> list[str]:
