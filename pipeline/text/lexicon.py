@@ -84,11 +84,11 @@ class Lexicon:
             self._label_sep_re = re.compile(rf"^({labels})\s*+[{_LABEL_SEPARATORS}]\s*+(.*)$")
         nouns, prepositions = self.names.get("comment_count_nouns"), self.names.get("comment_count_prepositions")
         if nouns and prepositions:
-            ones = alternatives(self.names.get("comment_count_one", {}))
-            self._count_starts = frozenset(nouns) | frozenset(self.names.get("comment_count_one", {}))
+            ones = self.names.get("comment_count_one", {})
+            self._count_starts = frozenset(nouns) | frozenset(ones)
             self._count_re = re.compile(
-                rf"^[^\w]*+(?:(?P<number>\d[\d.,]*+)|(?P<one>{ones}))\s++(?:{alternatives(nouns)})(?!\w)"
-                rf"(?:(?P<end>[\W\d_]*+)$|\s++(?:{alternatives(prepositions)})\s++(?P<title>.*)$|(?P<symbol>\s*+[^\w\s].*)$)")
+                rf"^[^\w]*+(?:\d[\d.,]*+|(?P<one>{alternatives(ones)}))\s++(?:{alternatives(nouns)})(?!\w)"
+                rf"(?:[\W\d_]*+$|\s++(?:{alternatives(prepositions)})\s++(?P<title>.*)$|(?P<symbol>\s*+[^\w\s].*)$)")
 
     def match(self, line: str, n_words: int | None = None) -> LexiconMatch | None:
         """The first phrase that matches ``line``: whole line, then prefix, then label; a line
