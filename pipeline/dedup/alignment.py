@@ -16,26 +16,24 @@ stand in matched runs are *agreements*.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from array import array
 from dataclasses import dataclass, replace
-from itertools import islice
 
 import xxhash
 from rapidfuzz.distance import LCSseq
 
-from pipeline.text.normalize import ends_sentence, word_spans
+from pipeline.text.normalize import WORD_PATTERN, ends_sentence
 from settings.config import DedupOptions
 
 _OPENS_SENTENCE = frozenset(".!?:;\"'„“”«»([\n")  # what stands before a sentence's first word
 
 
-def _opens_sentence(text: str, start: int) -> bool:
-    """Whether the word at ``start`` is the first of a sentence (or of the text)."""
-    i = start - 1
-    while i >= 0 and text[i] in " \t":
-        i -= 1
-    return i < 0 or text[i] in _OPENS_SENTENCE
+# a word with what stands before it (since the word before, or the line's start): a word opens a
+# sentence where that, its spaces and tabs aside, ends in one of ``_OPENS_SENTENCE`` or is empty
+# at the line's start
+_SPACED_WORD = re.compile(r"(\W*)(" + WORD_PATTERN + ")")
 
 
 WORD, NUMBER, NAME = 0, 1, 2  # what a word is, in :attr:`Tokens.kinds`
@@ -61,17 +59,24 @@ class Tokens:
             text = unicodedata.normalize("NFKC", text)
         ids, kinds, prose = array("I"), bytearray(), bytearray()
         for line in text.split("\n"):
-            is_prose = ends_sentence(line) and len(list(islice(word_spans(line), prose_min_words))) >= prose_min_words
-            for m in islice(word_spans(line), max_words - len(ids)):
-                word = m.group()
-                ids.append(xxhash.xxh32_intdigest(word.casefold().encode("utf-8")))
-                prose.append(is_prose)
-                if any(c.isdigit() for c in word):
-                    kinds.append(NUMBER)
-                elif word[0].isupper() and not _opens_sentence(line, m.start()):
-                    kinds.append(NAME)
-                else:
-                    kinds.append(WORD)
+            room = max_words - len(ids)
+            spaced = _SPACED_WORD.findall(line)  # (what stands before a word, the word)
+            if not spaced:
+                continue
+            is_prose = len(spaced) >= prose_min_words and ends_sentence(line)
+            del spaced[room:]
+            found = [word for _, word in spaced]
+            ids.extend([xxhash.xxh32_intdigest(word.casefold().encode("utf-8")) for word in found])
+            prose += (b"\x01" if is_prose else b"\x00") * len(found)
+            at = len(kinds)
+            kinds += bytes(len(found))  # WORD, but for numbers and names:
+            for i in [i for i, word in enumerate(found) if word[0].isupper()]:
+                before = spaced[i][0].rstrip(" \t")
+                if before[-1:] not in _OPENS_SENTENCE if before else i > 0:
+                    kinds[at + i] = NAME
+            for i in [i for i, word in enumerate(found) if not word.isalpha()]:
+                if any(c.isdigit() for c in found[i]):
+                    kinds[at + i] = NUMBER
             if len(ids) >= max_words:
                 break
         return cls(ids, bytes(kinds), bytes(prose))

@@ -43,14 +43,13 @@ _NUMERIC_STAMP = re.compile(r"(?<![\d./])\d{1,2}([./])\d{1,2}\1(?:\d{4}|\d{2})(?
 _INNER_SENTENCE_END = re.compile(r"[.!?…]\s++\S")  # "… ist nicht wahr. Diese Welt …": two sentences
 _NOT_A_TITLE_END = re.compile(r"(?:[.,;:]|…|\.\.\.|\[…\])\s*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-_SPACES = re.compile(r"\s+")
 EXCERPT_CHARS = 200  # what is kept of a line dropped as repetitive, to show in `clean --explain`
 
 
 def compression_ratio(text: str) -> float:
     """How many times smaller ``text`` (its white space folded) gets under zlib: about 2 to 3
     for prose in any language, above 100 for one phrase (or "a.a.a…") repeated at length."""
-    data = _SPACES.sub(" ", text).strip().encode("utf-8")
+    data = " ".join(text.split()).encode("utf-8")
     return len(data) / len(zlib.compress(data, 1)) if data else 0.0
 
 
@@ -851,7 +850,7 @@ class CleanStage(Stage):
                 continue
             if not exact and not _teaser_end(ln.text):
                 continue  # on HTML, only explicit teasers ("…", "[…]") are checked
-            stem = letters_key(_TEASER_END.sub("", ln.text))
+            stem = letters_key(_TEASER_END.sub("", ln.text)) if ln.text.rstrip().endswith(_TEASER_ENDS) else ln.key
             k = bisect.bisect_left(keys, stem)
             longer = [keys[j] for j in (k, k + 1) if j < len(keys) and keys[j] != stem]
             if any(other.startswith(stem + " ") for other in longer):

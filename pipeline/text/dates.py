@@ -17,6 +17,7 @@ from pipeline.text.lexicon import Lexicon
 _TIME = (r"(?:,?\s*+(?:(?:um|at|à|a las|alle|-)\s*+)?(\d{1,2})[.:h](\d{2})(?::\d{2})?"
          r"\s*+(?:([ap])\.?\s?m\b\.?)?(?:\s*+uhr)?(?:\s++\(?[A-Z]{2,5}\)?(?!\w))?)?")
 _YEAR_END = r"(?:(?!\d)|(?=\d{1,2}[:.]\d{2}))"  # "2019" alone, or glued to a time ("20195:45")
+_FOUR_DIGITS = re.compile(r"\d{4}")  # every pattern below has a year of four digits: most lines have none
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class DateFinder:
         ]
 
     def find(self, text: str) -> DateMatch | None:
+        if _FOUR_DIGITS.search(text) is None:
+            return None
         best: DateMatch | None = None
         for kind, pattern in self.patterns:
             for m in pattern.finditer(text):

@@ -16,7 +16,9 @@ _QUOTES = str.maketrans({
 _QUOTE_CHARS = re.compile("[" + re.escape("".join(map(chr, _QUOTES))) + "]")
 _QUOTE_OF = {chr(k): v or "" for k, v in _QUOTES.items()}
 _INVISIBLE = {0x200B: None, 0xAD: None}
-_WORD = re.compile(r"\w+(?:[-'.]\w+)*")
+_REMOVED = re.compile("[" + "".join(k for k, v in _QUOTE_OF.items() if not v) + "]")  # soft hyphen, zero widths
+WORD_PATTERN = r"\w+(?:[-'.]\w+)*"  # a word: letters and digits, inner hyphens, apostrophes and dots kept
+_WORD = re.compile(WORD_PATTERN)
 _SENTENCE_END_CHARS = frozenset(".!?…:;\"'“”»«)")
 _NON_LETTERS = re.compile(r"[\W\d_]+")
 
@@ -32,6 +34,7 @@ def clean_line(line: str) -> str:
 # keys are cached; paragraphs rarely recur, and caching them would hold megabytes per process.
 CACHED_LINE_CHARS = 160
 CACHED_LINES = 1 << 15
+CACHED_PARAGRAPHS = 1 << 10
 
 
 def _fold(text: str) -> str:
@@ -66,8 +69,16 @@ def ends_sentence(text: str) -> bool:
     return text.rstrip()[-1:] in _SENTENCE_END_CHARS
 
 
-def word_count(text: str) -> int:
+def _word_count(text: str) -> int:
     return len(_WORD.findall(text))
+
+
+_word_count_short = lru_cache(maxsize=CACHED_LINES)(_word_count)
+
+
+def word_count(text: str) -> int:
+    """How many words :func:`words` finds (short lines cached: menus recur on every page)."""
+    return _word_count_short(text) if len(text) <= CACHED_LINE_CHARS else _word_count(text)
 
 
 @lru_cache(maxsize=8)
@@ -83,15 +94,21 @@ def has_words(text: str, n: int) -> bool:
 
 
 def _letters_key(text: str) -> str:
-    return _NON_LETTERS.sub(" ", fold(text)).strip()
+    # fold() less its quotes and spaces, which become the single space between letters anyway
+    if not text.isascii():
+        text = _REMOVED.sub("", unicodedata.normalize("NFKC", text))
+    return _NON_LETTERS.sub(" ", text.casefold()).strip()
 
 
+# A page's lines are keyed by three stages in a row (recurring, clean, its lexicon): the short ones
+# are cached across pages, the paragraphs of the last pages only.
 _letters_key_short = lru_cache(maxsize=CACHED_LINES)(_letters_key)
+_letters_key_long = lru_cache(maxsize=CACHED_PARAGRAPHS)(_letters_key)
 
 
 def letters_key(text: str) -> str:
     """Only the letters, case-folded, single-spaced: "Antworten (0 )" -> "antworten"."""
-    return _letters_key_short(text) if len(text) <= CACHED_LINE_CHARS else _letters_key(text)
+    return _letters_key_short(text) if len(text) <= CACHED_LINE_CHARS else _letters_key_long(text)
 
 
 def shingles(text: str, size: int) -> set[str]:
