@@ -28,7 +28,10 @@ newsdedup's output is scored as each corpus defines main text: on AEB, the store
 ``export`` calls ``text``), since the gold ``articleBody`` has no headline; on trafilatura's
 corpus, the title and the body, since its gold counts a headline shown with the article as main
 text (and trafilatura's own output includes it).
-Throughput is documents per second of CPU time per process, per system.
+Throughput is documents per second of CPU time per process, per system, once warm: each process
+runs every system once on a small page of its own before any page is timed, so that loading
+models (newsdedup's language identifier) and compiling patterns are not charged to the first
+pages (``python -m benchmarks.startup`` measures a run's start).
 """
 
 from __future__ import annotations
@@ -124,13 +127,26 @@ def run_site(pages: list[Page]) -> list[tuple[str, dict[str, tuple[str, float]]]
     return [run_page(page) for page in pages]
 
 
+_WARM_UP = Page(key="warm-up", url="https://warm-up.invalid/story", html=(
+    "<html><head><title>Warm-up</title></head><body><h1>Warm-up</h1><article>"
+    + "<p>Every system reads this page once in each process before any page is timed, so that the "
+      "cost of loading models and compiling patterns is not charged to the first pages.</p>" * 3
+    + "</article></body></html>"))
+
+
+def _warm_up() -> None:
+    """Run every system once, on stages thrown away after (they must not learn from this page)."""
+    _init()
+    run_page(_WARM_UP)
+
+
 def run_corpus(pages: list[Page], workers: int) -> tuple[dict[str, dict[str, str]], dict[str, float]]:
     outputs: dict[str, dict[str, str]] = defaultdict(dict)
     seconds: dict[str, float] = defaultdict(float)
     sites: dict[str, list[Page]] = defaultdict(list)
     for page in pages:
         sites[page_uri(page, "").rsplit("/", 1)[0]].append(page)
-    with Pool(workers) as pool:
+    with Pool(workers, initializer=_warm_up) as pool:
         for results in pool.imap_unordered(run_site, sorted(sites.values(), key=len, reverse=True)):
             for key, per_system in results:
                 for system, (text, secs) in per_system.items():

@@ -32,13 +32,14 @@ LOG_EVERY_SECONDS = 10.0
 
 
 def build_stages(ctx: RunContext, *, offline: bool = False) -> list[Stage]:
-    """The stages in settings order; ``offline`` leaves out those that use the database."""
+    """The stages in settings order; ``offline`` leaves out those that use the database and those
+    that serve only the dedup index (what ``newsdedup clean`` runs)."""
     stages = []
     for path in build_component_list(ctx.config.item_pipelines):
         cls = load_object(path)
         if not (isinstance(cls, type) and issubclass(cls, Stage)):
             raise TypeError(f"ITEM_PIPELINES entry {path} is not a newsdedup Stage")
-        if offline and cls.uses_database:
+        if offline and (cls.uses_database or cls.dedup_only):
             continue
         stages.append(cls(ctx))
     return stages

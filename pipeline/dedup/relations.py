@@ -57,10 +57,10 @@ def relation(a: Alignment, paragraph_words: int, opts: DedupOptions, led: bool =
 OPENING_KEYS_VERSION = 2
 
 
-def _opening_words(para: str) -> list[str]:
-    """A paragraph's words that can key its opening: those holding no digit (a figure corrected
-    in the opening leaves its key as it was)."""
-    return [w for w in words(fold(para)) if not any(c.isdigit() for c in w)]
+def _opening_words(folded_words: list[str]) -> list[str]:
+    """A paragraph's words (folded) that can key its opening: those holding no digit (a figure
+    corrected in the opening leaves its key as it was)."""
+    return [w for w in folded_words if w.isalpha() or not any(c.isdigit() for c in w)]
 
 
 def _key(prefix: str, toks: list[str]) -> str:
@@ -73,7 +73,7 @@ def lead_key(paragraphs: list[str], opts: DedupOptions) -> str | None:
     canonical's opening keys), so a teaser of the story's first text is known as the story's
     wherever the canonical text now holds that opening."""
     for para in paragraphs:
-        toks = _opening_words(para)
+        toks = _opening_words(words(fold(para)))
         if len(toks) >= opts.opening_words:
             return _key("lead\0", toks[: opts.opening_words])
     return None
@@ -90,8 +90,9 @@ def opening_keys(paragraphs: list[str], opts: DedupOptions) -> list[str]:
     for para in paragraphs:
         if found >= opts.opening_paragraphs and seen_words > opts.opening_span_words:
             break
-        seen_words += len(words(fold(para)))
-        toks = _opening_words(para)
+        folded_words = words(fold(para))
+        seen_words += len(folded_words)
+        toks = _opening_words(folded_words)
         if len(toks) >= opts.opening_words:
             found += 1
             key = _key("", toks[: opts.opening_words])

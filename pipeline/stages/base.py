@@ -52,8 +52,8 @@ class Stage:
 
     Subclasses set ``name`` and implement :meth:`process`. Inside Scrapy the
     stage is built by :meth:`from_crawler`; the local runner builds it with
-    ``Stage(context)``. ``uses_database`` tells ``newsdedup clean`` which stages
-    to leave out; ``parallel`` tells ``newsdedup ingest`` which may run in worker
+    ``Stage(context)``. ``uses_database`` and ``dedup_only`` tell ``newsdedup clean``
+    which stages to leave out; ``parallel`` tells ``newsdedup ingest`` which may run in worker
     processes (:mod:`pipeline.parallel`).
 
     A stage that remembers documents (an index, a cache, counts) learns from one either as it
@@ -64,6 +64,9 @@ class Stage:
 
     name: ClassVar[str] = "stage"
     uses_database: ClassVar[bool] = False
+    # True when the stage's work serves only the dedup index (signatures, keys): `newsdedup
+    # clean`, which prints what ingest would keep and compares nothing, leaves it out.
+    dedup_only: ClassVar[bool] = False
     # True when the output depends on the document alone (no database, no memory of other
     # documents): `newsdedup ingest` may then run the stage in a worker process.
     parallel: ClassVar[bool] = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 
 import py3langid
@@ -98,6 +99,18 @@ class _Line:
 def _content_stems(text: str, stops: frozenset[str]) -> set[str]:
     """Five-letter stems of the words that carry content (not stop words, not short)."""
     return {w[:5] for w in words(text.lower()) if len(w) >= 4 and w not in stops and not w.isdigit()}
+
+
+def _opening_below(lines: list[_Line], undecided: list[int], i: int, n_words: int) -> str:
+    """The first ``n_words`` words (as white space splits them) of the lines numbered in
+    ``undecided`` (in order) below line ``i``."""
+    taken, count = [], 0
+    for j in undecided[bisect.bisect_right(undecided, i):]:
+        taken.append(lines[j].text)
+        count += lines[j].text.count(" ") + 1  # (a line's white space is folded: one space between words)
+        if count >= n_words:
+            break
+    return " ".join(" ".join(taken).split(" ", n_words)[:n_words])
 
 
 class CleanStage(Stage):
@@ -208,8 +221,8 @@ class CleanStage(Stage):
         doc.meta_lines = meta
         doc.verdicts = [LineVerdict(ln.text, ln.verdict in ("body", "title"), ln.verdict or "body")
                         for ln in lines]
-        for ln in lines:
-            self.count(f"lines/{ln.verdict}")
+        for verdict, n in Counter(ln.verdict for ln in lines).items():
+            self.count(f"lines/{verdict}", n)
         self._refuse_repetition(body, repetitive_chars, sum(map(len, doc.lines)))
         if sum(ln.words for ln in lines if ln.verdict == "body") < self.opts.min_text_words:
             self.fail("no-text", f"fewer than {self.opts.min_text_words} words of article text "
@@ -631,8 +644,8 @@ class CleanStage(Stage):
             if not self._title_shaped(ln):
                 continue
             stems = _content_stems(ln.text, stops)
-            after = " ".join(lines[j].text for j in undecided if j > i).split(" ", opts.title_context_words)
-            overlap = len(stems & _content_stems(" ".join(after[: opts.title_context_words]), stops)) / len(stems) if stems else 0.0
+            after = _opening_below(lines, undecided, i, opts.title_context_words)
+            overlap = len(stems & _content_stems(after, stops)) / len(stems) if stems else 0.0
             if overlap < (opts.title_inside_min_overlap if i >= start else opts.title_min_overlap):
                 continue
             score = overlap - opts.title_distance_penalty * rank - (opts.title_inside_penalty if i >= start else 0)

@@ -63,6 +63,7 @@ class FingerprintStage(Stage):
 
     name = "fingerprint"
     parallel = True
+    dedup_only = True
 
     def process(self, doc: Document) -> Document:
         fp = fingerprint(doc.body, self.config.dedup)

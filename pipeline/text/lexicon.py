@@ -45,6 +45,7 @@ class Lexicon:
     _count_re: re.Pattern[str] | None = None
     _count_starts: frozenset[str] = frozenset()  # a count's line key starts with one of these
     _max_prefix_words: int = 1
+    _prefix_starts: set[str] = field(default_factory=set)  # the first words of ``prefixes``
 
     @classmethod
     def load(cls, languages: tuple[str, ...], max_words: int = 40) -> Lexicon:
@@ -72,6 +73,7 @@ class Lexicon:
             elif _ELLIPSIS.search(entry):
                 key = letters_key(_ELLIPSIS.sub("", entry))
                 self.prefixes.setdefault(key, (category, action))
+                self._prefix_starts.add(key.split(" ", 1)[0])
                 self._max_prefix_words = max(self._max_prefix_words, len(key.split()))
             else:
                 self.whole.setdefault(letters_key(entry), (category, action))
@@ -98,15 +100,16 @@ class Lexicon:
         if not key:
             return None
         long = (word_count(line) if n_words is None else n_words) > self.max_words
-        if not long and key.split(" ", 1)[0] in self._count_starts:  # (a count's noun, or "one")
+        first = key.split(" ", 1)[0]
+        if not long and first in self._count_starts:  # (a count's noun, or "one")
             count = self._count_header(line)
             if count is not None:
                 return count
         hit = self.whole.get(key)
         if hit:
             return LexiconMatch(hit[0], hit[1], key)
-        parts = key.split(None, self._max_prefix_words)  # (the last part may hold the rest of a long line)
-        for n in range(min(len(parts), self._max_prefix_words), 0, -1):
+        parts = key.split(None, self._max_prefix_words) if first in self._prefix_starts else []
+        for n in range(min(len(parts), self._max_prefix_words), 0, -1):  # (the last part may hold the rest)
             phrase = " ".join(parts[:n])
             hit = self.prefixes.get(phrase)
             if hit and (not long or hit[1] == "notice"):

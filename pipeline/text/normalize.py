@@ -31,10 +31,13 @@ def clean_line(line: str) -> str:
 
 
 # Short lines are folded by several stages and page furniture recurs on every page, so their
-# keys are cached; paragraphs rarely recur, and caching them would hold megabytes per process.
+# keys are cached. Paragraphs rarely recur across pages, but three stages in a row read each
+# page's lines (recurring, clean and its lexicon): the last few hundred paragraphs are cached,
+# those of a paragraph's length only (a page may hold one line of megabytes).
 CACHED_LINE_CHARS = 160
 CACHED_LINES = 1 << 15
-CACHED_PARAGRAPHS = 1 << 10
+CACHED_PARAGRAPH_CHARS = 4096
+CACHED_PARAGRAPHS = 512
 
 
 def _fold(text: str) -> str:
@@ -74,11 +77,14 @@ def _word_count(text: str) -> int:
 
 
 _word_count_short = lru_cache(maxsize=CACHED_LINES)(_word_count)
+_word_count_long = lru_cache(maxsize=CACHED_PARAGRAPHS)(_word_count)
 
 
 def word_count(text: str) -> int:
-    """How many words :func:`words` finds (short lines cached: menus recur on every page)."""
-    return _word_count_short(text) if len(text) <= CACHED_LINE_CHARS else _word_count(text)
+    """How many words :func:`words` finds (cached as :func:`letters_key` is)."""
+    n = len(text)
+    return (_word_count_short(text) if n <= CACHED_LINE_CHARS
+            else _word_count_long(text) if n <= CACHED_PARAGRAPH_CHARS else _word_count(text))
 
 
 @lru_cache(maxsize=8)
@@ -100,15 +106,15 @@ def _letters_key(text: str) -> str:
     return _NON_LETTERS.sub(" ", text.casefold()).strip()
 
 
-# A page's lines are keyed by three stages in a row (recurring, clean, its lexicon): the short ones
-# are cached across pages, the paragraphs of the last pages only.
 _letters_key_short = lru_cache(maxsize=CACHED_LINES)(_letters_key)
 _letters_key_long = lru_cache(maxsize=CACHED_PARAGRAPHS)(_letters_key)
 
 
 def letters_key(text: str) -> str:
     """Only the letters, case-folded, single-spaced: "Antworten (0 )" -> "antworten"."""
-    return _letters_key_short(text) if len(text) <= CACHED_LINE_CHARS else _letters_key_long(text)
+    n = len(text)
+    return (_letters_key_short(text) if n <= CACHED_LINE_CHARS
+            else _letters_key_long(text) if n <= CACHED_PARAGRAPH_CHARS else _letters_key(text))
 
 
 def shingles(text: str, size: int) -> set[str]:

@@ -158,3 +158,17 @@ def test_explain_on_html_shows_what_trafilatura_left_out_in_page_order(tmp_path:
     assert [v.text for v in shown if v.kept] == paragraphs
     assert {v.reason for v in shown} - {"trafilatura"} == {v.reason for v in html_doc.verdicts}
     assert explained(text_doc) == text_doc.verdicts
+
+
+def test_clean_leaves_out_the_stages_of_the_dedup_index() -> None:
+    """`newsdedup clean` (offline stages) runs every stage up to the text's metadata and none that
+    only feeds the dedup index or uses the database; ingest runs them all, in the settings' order."""
+    from pipeline.context import RunContext
+    from pipeline.runner import build_stages
+
+    config = make_config()
+    full = [s.name for s in build_stages(RunContext(config))]
+    offline = [s.name for s in build_stages(RunContext(config, kind="clean", offline=True), offline=True)]
+    assert {"clean", "metadata", "fingerprint", "dedup", "store"} <= set(full)
+    assert offline == [name for name in full if name not in {"seen", "fingerprint", "dedup", "store"}]
+    assert "clean" in offline and "metadata" in offline
