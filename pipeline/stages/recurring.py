@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
@@ -14,7 +15,7 @@ from pipeline.context import RunContext
 from pipeline.items import Document
 from pipeline.stages.base import Stage
 from pipeline.store.models import RecurringLine, upsert_recurring_lines
-from pipeline.text.normalize import clean_line, letters_key, word_count
+from pipeline.text.normalize import CACHED_LINE_CHARS, CACHED_LINES, clean_line, letters_key, word_count
 
 DOCS = "documents"  # the row that counts a source's documents
 
@@ -40,6 +41,10 @@ class _PageLine(NamedTuple):
 
 def line_hash(key: str) -> str:
     return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+
+
+# a source's furniture recurs on each of its pages: the hashes of short lines are cached
+_short_line_hash = lru_cache(maxsize=CACHED_LINES)(line_hash)
 
 
 class RecurringLinesStage(Stage):
@@ -96,8 +101,8 @@ class RecurringLinesStage(Stage):
             key = letters_key(text) if text else ""
             if not key or key in hashes:
                 continue
-            h = hashes[key] = line_hash(key)
-            n = counts[h] + seen[h]
+            h = hashes[key] = _short_line_hash(key) if len(key) <= CACHED_LINE_CHARS else line_hash(key)
+            n = counts.get(h, 0) + seen.get(h, 0)
             n_words = word_count(text)
             prose = n_words >= opts.paragraph_min_words
             lines.append(_PageLine(key, n_words, prose, n >= (needed_prose if prose else needed_short), n > 0))
