@@ -456,10 +456,9 @@ class CleanStage(Stage):
     def _cut_tail(self, lines: list[_Line]) -> int:
         """Drop everything below a comments header that has most of the article above it, or
         comments' marks below it (``NEWSDEDUP_COMMENT_MIN_MARKS`` date stamps, "3 hours ago",
-        "Reply", "Sarah says:" lines: ``_comment_mark``; the first within
-        ``NEWSDEDUP_COMMENT_MARK_WINDOW`` lines, each next at most ``NEWSDEDUP_COMMENT_MAX_WORDS``
-        words further: comments, where a story's date line would be followed by the story; the
-        comments, however long, are a block), or below a "Related"/"Most read" header that has
+        "Reply", "Sarah says:" lines: ``_comment_mark``, in a chain: ``_marked_below``; comments,
+        where a story's date line would be followed by the story; the comments, however long,
+        are a block), or below a "Related"/"Most read" header that has
         nearly all of it above. A count of comments is a header too ("16 Comments", "2 thoughts
         on “…”": the lexicon's ``_count_header``)."""
         opts = self.opts
@@ -479,16 +478,35 @@ class CleanStage(Stage):
             if m.action == "cut" and sum(above) < share * total:
                 if marks is None:
                     marks = [j for j in range(i + 1, len(lines)) if self._comment_mark(lines[j])]
-                below = [j for j in marks if j > i][:max(1, opts.comment_min_marks)]
-                marked = (len(below) >= max(1, opts.comment_min_marks)
-                          and below[0] - i <= opts.comment_mark_window  # (the comments start right below it)
-                          and all(sum(x.words for x in lines[a + 1:b]) <= opts.comment_max_words
-                                  for a, b in zip(below, below[1:])))
+                marked = self._marked_below(lines, i, marks, story_above=sum(above) >= opts.comment_max_words)
             if marked or sum(above) >= share * total:
                 for rest in lines[i + 1:]:
                     rest.verdict = f"after-{m.category}"
                 return i
         return len(lines)
+
+    def _marked_below(self, lines: list[_Line], header: int, marks: list[int], story_above: bool) -> bool:
+        """Whether comments' marks follow the header at ``header``: a chain of
+        ``NEWSDEDUP_COMMENT_MIN_MARKS`` marks, each at most ``NEWSDEDUP_COMMENT_MAX_WORDS`` words
+        below the one before (one long comment breaks a chain, the next may start it again),
+        that starts within ``NEWSDEDUP_COMMENT_MARK_WINDOW`` lines of the header; with a story
+        above the header (``story_above``: as many words of paragraphs as a chain's gap), also
+        within ``NEWSDEDUP_COMMENT_MAX_WORDS`` words of it (a first comment's mark may stand at
+        its end). A count of comments printed under a headline has no story above it: what
+        follows it up to the first mark may be the story itself."""
+        opts = self.opts
+        needed = max(1, opts.comment_min_marks)
+        chain, last = 0, header
+        for j in (j for j in marks if j > header):
+            if chain and sum(x.words for x in lines[last + 1:j]) > opts.comment_max_words:
+                chain = 0
+            if chain == 0 and j - header > opts.comment_mark_window and not (
+                    story_above and sum(x.words for x in lines[header + 1:j]) <= opts.comment_max_words):
+                return False  # (a chain starts right below the header)
+            chain, last = chain + 1, j
+            if chain >= needed:
+                return True
+        return False
 
     def _comment_mark(self, ln: _Line) -> bool:
         """A line that marks a reader's comment: "Reply" or "Antworten" (the lexicon's comments

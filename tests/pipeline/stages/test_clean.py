@@ -779,6 +779,88 @@ MORE = {  # two more paragraphs of the council story
 }
 
 
+LONG_COMMENT = {  # one reader's comment of one paragraph, longer than NEWSDEDUP_COMMENT_MAX_WORDS (250)
+    "en": " ".join(f"My neighbour at number {i} says the meeting went on for hours, and nobody could follow the "
+                   "figures the council showed on the screen." for i in range(1, 13)),
+    "de": " ".join(f"Mein Nachbar in Hausnummer {i} sagt, die Sitzung habe stundenlang gedauert, und niemand habe "
+                   "die Zahlen verstanden, die der Rat gezeigt hat." for i in range(1, 13)),
+    "fr": " ".join(f"Mon voisin du numéro {i} dit que la séance a duré des heures et que personne n'a compris les "
+                   "chiffres que le conseil a montrés." for i in range(1, 13)),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(COMMENT_RUNS))
+def test_one_long_comment_does_not_hide_the_comments_below_it(ctx: RunContext, lang: str) -> None:
+    """A first comment longer than a chain's gap breaks the chain of marks after its date stamp;
+    the marks of the next comments, right below the header, start it again and the comments are
+    cut (the old code asked the first three marks to be a chain, and kept them all)."""
+    header, stamp, reply, comments = COMMENT_RUNS[lang]
+    run = [line for i, c in enumerate([LONG_COMMENT[lang], *comments])
+           for line in (f"Anna{i} Berger", stamp, c, reply)]
+    doc = clean(ctx, "\n".join([TEASERS[lang][0], *paras(lang), header, *run]))
+    assert doc.body == paras(lang)
+
+
+STORY = {  # a story of over 250 words: the council's, with three paragraphs more
+    "de": [PARA_DE, PARA_DE2, *MORE["de"],
+           "Der Förderverein will in den nächsten Wochen Spenden sammeln, damit der alte Festsaal im Dachgeschoss "
+           "wieder für Konzerte und Theateraufführungen genutzt werden kann, wie es früher üblich war.",
+           "Auch die Volkshochschule hat Interesse an Räumen angemeldet: Sie möchte dort Sprachkurse und Abendkurse "
+           "anbieten, die bisher in einem Container hinter dem Rathaus stattfinden müssen.",
+           "Die Anwohner des Marktplatzes hoffen vor allem, dass während der Bauzeit genügend Parkplätze bleiben "
+           "und der Wochenmarkt am Samstag weiter wie gewohnt stattfinden kann.",
+           "Für die Zeit des Umbaus sucht die Stadt noch nach Ersatzräumen für den Seniorentreff, der sich bisher "
+           "jeden Mittwoch in der alten Aula getroffen hat."],
+    "en": [PARA_EN, PARA_EN2, *MORE["en"],
+           "The friends' association wants to raise money in the coming weeks so that the old hall under the roof "
+           "can again be used for concerts and plays, as it was for decades before the school closed.",
+           "The adult education college has also asked for rooms: it would like to hold language and evening "
+           "classes there, which now take place in a container behind the town hall.",
+           "People living on the market square mainly hope that enough parking spaces will remain during the "
+           "work and that the Saturday market can go on as usual."],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(STORY))
+def test_comments_signed_at_their_end_are_cut_below_a_story(ctx: RunContext, lang: str) -> None:
+    """Comments signed at their end ("Posted by: Anna | date", as TypePad prints them), the first
+    of several lines: its mark stands more than NEWSDEDUP_COMMENT_MARK_WINDOW lines below the
+    header, but within a comment's length of it, and a whole story stands above the header. The
+    comments are cut (the old code asked the first mark within the window of lines)."""
+    header, _, _, comments = COMMENT_RUNS[lang]
+    stamp, signed = COUNTED_RUNS[lang][2], {"de": "Geschrieben von", "en": "Posted by"}[lang]
+    sentences = [s.strip() + "." for s in LONG_COMMENT[lang].split(".") if s.strip()]
+    run = [*sentences[:9], f"{signed}: Anna Berger | {stamp}"]  # (nine lines, under 250 words)
+    more = [*comments, " ".join(sentences[9:])]
+    for i, c in enumerate(more):  # (with these longer than the story, not cut for the story above alone)
+        run += [c, f"{signed}: Paul{i} Weber | {stamp}"]
+    doc = clean(ctx, "\n".join([TEASERS[lang][0], *STORY[lang], header, *run]))
+    assert doc.body == STORY[lang]
+
+
+STANDFIRSTS = {
+    "de": ["Nach langer Debatte ist es entschieden: Aus der leeren Schule am Marktplatz wird ein Bürgerzentrum.",
+           "Was die Stadt plant, was es kostet und wann die ersten Räume fertig sein sollen, lesen Sie hier."],
+    "en": ["After a long debate it is decided: the empty school on the market square becomes a community centre.",
+           "What the town plans, what it will cost and when the first rooms should be ready, you can read here."],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(STORY))
+def test_a_count_of_comments_above_a_short_story_does_not_cut_it(ctx: RunContext, lang: str) -> None:
+    """"10 Comments" under the headline, then a short story of many lines (a list of dishes, of
+    dates) and, below it, the comments: the marks start within a comment's length of the count,
+    but no story stands above the count, so it is not their header and the story stays."""
+    header, stamp, reply, comments = COMMENT_RUNS[lang]
+    above = STANDFIRSTS[lang]  # (two paragraphs above the count: one alone does not make it a header)
+    story = [*paras(lang), *MORE[lang][:2], "Marktplatz 1", "Bibliothek", "Café", "Vereinsräume"]
+    run = [line for i, c in enumerate(comments) for line in (f"Anna{i} Berger", stamp, c, reply)]
+    doc = clean(ctx, "\n".join([TEASERS[lang][0], *above, "10 Comments" if lang == "en" else "10 Kommentare",
+                                 *story, header, *run]))
+    assert all(p in doc.body for p in [*paras(lang), *MORE[lang][:2]])
+    assert not any(c in doc.body for c in comments)
+
+
 @pytest.mark.parametrize("lang,site", [("de", "en"), ("de", "fr"), ("en", "de")])
 def test_a_story_on_a_site_of_another_language_is_kept(ctx: RunContext, lang: str, site: str) -> None:
     """The page's language is guessed from its first prose, which on this page is the site's own
