@@ -838,7 +838,7 @@ def test_comments_signed_at_their_end_are_cut_below_a_story(ctx: RunContext, lan
     assert doc.body == STORY[lang]
 
 
-STANDFIRSTS = {
+TWO_PARAGRAPHS_ABOVE = {
     "de": ["Nach langer Debatte ist es entschieden: Aus der leeren Schule am Marktplatz wird ein Bürgerzentrum.",
            "Was die Stadt plant, was es kostet und wann die ersten Räume fertig sein sollen, lesen Sie hier."],
     "en": ["After a long debate it is decided: the empty school on the market square becomes a community centre.",
@@ -852,7 +852,7 @@ def test_a_count_of_comments_above_a_short_story_does_not_cut_it(ctx: RunContext
     dates) and, below it, the comments: the marks start within a comment's length of the count,
     but no story stands above the count, so it is not their header and the story stays."""
     header, stamp, reply, comments = COMMENT_RUNS[lang]
-    above = STANDFIRSTS[lang]  # (two paragraphs above the count: one alone does not make it a header)
+    above = TWO_PARAGRAPHS_ABOVE[lang]  # (two paragraphs above the count: one alone does not make it a header)
     story = [*paras(lang), *MORE[lang][:2], "Marktplatz 1", "Bibliothek", "Café", "Vereinsräume"]
     run = [line for i, c in enumerate(comments) for line in (f"Anna{i} Berger", stamp, c, reply)]
     doc = clean(ctx, "\n".join([TEASERS[lang][0], *above, "10 Comments" if lang == "en" else "10 Kommentare",
