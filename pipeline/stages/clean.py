@@ -44,6 +44,10 @@ _NUMERIC_STAMP = re.compile(r"(?<![\d./])\d{1,2}([./])\d{1,2}\1(?:\d{4}|\d{2})(?
 _INNER_SENTENCE_END = re.compile(r"[.!?…]\s++\S")  # "… ist nicht wahr. Diese Welt …": two sentences
 _NOT_A_TITLE_END = re.compile(r"(?:[.,;:]|…|\.\.\.|\[…\])\s*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_NO_MARK: frozenset[str] = frozenset()  # what marks a line as a reader's comment's (``_mark_kinds``)
+_FURNITURE, _FORM = frozenset({"furniture"}), frozenset({"form"})
+_WRITER, _TIME = frozenset({"writer"}), frozenset({"time"})
+_WRITER_AND_TIME = _WRITER | _TIME
 EXCERPT_CHARS = 200  # what is kept of a line dropped as repetitive, to show in `clean --explain`
 
 
@@ -208,6 +212,7 @@ class CleanStage(Stage):
                 doc.language = self._run_language(lines[start:end], doc.language)
                 stops = stopwords(doc.language)
             title, start = self._find_title(lines, start, end, stops)
+            end = self._trim_comments(lines, start, end)
             self._mark_outside(lines, start, end)
         self._scan_body(lines, title, start, end)
         # On HTML the DOM already told captions apart; lines repeated there are meant.
@@ -509,23 +514,86 @@ class CleanStage(Stage):
         return False
 
     def _comment_mark(self, ln: _Line) -> bool:
-        """A line that marks a reader's comment: "Reply" or "Antworten" (the lexicon's comments
-        lines), the comment form below them ("Leave a Comment", "Your comment is awaiting
-        moderation"), "3 hours ago", a short line that names the writer ("Sarah says:", "Anna
-        schreibt:", the lexicon's comment verbs, with no sentence's end: not "…, he said."), or a
-        short line stamped with a date ("by james on January 31, 2011 at 9:59 am. Reply #",
-        "Posted by: Netbacker | September 26, 2012 at 03:49 PM", "Posted 10/18/2012 at 2:57 pm",
-        "11.06.12 at 11:06 am"), whatever else it was taken for."""
+        """A line that marks a reader's comment (any of ``_mark_kinds``)."""
+        return bool(self._mark_kinds(ln))
+
+    def _mark_kinds(self, ln: _Line) -> frozenset[str]:
+        """What marks a line as a reader's comment's: ``furniture``, "Reply" or "Antworten" (the
+        lexicon's comments lines); ``form``, the comment form below them ("Leave a Comment",
+        "Your comment is awaiting moderation"); ``writer``, a short line that names the writer ("Sarah
+        says:", "Anna schreibt:", the lexicon's comment verbs, with no sentence's end: not "…, he
+        said."); ``time``, "3 hours ago" or a short line stamped with a date ("by james on
+        January 31, 2011 at 9:59 am. Reply #", "Posted by: Netbacker | September 26, 2012 at
+        03:49 PM", "Posted 10/18/2012 at 2:57 pm", "11.06.12 at 11:06 am"), whatever else it was
+        taken for. None: an empty set."""
         if ln.match is not None and ln.match.category in ("comments", "comment_form"):
-            return True
+            return _FURNITURE if ln.match.category == "comments" else _FORM
         if ln.words > self.opts.comment_mark_max_words or ln.verdict == "repetitive":
-            return False
-        if self.time_ago.search(ln.text) or self.comment_verb.search(ln.text):
-            return True
-        if (ln.verdict or "").startswith("meta:date") or self.dates.find(ln.text) is not None:
-            return True
+            return _NO_MARK
+        writer = self.comment_verb.search(ln.text) is not None
+        if self.time_ago.search(ln.text) or (ln.verdict or "").startswith("meta:date") or (
+                self.dates.find(ln.text) is not None):
+            return _WRITER_AND_TIME if writer else _TIME
         stamp = _NUMERIC_STAMP.search(ln.text)  # "10/18/2012"; "11.06.12" only with a clock
-        return stamp is not None and (stamp.group(1) == "/" or _CLOCK.search(ln.text) is not None)
+        if stamp is not None and (stamp.group(1) == "/" or _CLOCK.search(ln.text) is not None):
+            return _WRITER_AND_TIME if writer else _TIME
+        return _WRITER if writer else _NO_MARK
+
+    def _trim_comments(self, lines: list[_Line], start: int, end: int) -> int:
+        """Where the article's run [start, end) ends when readers' comments with no header
+        follow the story in it: at a chain of ``NEWSDEDUP_COMMENT_MIN_MARKS`` marks, each at
+        most ``NEWSDEDUP_COMMENT_MAX_WORDS`` words below the one before, of two kinds at least
+        (a date stamp and "Reply", or "Rosa said:"; a timeline or a live blog has dates only),
+        with a story above it (``NEWSDEDUP_CUT_AFTER_PARAGRAPHS`` paragraphs and as many words
+        as a chain's gap). The comment form is no mark here: it follows stories no one commented
+        on. A comments header in the chain starts it again: the comments start there, not at an
+        embedded tweet's date above it. The writer's name right above the first mark goes with
+        the comments.
+        The lines below are dropped as ``after-comments``, their dates with them (a comment's
+        date is not the story's)."""
+        opts = self.opts
+        needed = max(2, opts.comment_min_marks)
+        paragraphs = words = 0  # of the story above the chain
+        chain: list[int] = []
+        kinds: set[str] = set()
+        gap = 0  # words since the chain's last mark
+        for k in range(start, end):
+            ln = lines[k]
+            found = self._mark_kinds(ln) if ln.words <= opts.comment_mark_max_words or ln.match else _NO_MARK
+            if found == _FORM:
+                found = _NO_MARK
+            if chain and found and self._boundary(ln):  # a comments header: they start here
+                paragraphs += sum(self._is_paragraph(x) for x in lines[chain[0]:k] if x.verdict is None)
+                words += sum(x.words for x in lines[chain[0]:k] if x.verdict is None and self._is_paragraph(x))
+                chain, kinds, gap = [], set(), 0
+            if not found:
+                if chain:
+                    gap += ln.words
+                    if gap > opts.comment_max_words:  # (a broken chain was the story's)
+                        paragraphs += sum(self._is_paragraph(x) for x in lines[chain[0]:k + 1] if x.verdict is None)
+                        words += sum(x.words for x in lines[chain[0]:k + 1]
+                                     if x.verdict is None and self._is_paragraph(x))
+                        chain, kinds, gap = [], set(), 0
+                elif ln.verdict is None and self._is_paragraph(ln):
+                    paragraphs, words = paragraphs + 1, words + ln.words
+                continue
+            if not chain and (paragraphs < opts.cut_after_paragraphs or words < opts.comment_max_words):
+                continue  # (no story above yet)
+            chain.append(k)
+            kinds |= found
+            gap = 0
+            if len(chain) >= needed and len(kinds) >= 2:
+                cut = chain[0]
+                above = lines[cut - 1]
+                if cut - 1 > start and above.verdict is None and above.words <= opts.short_line_max_words \
+                        and not ends_sentence(above.text):
+                    cut -= 1  # the writer's name
+                for ln in lines[cut:end]:
+                    if ln.verdict is None or ln.verdict.startswith("meta"):
+                        ln.verdict = "after-comments"
+                    ln.meta.clear()
+                return cut
+        return end
 
     # --- pass 3: where the article is (text pages) ------------------------------
     def _other_languages(self, lines: list[_Line], stops: frozenset[str]) -> list[str]:

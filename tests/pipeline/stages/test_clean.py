@@ -861,6 +861,66 @@ def test_a_count_of_comments_above_a_short_story_does_not_cut_it(ctx: RunContext
     assert not any(c in doc.body for c in comments)
 
 
+@pytest.mark.parametrize("run", sorted(r for r in COUNTED_RUNS if r.split("-")[0] in STORY))
+def test_comments_with_no_header_below_a_story_are_cut(ctx: RunContext, run: str) -> None:
+    """Readers' comments with no header above them (Disqus, Blogger): writer's names, date
+    stamps and "Reply" lines below the whole story. The chain of marks, of two kinds, ends the
+    article there, the first writer's name with it (the old code kept them all)."""
+    lang = run.split("-")[0]
+    _, writer, stamp, reply = COUNTED_RUNS[run]
+    comments = COMMENT_RUNS[lang][3]
+    lines = [line for i, c in enumerate(comments) for line in (writer.format(f"Anna{i} Berger"), stamp, c, reply)]
+    doc = clean(ctx, "\n".join([TEASERS[lang][0], *STORY[lang], *lines]))
+    assert doc.body == STORY[lang]
+    assert verdict(doc, writer.format("Anna0 Berger")) == "after-comments"
+
+
+TIMELINE = {  # a story's own dated lines: a timeline, a list of exhibitions
+    "de": ["12. März 2024: Der Gemeinderat beschließt nach langer Debatte die Sanierung der alten Schule.",
+           "3. Juni 2024: Die Stadt schreibt die Bauarbeiten für das neue Bürgerzentrum öffentlich aus.",
+           "15. September 2024: Die ersten Bagger rollen auf das Gelände hinter dem Marktplatz.",
+           "1. März 2026: Das Bürgerzentrum soll mit einem Fest für alle Vereine eröffnet werden."],
+    "en": ["March 12, 2024: after a long debate the council votes to renovate the old school.",
+           "June 3, 2024: the town puts the building work for the new community centre out to tender.",
+           "September 15, 2024: the first diggers roll onto the site behind the market square.",
+           "March 1, 2026: the community centre is due to open with a party for all the clubs."],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(STORY))
+def test_a_story_s_dated_lines_and_its_comment_form_are_no_comments(ctx: RunContext, lang: str) -> None:
+    """A timeline at the end of a story, then the comment form ("No comments yet."), no comment:
+    dates are one kind of mark only, and a comment form follows stories no one commented on.
+    The timeline stays the story's."""
+    form = {"de": ["Noch keine Kommentare.", "Sei der Erste, der kommentiert."],
+            "en": ["No comments yet.", "Required fields are marked *"]}[lang]
+    doc = clean(ctx, "\n".join([TEASERS[lang][0], *STORY[lang], *TIMELINE[lang], *form, *BLURBS[lang][3:]]))
+    assert all(line in doc.body for line in TIMELINE[lang])
+
+
+SHOPS = {
+    "en": " ".join(f"The shop at number {i} will stay open during the work, its owner says, and hopes the "
+                   "scaffolding will not keep his customers away." for i in range(1, 13)),
+    "de": " ".join(f"Das Geschäft in Hausnummer {i} bleibt während der Bauarbeiten geöffnet, sagt die Inhaberin, "
+                   "und hofft, dass das Gerüst die Kunden nicht fernhält." for i in range(1, 13)),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(STORY))
+def test_an_embedded_tweet_above_the_comments_header_is_the_story_s(ctx: RunContext, lang: str) -> None:
+    """An embedded tweet's date ("— Name (@handle) January 7, 2020") in the story, the story
+    going on, then the comments under their header: the chain of marks starts again at the
+    header, and the story below the tweet stays (it was cut from the tweet on when the chain ran
+    from the tweet's date to the header's)."""
+    header, stamp, reply, comments = COMMENT_RUNS[lang]
+    tweet = "— Anna Berger (@annaberger) January 7, 2020"
+    after = TWO_PARAGRAPHS_ABOVE[lang]
+    # (below the header, two marks and more prose than the story: the header alone ends nothing)
+    prose = [s.strip() + "." for s in (LONG_COMMENT[lang] + " " + SHOPS[lang]).split(".") if s.strip()]
+    doc = clean(ctx, "\n".join([TEASERS[lang][0], *STORY[lang], tweet, *after, header, stamp, reply, *prose]))
+    assert doc.body[-len(after):] == after
+
+
 @pytest.mark.parametrize("lang,site", [("de", "en"), ("de", "fr"), ("en", "de")])
 def test_a_story_on_a_site_of_another_language_is_kept(ctx: RunContext, lang: str, site: str) -> None:
     """The page's language is guessed from its first prose, which on this page is the site's own
