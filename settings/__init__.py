@@ -230,6 +230,7 @@ NEWSDEDUP_CUT_MIN_SHARE = 0.5
 # comments, however long, then end the article there
 NEWSDEDUP_COMMENT_MIN_MARKS = 3
 NEWSDEDUP_COMMENT_MARK_MAX_WORDS = 20  # a date-stamped line this short is a comment's mark
+NEWSDEDUP_COMMENT_NAME_MAX_WORDS = 3  # below a comments header, a name this short on a line over prose marks a comment
 NEWSDEDUP_COMMENT_MARK_WINDOW = 8  # ...and the first of them stands within this many lines below the header
 NEWSDEDUP_COMMENT_MAX_WORDS = 250  # ...and each next one at most this many words further (a comment, not a story)
 NEWSDEDUP_BOX_CUT_MIN_SHARE = 0.75

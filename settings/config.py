@@ -48,6 +48,7 @@ class CleanOptions:
     cut_min_share: float = 0.5  # ...and only when this share of the article's words is above it
     comment_min_marks: int = 3  # ...or when this many comments' marks (date stamps, "Reply") stand below it
     comment_mark_max_words: int = 20  # a date-stamped line this short is a comment's mark
+    comment_name_max_words: int = 3  # below a comments header, a name this short over prose marks a comment
     comment_mark_window: int = 8  # the first mark stands within this many lines below the header
     comment_max_words: int = 250  # ...and the next at most this many words further (a comment, not a story)
     min_stopword_share: float = 0.2  # a paragraph has at least this share of stop words
@@ -218,6 +219,7 @@ class Config:
                 cut_min_share=s.getfloat("NEWSDEDUP_CUT_MIN_SHARE"),
                 comment_min_marks=s.getint("NEWSDEDUP_COMMENT_MIN_MARKS"),
                 comment_mark_max_words=s.getint("NEWSDEDUP_COMMENT_MARK_MAX_WORDS"),
+                comment_name_max_words=s.getint("NEWSDEDUP_COMMENT_NAME_MAX_WORDS"),
                 comment_mark_window=s.getint("NEWSDEDUP_COMMENT_MARK_WINDOW"),
                 comment_max_words=s.getint("NEWSDEDUP_COMMENT_MAX_WORDS"),
                 box_cut_min_share=s.getfloat("NEWSDEDUP_BOX_CUT_MIN_SHARE"),

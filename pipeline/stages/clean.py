@@ -27,6 +27,7 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]+(?:\.[\w-]+)+\b")
 _TEASER_END = re.compile(r"(?:(?<!\s)\s++)?(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\)|…|\.\.\.)\s*$")
 _TEASER_ENDS = ("…", "...", "]", ")")
 _BRACKETED_END = re.compile(r"(?:\[\s*+(?:…|\.\.\.)\s*+\]|\(\s*+(?:…|\.\.\.)\s*+\))\s*$")
+_LEADING_LINK = re.compile(r"^(?:https?://|www\.)\S*+\s*+")  # "http://twitter.com/jyarmis Jonathan L. Yarmis"
 _URL_OR_DOMAIN = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?$", re.IGNORECASE)
 _CREDIT_TOKENS = re.compile(r"[/,]\s*|\s+")
 _TRAILING_CREDIT = re.compile(r"\(([^()]{2,40})\)\s*$")  # (the text before it is stripped)
@@ -471,6 +472,7 @@ class CleanStage(Stage):
                       if ln.verdict is None and self._is_paragraph(ln)]
         total = sum(w for _, w in paragraphs)
         marks: list[int] | None = None  # (read only where a header needs them: dates are costly)
+        names: list[int] | None = None  # ...with writers' names over prose
         for i, ln in enumerate(lines):
             m = ln.match
             if m is None or not self._boundary(ln):
@@ -483,7 +485,10 @@ class CleanStage(Stage):
             if m.action == "cut" and sum(above) < share * total:
                 if marks is None:
                     marks = [j for j in range(i + 1, len(lines)) if self._comment_mark(lines[j])]
-                marked = self._marked_below(lines, i, marks, story_above=sum(above) >= opts.comment_max_words)
+                story_above = sum(above) >= opts.comment_max_words
+                if story_above and names is None:  # (a writer's name marks comments below a story only)
+                    names = sorted({*marks, *(j for j in range(i + 1, len(lines)) if self._writer_over_prose(lines, j))})
+                marked = self._marked_below(lines, i, names if story_above else marks, story_above=story_above)
             if marked or sum(above) >= share * total:
                 for rest in lines[i + 1:]:
                     rest.verdict = f"after-{m.category}"
@@ -538,6 +543,23 @@ class CleanStage(Stage):
         if stamp is not None and (stamp.group(1) == "/" or _CLOCK.search(ln.text) is not None):
             return _WRITER_AND_TIME if writer else _TIME
         return _WRITER if writer else _NO_MARK
+
+    def _writer_over_prose(self, lines: list[_Line], i: int) -> bool:
+        """A writer's name or handle on a line of its own above a comment's prose ("Amy D.",
+        "lineholder", "http://twitter.com/jyarmis Jonathan L. Yarmis"): at most
+        ``NEWSDEDUP_COMMENT_NAME_MAX_WORDS`` words after a leading link, no stop word of any
+        lexicon language, no sentence's end, a longer line below. (Read below a comments header
+        only: a subhead over its paragraph looks the same.)"""
+        ln = lines[i]
+        if ln.verdict is not None or i + 1 >= len(lines) or ":" in ln.text or ends_sentence(ln.text):
+            return False
+        below = lines[i + 1]
+        if below.verdict is not None or below.words <= self.opts.short_line_max_words:
+            return False
+        name = _LEADING_LINK.sub("", ln.text)
+        toks = words(name.lower())
+        return 1 <= len(toks) <= self.opts.comment_name_max_words and not any(
+            t in stops for _, stops in self.other_stops for t in toks)
 
     def _trim_comments(self, lines: list[_Line], start: int, end: int) -> int:
         """Where the article's run [start, end) ends when readers' comments with no header

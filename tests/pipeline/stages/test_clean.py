@@ -875,6 +875,37 @@ def test_comments_with_no_header_below_a_story_are_cut(ctx: RunContext, run: str
     assert verdict(doc, writer.format("Anna0 Berger")) == "after-comments"
 
 
+@pytest.mark.parametrize("lang", sorted(STORY))
+def test_writers_names_over_their_comments_mark_them_below_a_story(ctx: RunContext, lang: str) -> None:
+    """Below a comments header and a whole story, comments with no date and no "Reply": each a
+    writer's name or handle on its line ("lineholder", "http://twitter.com/jyarmis Jonathan
+    L. Yarmis") over its prose, longer together than the story. The names mark them, and they
+    are cut (the old code kept them: no mark)."""
+    header, _, _, comments = COMMENT_RUNS[lang]
+    sentences = [s.strip() + "." for s in (LONG_COMMENT[lang] + " " + SHOPS[lang]).split(".") if s.strip()]
+    more = [*comments, *(" ".join(sentences[k:k + 3]) for k in range(0, len(sentences), 3))]
+    writers = ["lineholder", "http://twitter.com/annab Anna Berger", "Paul W.", "DerKrieger", "Marie"]
+    run = [line for i, c in enumerate(more) for line in (writers[i % len(writers)], c)]
+    doc = clean(ctx, "\n".join([TEASERS[lang][0], *STORY[lang], header, *run]))
+    assert doc.body == STORY[lang]
+
+
+SUBHEADS = {"de": ["Die Pläne", "Bibliothek", "Vereine", "Kosten", "Zeitplan"],
+            "en": ["The plans", "Library", "Clubs", "Costs", "Timetable"]}
+
+
+@pytest.mark.parametrize("lang", sorted(STORY))
+def test_subheads_below_a_count_under_the_headline_are_no_writers(ctx: RunContext, lang: str) -> None:
+    """"5 Kommentare" under the headline, two standfirst paragraphs, then a story whose
+    paragraphs stand under one-word subheads: a subhead over a paragraph looks like a writer's
+    name over a comment, but no story stands above the count, so its names are not read as
+    marks and the story stays whole."""
+    story = [line for head, para in zip(SUBHEADS[lang], STORY[lang]) for line in (head, para)]
+    doc = clean(ctx, "\n".join([TEASERS[lang][0], *TWO_PARAGRAPHS_ABOVE[lang],
+                                 "5 Comments" if lang == "en" else "5 Kommentare", *story]))
+    assert all(p in doc.body for p in STORY[lang][:len(SUBHEADS[lang])])
+
+
 TIMELINE = {  # a story's own dated lines: a timeline, a list of exhibitions
     "de": ["12. März 2024: Der Gemeinderat beschließt nach langer Debatte die Sanierung der alten Schule.",
            "3. Juni 2024: Die Stadt schreibt die Bauarbeiten für das neue Bürgerzentrum öffentlich aus.",
