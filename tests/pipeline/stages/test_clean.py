@@ -906,6 +906,25 @@ def test_subheads_below_a_count_under_the_headline_are_no_writers(ctx: RunContex
     assert all(p in doc.body for p in STORY[lang][:len(SUBHEADS[lang])])
 
 
+MORE_FR = ["Une bibliothèque et un café sont prévus au rez-de-chaussée, avec des salles à l'étage pour les "
+           "associations qui se réunissent aujourd'hui dans le gymnase de l'école primaire.",
+           "L'opposition avait demandé en vain que le coût de la sécurité incendie soit d'abord vérifié, car le "
+           "bâtiment est classé et les règles qui s'y appliquent sont strictes."]
+POST_NAVIGATION = {"de": ("Vorheriger Beitrag", "Nächster Beitrag"), "en": ("Previous post", "Next post"),
+                   "fr": ("Article précédent", "Article suivant")}
+
+
+@pytest.mark.parametrize("lang", sorted(POST_NAVIGATION))
+def test_a_blog_post_ends_at_its_navigation_to_the_next_post(ctx: RunContext, lang: str) -> None:
+    """"Previous post", "Next post" below a blog post, then a reader's comment under a name, with
+    no header: the post's navigation is a boundary like "Related", and nearly all the prose is
+    above it. The comment goes (the old code did not know the lines, and kept it)."""
+    story = [*paras(lang), *MORE.get(lang, MORE_FR)]
+    comment = COMMENT_RUNS[lang][3][0]
+    doc = clean(ctx, "\n".join([TEASERS[lang][0], *story, *POST_NAVIGATION[lang], "Amy D.", comment]))
+    assert doc.body == story
+
+
 TIMELINE = {  # a story's own dated lines: a timeline, a list of exhibitions
     "de": ["12. März 2024: Der Gemeinderat beschließt nach langer Debatte die Sanierung der alten Schule.",
            "3. Juni 2024: Die Stadt schreibt die Bauarbeiten für das neue Bürgerzentrum öffentlich aus.",
