@@ -181,6 +181,14 @@ class CleanStage(Stage):
         after = alternatives(self.lexicon.name_list("time_ago_after"))
         self.comment_verb = re.compile(rf"(?<!\S)(?:{alternatives(self.lexicon.name_list('comment_verbs'))})"
                                        r"(?:\s*+(?::|,|…|\.\.\.))?\s*$", re.IGNORECASE)
+        # a comment's stamp with no year: a month's name, a day and a clock ("On Thursday, November 1 at
+        # 2:57 pm", "on Monday July 23, @08:25PM", "1. November um 14:50", "1 novembre à 14h50"); a mark
+        # only, never the page's date
+        months = alternatives(self.lexicon.name_list("months"))
+        clock = r",?\s*+(?:(?:at|um|à|a las|alle|@|-)\s*+)?\d{1,2}[:.h]\d{2}(?!\d)"
+        self.yearless_stamp = re.compile(rf"(?<![^\W\d_])(?:{months})\.?\s++\d{{1,2}}(?:st|nd|rd|th)?(?!\d){clock}"
+                                         rf"|(?<![\d.])\d{{1,2}}\.?\s++(?:de\s+)?(?:{months})\.?(?![^\W\d_]){clock}",
+                                         re.IGNORECASE)
         self.time_ago = re.compile(rf"^\W*(?:(?:{before})\s+\d+\s+\w+|\d+\s*\w{{1,8}}\s+(?:{after}))\W*$", re.IGNORECASE)
 
     def process(self, doc: Document) -> Document:
@@ -529,8 +537,9 @@ class CleanStage(Stage):
         says:", "Anna schreibt:", the lexicon's comment verbs, with no sentence's end: not "…, he
         said."); ``time``, "3 hours ago" or a short line stamped with a date ("by james on
         January 31, 2011 at 9:59 am. Reply #", "Posted by: Netbacker | September 26, 2012 at
-        03:49 PM", "Posted 10/18/2012 at 2:57 pm", "11.06.12 at 11:06 am"), whatever else it was
-        taken for. None: an empty set."""
+        03:49 PM", "Posted 10/18/2012 at 2:57 pm", "11.06.12 at 11:06 am", "Lora On Thursday,
+        November 1 at 2:57 pm": a month and a clock, no year), whatever else it was taken for.
+        None: an empty set."""
         if ln.match is not None and ln.match.category in ("comments", "comment_form"):
             return _FURNITURE if ln.match.category == "comments" else _FORM
         if ln.words > self.opts.comment_mark_max_words or ln.verdict == "repetitive":
@@ -540,7 +549,8 @@ class CleanStage(Stage):
                 self.dates.find(ln.text) is not None):
             return _WRITER_AND_TIME if writer else _TIME
         stamp = _NUMERIC_STAMP.search(ln.text)  # "10/18/2012"; "11.06.12" only with a clock
-        if stamp is not None and (stamp.group(1) == "/" or _CLOCK.search(ln.text) is not None):
+        if (stamp is not None and (stamp.group(1) == "/" or _CLOCK.search(ln.text) is not None)) or (
+                self.yearless_stamp.search(ln.text) is not None):
             return _WRITER_AND_TIME if writer else _TIME
         return _WRITER if writer else _NO_MARK
 

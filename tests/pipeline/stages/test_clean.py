@@ -925,6 +925,29 @@ def test_a_blog_post_ends_at_its_navigation_to_the_next_post(ctx: RunContext, la
     assert doc.body == story
 
 
+YEARLESS = {"en": ("{} On Thursday, November 1 at 2:57 pm", "Reply"), "de": ("{} am 1. November um 14:50", "Antworten")}
+
+
+@pytest.mark.parametrize("lang", sorted(STORY))
+def test_a_comment_s_stamp_with_no_year_marks_it(ctx: RunContext, lang: str) -> None:
+    """Comment systems stamp a comment with a month, a day and a clock and no year ("Lora On
+    Thursday, November 1 at 2:57 pm", "am 1. November um 14:50"): with "Reply" below, two kinds
+    of marks, the comments are cut below the story (the old code read no date there: one kind)."""
+    stamp, reply = YEARLESS[lang]
+    comments = COMMENT_RUNS[lang][3]
+    run = [line for i, c in enumerate(comments) for line in (stamp.format(f"Anna{i} Berger"), c, reply)]
+    doc = clean(ctx, "\n".join([TEASERS[lang][0], *STORY[lang], *run]))
+    assert doc.body == STORY[lang]
+
+
+@pytest.mark.parametrize("line,stamped", [
+    ("Lora Lee On Thursday, November 1 at 2:57 pm", True), ("by kdawson (1234) on Monday July 23, @08:25PM", True),
+    ("am 1. November um 14:50", True), ("le 1 novembre à 14h50", True), ("12 de marzo a las 10:15", True),
+    ("1 novembre", False), ("November 1", False), ("Mai 2019 12:30", False), ("may 12", False)])
+def test_a_stamp_with_no_year_needs_a_month_a_day_and_a_clock(ctx: RunContext, line: str, stamped: bool) -> None:
+    assert (CleanStage(ctx).yearless_stamp.search(line) is not None) == stamped
+
+
 TIMELINE = {  # a story's own dated lines: a timeline, a list of exhibitions
     "de": ["12. März 2024: Der Gemeinderat beschließt nach langer Debatte die Sanierung der alten Schule.",
            "3. Juni 2024: Die Stadt schreibt die Bauarbeiten für das neue Bürgerzentrum öffentlich aus.",
