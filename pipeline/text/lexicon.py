@@ -43,7 +43,7 @@ class Lexicon:
     _label_re: re.Pattern[str] | None = None
     _label_sep_re: re.Pattern[str] | None = None
     _count_re: re.Pattern[str] | None = None
-    _count_starts: frozenset[str] = frozenset()  # a count's line key starts with one of these
+    _count_starts: frozenset[str] = frozenset()  # a count's line key has one of these first or second
     _max_prefix_words: int = 1
     _prefix_starts: set[str] = field(default_factory=set)  # the first words of ``prefixes``
 
@@ -89,7 +89,8 @@ class Lexicon:
             ones = self.names.get("comment_count_one", {})
             self._count_starts = frozenset(nouns) | frozenset(ones)
             self._count_re = re.compile(
-                rf"^[^\w]*+(?:\d[\d.,]*+|(?P<one>{alternatives(ones)}))\s++(?:{alternatives(nouns)})(?!\w)"
+                rf"^[^\w]*+(?:\d[\d.,]*+(?<![.,])|(?P<one>{alternatives(ones)}))\s++(?:[^\W\d_]++\s++)?"
+                rf"(?:{alternatives(nouns)})(?!\w)"
                 rf"(?:[\W\d_]*+$|\s++(?:{alternatives(prepositions)})\s++(?P<title>.*)$|(?P<symbol>\s*+[^\w\s].*)$)")
 
     def match(self, line: str, n_words: int | None = None) -> LexiconMatch | None:
@@ -100,8 +101,9 @@ class Lexicon:
         if not key:
             return None
         long = (word_count(line) if n_words is None else n_words) > self.max_words
-        first = key.split(" ", 1)[0]
-        if not long and first in self._count_starts:  # (a count's noun, or "one")
+        first, *second = key.split(" ", 2)[:2]
+        if not long and (first in self._count_starts or second and second[0] in self._count_starts):
+            # (a count's noun, or "one"; after a word: "8 appreciated comments")
             count = self._count_header(line)
             if count is not None:
                 return count
@@ -130,8 +132,9 @@ class Lexicon:
         return None
 
     def _count_header(self, line: str) -> LexiconMatch | None:
-        """A count of comments that heads them, as a ``comments`` ``cut`` line: a number, or a
-        word for one, then a noun of ``[comment_count_nouns]``, then nothing but symbols
+        """A count of comments that heads them, as a ``comments`` ``cut`` line: a number (not one
+        ending in a dot: "9." numbers a list's item), or a word for one, maybe a word more ("8
+        appreciated comments"), then a noun of ``[comment_count_nouns]``, then nothing but symbols
         ("16 Comments", "Kommentare (3)" is a phrase), a preposition and the story's title
         ("14 comments to …", "2 Gedanken zu „…“"; after a word for one only a quoted title: "Une
         réponse à « … »", not "Eine Antwort auf die Frage"), or, after a number, a symbol

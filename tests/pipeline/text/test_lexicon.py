@@ -42,10 +42,14 @@ def test_no_phrase_has_two_meanings_across_languages() -> None:
     ("Eine Antwort auf „Gemeinderat saniert die Schule“", True), ("Ein Kommentar", True),
     ("2 réflexions sur « Le conseil rénove l'école »", True), ("Une réponse à « Le conseil »", True),
     ("12 commentaires", True),
-    # a subhead, a sentence, a count inside a sentence: no header
+    # a word between the count and its noun
+    ("8 appreciated comments on “New work: a logo”", True), ("12 neue Kommentare", True),
+    ("3 nouveaux commentaires", True), ("1.234 Kommentare", True),
+    # a subhead, a sentence, a count inside a sentence, a numbered list's item: no header
     ("Eine Antwort auf die Frage", False), ("Une réponse à la crise", False), ("One comment stood out", False),
     ("12 responses were received", False), ("He made 3 comments on the bill", False),
-    ("One comment: the plan is flawed", False),
+    ("One comment: the plan is flawed", False), ("9. Do comment on what others say", False),
+    ("31. Further Thoughts on Preventing Padilla", False), ("3. Antworten auf die Kritik", False),
 ])
 def test_a_count_of_comments_is_a_comments_header(line: str, header: bool) -> None:
     match = Lexicon.load(LANGS).match(line)
