@@ -472,8 +472,8 @@ class CleanStage(Stage):
         comments' marks below it (``NEWSDEDUP_COMMENT_MIN_MARKS`` date stamps, "3 hours ago",
         "Reply", "Sarah says:" lines: ``_comment_mark``, in a chain: ``_marked_below``; comments,
         where a story's date line would be followed by the story; the comments, however long,
-        are a block), or below a "Related"/"Most read" header that has
-        nearly all of it above. A count of comments is a header too ("16 Comments", "2 thoughts
+        are a block), or below a "Related"/"Most read" header (a blog post's "Next post") that has
+        nearly all of it above, or a story above it and comments' marks below it. A count of comments is a header too ("16 Comments", "2 thoughts
         on “…”": the lexicon's ``_count_header``)."""
         opts = self.opts
         paragraphs = [(i, ln.words) for i, ln in enumerate(lines)
@@ -490,10 +490,10 @@ class CleanStage(Stage):
             if len(above) < opts.cut_after_paragraphs:
                 continue
             marked = False
-            if m.action == "cut" and sum(above) < share * total:
+            story_above = sum(above) >= opts.comment_max_words
+            if (m.action == "cut" or story_above) and sum(above) < share * total:
                 if marks is None:
                     marks = [j for j in range(i + 1, len(lines)) if self._comment_mark(lines[j])]
-                story_above = sum(above) >= opts.comment_max_words
                 if story_above and names is None:  # (a writer's name marks comments below a story only)
                     names = sorted({*marks, *(j for j in range(i + 1, len(lines)) if self._writer_over_prose(lines, j))})
                 marked = self._marked_below(lines, i, names if story_above else marks, story_above=story_above)

@@ -890,6 +890,21 @@ def test_writers_names_over_their_comments_mark_them_below_a_story(ctx: RunConte
     assert doc.body == STORY[lang]
 
 
+@pytest.mark.parametrize("lang", sorted(STORY))
+def test_comments_under_writers_names_below_a_post_s_navigation_are_cut(ctx: RunContext, lang: str) -> None:
+    """A blog post, its navigation ("Previous post", "Next post"), then comments under writers'
+    names, longer together than a quarter of the post: the navigation is a boundary that has
+    too little of the page above it to end the article alone, and the names below it mark the
+    comments (the old code read marks below comments headers only, and kept them)."""
+    _, _, _, comments = COMMENT_RUNS[lang]
+    sentences = [s.strip() + "." for s in SHOPS[lang].split(".") if s.strip()]
+    more = [*comments, *(" ".join(sentences[k:k + 3]) for k in range(0, len(sentences), 3))]
+    writers = ["lineholder", "http://twitter.com/annab Anna Berger", "Paul W.", "DerKrieger", "Marie"]
+    run = [line for i, c in enumerate(more) for line in (writers[i % len(writers)], c)]
+    doc = clean(ctx, "\n".join([TEASERS[lang][0], *STORY[lang], *POST_NAVIGATION[lang], *run]))
+    assert doc.body == STORY[lang]
+
+
 SUBHEADS = {"de": ["Die Pläne", "Bibliothek", "Vereine", "Kosten", "Zeitplan"],
             "en": ["The plans", "Library", "Clubs", "Costs", "Timetable"]}
 
