@@ -561,12 +561,14 @@ class CleanStage(Stage):
         lexicon language, no sentence's end, a longer line below. (Read below a comments header
         only: a subhead over its paragraph looks the same.)"""
         ln = lines[i]
-        if ln.verdict is not None or i + 1 >= len(lines) or ":" in ln.text or ends_sentence(ln.text):
+        if ln.verdict is not None or i + 1 >= len(lines) or ends_sentence(ln.text):
             return False
         below = lines[i + 1]
         if below.verdict is not None or below.words <= self.opts.short_line_max_words:
             return False
         name = _LEADING_LINK.sub("", ln.text)
+        if ":" in name:
+            return False  # a label ("Fazit:"), not a name
         toks = words(name.lower())
         return 1 <= len(toks) <= self.opts.comment_name_max_words and not any(
             t in stops for _, stops in self.other_stops for t in toks)

@@ -875,16 +875,21 @@ def test_comments_with_no_header_below_a_story_are_cut(ctx: RunContext, run: str
     assert verdict(doc, writer.format("Anna0 Berger")) == "after-comments"
 
 
-@pytest.mark.parametrize("lang", sorted(STORY))
-def test_writers_names_over_their_comments_mark_them_below_a_story(ctx: RunContext, lang: str) -> None:
+WRITERS = {"names": ["lineholder", "http://twitter.com/annab Anna Berger", "Paul W.", "DerKrieger", "Marie"],
+           "linked": ["http://twitter.com/annab Anna Berger", "http://www.facebook.com/paul.w Paul Weber",
+                      "https://example.org/blog/ Marie"]}
+
+
+@pytest.mark.parametrize("lang,names", [(lang, names) for lang in sorted(STORY) for names in sorted(WRITERS)])
+def test_writers_names_over_their_comments_mark_them_below_a_story(ctx: RunContext, lang: str, names: str) -> None:
     """Below a comments header and a whole story, comments with no date and no "Reply": each a
     writer's name or handle on its line ("lineholder", "http://twitter.com/jyarmis Jonathan
     L. Yarmis") over its prose, longer together than the story. The names mark them, and they
-    are cut (the old code kept them: no mark)."""
+    are cut (the old code kept them: no mark; the link's colon once made a linked name a label)."""
     header, _, _, comments = COMMENT_RUNS[lang]
     sentences = [s.strip() + "." for s in (LONG_COMMENT[lang] + " " + SHOPS[lang]).split(".") if s.strip()]
     more = [*comments, *(" ".join(sentences[k:k + 3]) for k in range(0, len(sentences), 3))]
-    writers = ["lineholder", "http://twitter.com/annab Anna Berger", "Paul W.", "DerKrieger", "Marie"]
+    writers = WRITERS[names]
     run = [line for i, c in enumerate(more) for line in (writers[i % len(writers)], c)]
     doc = clean(ctx, "\n".join([TEASERS[lang][0], *STORY[lang], header, *run]))
     assert doc.body == STORY[lang]
