@@ -932,16 +932,20 @@ MORE_FR = ["Une bibliothèque et un café sont prévus au rez-de-chaussée, avec
            "bâtiment est classé et les règles qui s'y appliquent sont strictes."]
 POST_NAVIGATION = {"de": ("Vorheriger Beitrag", "Nächster Beitrag"), "en": ("Previous post", "Next post"),
                    "fr": ("Article précédent", "Article suivant")}
+BLOGGER_NAVIGATION = {"de": ("Neuerer Post Älterer Post Startseite",), "en": ("Newer Post Older Post Home",),
+                      "fr": ("Article plus récent Article plus ancien Accueil",)}
 
 
-@pytest.mark.parametrize("lang", sorted(POST_NAVIGATION))
-def test_a_blog_post_ends_at_its_navigation_to_the_next_post(ctx: RunContext, lang: str) -> None:
-    """"Previous post", "Next post" below a blog post, then a reader's comment under a name, with
-    no header: the post's navigation is a boundary like "Related", and nearly all the prose is
-    above it. The comment goes (the old code did not know the lines, and kept it)."""
+@pytest.mark.parametrize("lang,blog", [(lang, blog) for lang in sorted(POST_NAVIGATION) for blog in ("wordpress", "blogger")])
+def test_a_blog_post_ends_at_its_navigation_to_the_next_post(ctx: RunContext, lang: str, blog: str) -> None:
+    """"Previous post", "Next post" (Blogger: "Newer Post Older Post Home") below a blog post, then
+    a reader's comment under a name, with no header: the post's navigation is a boundary like
+    "Related", and nearly all the prose is above it. The comment goes (the old code did not know
+    the lines, and kept it)."""
     story = [*paras(lang), *MORE.get(lang, MORE_FR)]
     comment = COMMENT_RUNS[lang][3][0]
-    doc = clean(ctx, "\n".join([TEASERS[lang][0], *story, *POST_NAVIGATION[lang], "Amy D.", comment]))
+    navigation = (POST_NAVIGATION if blog == "wordpress" else BLOGGER_NAVIGATION)[lang]
+    doc = clean(ctx, "\n".join([TEASERS[lang][0], *story, *navigation, "Amy D.", comment]))
     assert doc.body == story
 
 
