@@ -473,8 +473,9 @@ class CleanStage(Stage):
         "Reply", "Sarah says:" lines: ``_comment_mark``, in a chain: ``_marked_below``; comments,
         where a story's date line would be followed by the story; the comments, however long,
         are a block), or below a "Related"/"Most read" header (a blog post's "Next post") that has
-        nearly all of it above, or a story above it and comments' marks below it. A count of comments is a header too ("16 Comments", "2 thoughts
-        on “…”": the lexicon's ``_count_header``)."""
+        nearly all of it above, or a story above it and comments' marks below it. A count of
+        comments is a header too ("16 Comments", "2 thoughts on “…”": the lexicon's
+        ``_count_header``)."""
         opts = self.opts
         paragraphs = [(i, ln.words) for i, ln in enumerate(lines)
                       if ln.verdict is None and self._is_paragraph(ln)]
@@ -582,36 +583,35 @@ class CleanStage(Stage):
         as a chain's gap). The comment form is no mark here: it follows stories no one commented
         on. A comments header in the chain starts it again: the comments start there, not at an
         embedded tweet's date above it. The writer's name right above the first mark goes with
-        the comments.
-        The lines below are dropped as ``after-comments``, their dates with them (a comment's
-        date is not the story's)."""
+        the comments. The lines below are dropped as ``after-comments``, their dates with them (a
+        comment's date is not the story's)."""
         opts = self.opts
         needed = max(2, opts.comment_min_marks)
-        paragraphs = words = 0  # of the story above the chain
+        paragraphs = story_words = 0  # of the story above the chain
         chain: list[int] = []
         kinds: set[str] = set()
         gap = 0  # words since the chain's last mark
         for k in range(start, end):
             ln = lines[k]
-            found = self._mark_kinds(ln) if ln.words <= opts.comment_mark_max_words or ln.match else _NO_MARK
+            found = self._mark_kinds(ln)
             if found == _FORM:
                 found = _NO_MARK
             if chain and found and self._boundary(ln):  # a comments header: they start here
                 paragraphs += sum(self._is_paragraph(x) for x in lines[chain[0]:k] if x.verdict is None)
-                words += sum(x.words for x in lines[chain[0]:k] if x.verdict is None and self._is_paragraph(x))
+                story_words += sum(x.words for x in lines[chain[0]:k] if x.verdict is None and self._is_paragraph(x))
                 chain, kinds, gap = [], set(), 0
             if not found:
                 if chain:
                     gap += ln.words
                     if gap > opts.comment_max_words:  # (a broken chain was the story's)
                         paragraphs += sum(self._is_paragraph(x) for x in lines[chain[0]:k + 1] if x.verdict is None)
-                        words += sum(x.words for x in lines[chain[0]:k + 1]
-                                     if x.verdict is None and self._is_paragraph(x))
+                        story_words += sum(x.words for x in lines[chain[0]:k + 1]
+                                           if x.verdict is None and self._is_paragraph(x))
                         chain, kinds, gap = [], set(), 0
                 elif ln.verdict is None and self._is_paragraph(ln):
-                    paragraphs, words = paragraphs + 1, words + ln.words
+                    paragraphs, story_words = paragraphs + 1, story_words + ln.words
                 continue
-            if not chain and (paragraphs < opts.cut_after_paragraphs or words < opts.comment_max_words):
+            if not chain and (paragraphs < opts.cut_after_paragraphs or story_words < opts.comment_max_words):
                 continue  # (no story above yet)
             chain.append(k)
             kinds |= found

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from functools import lru_cache
 
 _QUOTES = str.maketrans({
@@ -59,11 +58,6 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """The words of ``text`` (letters and digits; inner hyphens, apostrophes and dots kept)."""
     return _WORD.findall(text)
-
-
-def word_spans(text: str) -> Iterator[re.Match[str]]:
-    """The words of ``text`` (as :func:`words`), each with where it stands."""
-    return _WORD.finditer(text)
 
 
 def ends_sentence(text: str) -> bool:
