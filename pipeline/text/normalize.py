@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TypeVar
 
 _QUOTES = str.maketrans({
     "„": '"', "“": '"', "”": '"', "‟": '"', "«": '"', "»": '"', "″": '"',
@@ -37,6 +39,7 @@ CACHED_LINE_CHARS = 160
 CACHED_LINES = 1 << 15
 CACHED_PARAGRAPH_CHARS = 4096
 CACHED_PARAGRAPHS = 512
+T = TypeVar("T")
 
 
 def _fold(text: str) -> str:
@@ -66,19 +69,23 @@ def ends_sentence(text: str) -> bool:
     return text.rstrip()[-1:] in _SENTENCE_END_CHARS
 
 
+def _by_length(read: Callable[[str], T], doc: str) -> Callable[[str], T]:
+    """``read`` with the cache for its text's length: one for short lines, one for the last
+    paragraphs, none for longer text (``doc``: what it returns)."""
+    short, long = lru_cache(maxsize=CACHED_LINES)(read), lru_cache(maxsize=CACHED_PARAGRAPHS)(read)
+
+    def cached(text: str) -> T:
+        n = len(text)
+        return short(text) if n <= CACHED_LINE_CHARS else long(text) if n <= CACHED_PARAGRAPH_CHARS else read(text)
+    cached.__name__, cached.__qualname__, cached.__doc__ = read.__name__[1:], read.__qualname__[1:], doc
+    return cached
+
+
 def _word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-_word_count_short = lru_cache(maxsize=CACHED_LINES)(_word_count)
-_word_count_long = lru_cache(maxsize=CACHED_PARAGRAPHS)(_word_count)
-
-
-def word_count(text: str) -> int:
-    """How many words :func:`words` finds (cached as :func:`letters_key` is)."""
-    n = len(text)
-    return (_word_count_short(text) if n <= CACHED_LINE_CHARS
-            else _word_count_long(text) if n <= CACHED_PARAGRAPH_CHARS else _word_count(text))
+word_count = _by_length(_word_count, "How many words :func:`words` finds.")
 
 
 @lru_cache(maxsize=8)
@@ -100,15 +107,7 @@ def _letters_key(text: str) -> str:
     return _NON_LETTERS.sub(" ", text.casefold()).strip()
 
 
-_letters_key_short = lru_cache(maxsize=CACHED_LINES)(_letters_key)
-_letters_key_long = lru_cache(maxsize=CACHED_PARAGRAPHS)(_letters_key)
-
-
-def letters_key(text: str) -> str:
-    """Only the letters, case-folded, single-spaced: "Antworten (0 )" -> "antworten"."""
-    n = len(text)
-    return (_letters_key_short(text) if n <= CACHED_LINE_CHARS
-            else _letters_key_long(text) if n <= CACHED_PARAGRAPH_CHARS else _letters_key(text))
+letters_key = _by_length(_letters_key, 'Only the letters, case-folded, single-spaced: "Antworten (0 )" -> "antworten".')
 
 
 def shingles(text: str, size: int) -> set[str]:
