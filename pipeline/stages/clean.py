@@ -497,32 +497,38 @@ class CleanStage(Stage):
                     marks = [j for j in range(i + 1, len(lines)) if self._comment_mark(lines[j])]
                 if story_above and names is None:  # (a writer's name marks comments below a story only)
                     names = sorted({*marks, *(j for j in range(i + 1, len(lines)) if self._writer_over_prose(lines, j))})
-                marked = self._marked_below(lines, i, names if story_above else marks, story_above=story_above)
+                marked = self._marked_below(lines, i, names if story_above else marks, story_above=story_above,
+                                            restart=story_above and m.action == "cut")
             if marked or sum(above) >= share * total:
                 for rest in lines[i + 1:]:
                     rest.verdict = f"after-{m.category}"
                 return i
         return len(lines)
 
-    def _marked_below(self, lines: list[_Line], header: int, marks: list[int], story_above: bool) -> bool:
+    def _marked_below(self, lines: list[_Line], header: int, marks: list[int], story_above: bool,
+                      restart: bool = False) -> bool:
         """Whether comments' marks follow the header at ``header``: a chain of
         ``NEWSDEDUP_COMMENT_MIN_MARKS`` marks, each at most ``NEWSDEDUP_COMMENT_MAX_WORDS`` words
         below the one before (one long comment breaks a chain, the next may start it again),
         that starts within ``NEWSDEDUP_COMMENT_MARK_WINDOW`` lines of the header; with a story
         above the header (``story_above``: as many words of paragraphs as a chain's gap), also
         within ``NEWSDEDUP_COMMENT_MAX_WORDS`` words of it (a first comment's mark may stand at
-        its end). A count of comments printed under a headline has no story above it: what
-        follows it up to the first mark may be the story itself."""
+        its end). With ``restart`` (a comments header with a story above it), once the first mark
+        stands there, a broken chain may start again anywhere below: one comment may run longer
+        than a chain's gap. Not below a "Related" box: inside an article, its headlines' authors
+        would start a chain that the comments far below it complete. A count of comments printed
+        under a headline has no story above it: what follows it up to the first mark may be the
+        story itself."""
         opts = self.opts
         needed = max(1, opts.comment_min_marks)
-        chain, last = 0, header
+        chain, last, started = 0, header, False
         for j in (j for j in marks if j > header):
             if chain and sum(x.words for x in lines[last + 1:j]) > opts.comment_max_words:
                 chain = 0
-            if chain == 0 and j - header > opts.comment_mark_window and not (
+            if chain == 0 and not (restart and started) and j - header > opts.comment_mark_window and not (
                     story_above and sum(x.words for x in lines[header + 1:j]) <= opts.comment_max_words):
                 return False  # (a chain starts right below the header)
-            chain, last = chain + 1, j
+            chain, last, started = chain + 1, j, True
             if chain >= needed:
                 return True
         return False

@@ -910,6 +910,78 @@ def test_comments_under_writers_names_below_a_post_s_navigation_are_cut(ctx: Run
     assert doc.body == STORY[lang]
 
 
+@pytest.mark.parametrize("lang", sorted(STORY))
+def test_a_long_comment_under_a_writer_s_name_does_not_end_the_chain(ctx: RunContext, lang: str) -> None:
+    """Below a comments header and a story, comments under writers' names, the second over 250
+    words: it breaks the chain of names, the next names start it again though they stand far
+    below the header. The comments are cut (the old code asked every chain to start right below
+    the header, and kept them)."""
+    header, _, _, comments = COMMENT_RUNS[lang]
+    writers = WRITERS["names"]
+    first = [s.strip() + "." for s in LONG_COMMENT[lang].split(".") if s.strip()]
+    run = [writers[0], *first[:4], writers[1], LONG_COMMENT[lang],  # (the second name 6 lines down, the third 8)
+           *(line for i, c in enumerate([*comments, *SHOPS[lang].split(". ")[:3]])
+             for line in (writers[(i + 2) % len(writers)], c))]
+    doc = clean(ctx, "\n".join([TEASERS[lang][0], *STORY[lang], header, *run]))
+    assert doc.body == STORY[lang]
+
+
+STORY_GOES_ON = {  # the council's story, over 250 words more
+    "en": ["The building itself dates from 1911 and served as the town's grammar school for almost ninety years, "
+           "until falling pupil numbers led the county to merge it with the school in the next valley.",
+           "Since then the windows have been boarded up, the roof has leaked in three places and the heating has "
+           "not worked for a decade, which is why the architects expect most of the money to go into the shell.",
+           "Engineers who surveyed the site last winter found the foundations sound, but warned that the timber "
+           "floors on the upper storey would have to be replaced before any club could use the rooms safely.",
+           "The council wants to pay for the work with a regional grant for village centres, a loan from the "
+           "state development bank and about a fifth from its own reserves, spread over three budgets.",
+           "A citizens' panel of twelve residents, drawn by lot, will advise on how the rooms are shared out, and "
+           "its first meeting is planned for the week after the summer holidays, in the old school's hall.",
+           "Neighbouring towns are watching closely: two of them have empty schools of their own and have asked "
+           "to see the plans, the costings and the contracts before deciding whether to follow the same path.",
+           "The youth club, which lost its rooms when the old fire station was sold, hopes to move into the "
+           "basement, where a music room and a small workshop for repairing bicycles are planned.",
+           "Local historians have offered to put together an exhibition on the school's past for the opening, "
+           "with photographs of former classes, old reports and the bell that hung above the main door."],
+    "de": ["Das Gebäude stammt aus dem Jahr 1911 und war fast neunzig Jahre lang das Gymnasium der Stadt, bis "
+           "sinkende Schülerzahlen den Kreis dazu brachten, es mit der Schule im Nachbartal zusammenzulegen.",
+           "Seitdem sind die Fenster vernagelt, das Dach ist an drei Stellen undicht und die Heizung funktioniert "
+           "seit zehn Jahren nicht mehr, weshalb die Architekten den größten Teil des Geldes für die Hülle erwarten.",
+           "Ingenieure, die das Gelände im vergangenen Winter untersucht haben, halten das Fundament für solide, "
+           "warnen aber, dass die Holzböden im Obergeschoss vor jeder Nutzung durch Vereine ersetzt werden müssen.",
+           "Bezahlen will der Rat die Arbeiten mit Fördermitteln des Landes für Ortskerne, einem Kredit der "
+           "Förderbank und etwa einem Fünftel aus eigenen Rücklagen, verteilt auf drei Haushaltsjahre.",
+           "Ein Bürgerrat aus zwölf ausgelosten Einwohnern soll beraten, wie die Räume verteilt werden, und seine "
+           "erste Sitzung ist für die Woche nach den Sommerferien in der alten Aula der Schule geplant.",
+           "Die Nachbargemeinden beobachten das Vorhaben genau: Zwei von ihnen haben selbst leere Schulen und "
+           "wollen die Pläne, die Kostenrechnung und die Verträge sehen, bevor sie über einen ähnlichen Weg entscheiden.",
+           "Der Jugendtreff, der seine Räume mit dem Verkauf der alten Feuerwache verloren hat, hofft auf den "
+           "Keller, in dem ein Musikraum und eine kleine Werkstatt für Fahrradreparaturen geplant sind.",
+           "Heimatforscher wollen zur Eröffnung eine Ausstellung über die Geschichte der Schule zeigen, mit Fotos "
+           "ehemaliger Klassen, alten Zeugnissen und der Glocke, die über dem Haupteingang hing.",
+           "Wer Erinnerungsstücke aus der Schulzeit besitzt, kann sie bis zum Ende des Monats im Rathaus abgeben, "
+           "wo sie fotografiert und nach der Ausstellung zurückgegeben werden."],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(STORY))
+def test_a_box_of_stories_inside_the_article_does_not_end_it(ctx: RunContext, lang: str) -> None:
+    """A "Most read" box in the middle of a story, headlines over their authors' names, then the
+    story goes on, and far below it comments under names: only a comments header's chain may
+    start again far below it; the box's does not, and the story below the box stays."""
+    box = {"en": "Most read", "de": "Meistgelesen"}[lang]
+    headlines = {"en": ["Stocks slip as investors wait for the central bank's decision on rates",
+                        "Five things you need to know before the long weekend begins"],
+                 "de": ["Neue Regeln für Mieter gelten ab Januar in allen Bundesländern",
+                        "Bahn kündigt für die kommende Woche einen Streik im Fernverkehr an"]}[lang]
+    comments = COMMENT_RUNS[lang][3]
+    more = STORY_GOES_ON[lang]
+    run = [line for name, c in zip(["lineholder", "DerKrieger", "Marie"], comments) for line in (name, c)]
+    doc = clean(ctx, "\n".join([TEASERS[lang][0], *STORY[lang], box, headlines[0], "Anna Berger",
+                                 headlines[1], "Paul Weber", *more, *run]))
+    assert all(p in doc.body for p in [*STORY[lang], *more])
+
+
 SUBHEADS = {"de": ["Die Pläne", "Bibliothek", "Vereine", "Kosten", "Zeitplan"],
             "en": ["The plans", "Library", "Clubs", "Costs", "Timetable"]}
 
