@@ -789,6 +789,22 @@ LONG_COMMENT = {  # one reader's comment of one paragraph, longer than NEWSDEDUP
 }
 
 
+def sentences(text: str) -> list[str]:
+    """``text``'s sentences, one a line."""
+    return [part.strip() + "." for part in text.split(".") if part.strip()]
+
+
+def under_names(writers: list[str], comments: list[str]) -> list[str]:
+    """Each comment below a writer's name, the names taken in turn."""
+    return [line for i, c in enumerate(comments) for line in (writers[i % len(writers)], c)]
+
+
+def more_comments(lang: str, text: str) -> list[str]:
+    """The three comments of ``COMMENT_RUNS``, then ``text``'s sentences three to a comment."""
+    said = sentences(text)
+    return [*COMMENT_RUNS[lang][3], *(" ".join(said[k:k + 3]) for k in range(0, len(said), 3))]
+
+
 @pytest.mark.parametrize("lang", sorted(COMMENT_RUNS))
 def test_one_long_comment_does_not_hide_the_comments_below_it(ctx: RunContext, lang: str) -> None:
     """A first comment longer than a chain's gap breaks the chain of marks after its date stamp;
@@ -829,9 +845,9 @@ def test_comments_signed_at_their_end_are_cut_below_a_story(ctx: RunContext, lan
     comments are cut (the old code asked the first mark within the window of lines)."""
     header, _, _, comments = COMMENT_RUNS[lang]
     stamp, signed = COUNTED_RUNS[lang][2], {"de": "Geschrieben von", "en": "Posted by"}[lang]
-    sentences = [s.strip() + "." for s in LONG_COMMENT[lang].split(".") if s.strip()]
-    run = [*sentences[:9], f"{signed}: Anna Berger | {stamp}"]  # (nine lines, under 250 words)
-    more = [*comments, " ".join(sentences[9:])]
+    said = sentences(LONG_COMMENT[lang])
+    run = [*said[:9], f"{signed}: Anna Berger | {stamp}"]  # (nine lines, under 250 words)
+    more = [*comments, " ".join(said[9:])]
     for i, c in enumerate(more):  # (with these longer than the story, not cut for the story above alone)
         run += [c, f"{signed}: Paul{i} Weber | {stamp}"]
     doc = clean(ctx, "\n".join([TEASERS[lang][0], *STORY[lang], header, *run]))
@@ -886,11 +902,8 @@ def test_writers_names_over_their_comments_mark_them_below_a_story(ctx: RunConte
     writer's name or handle on its line ("lineholder", "http://twitter.com/jyarmis Jonathan
     L. Yarmis") over its prose, longer together than the story. The names mark them, and they
     are cut (the old code kept them: no mark; the link's colon once made a linked name a label)."""
-    header, _, _, comments = COMMENT_RUNS[lang]
-    sentences = [s.strip() + "." for s in (LONG_COMMENT[lang] + " " + SHOPS[lang]).split(".") if s.strip()]
-    more = [*comments, *(" ".join(sentences[k:k + 3]) for k in range(0, len(sentences), 3))]
-    writers = WRITERS[names]
-    run = [line for i, c in enumerate(more) for line in (writers[i % len(writers)], c)]
+    header = COMMENT_RUNS[lang][0]
+    run = under_names(WRITERS[names], more_comments(lang, LONG_COMMENT[lang] + " " + SHOPS[lang]))
     doc = clean(ctx, "\n".join([TEASERS[lang][0], *STORY[lang], header, *run]))
     assert doc.body == STORY[lang]
 
@@ -901,11 +914,7 @@ def test_comments_under_writers_names_below_a_post_s_navigation_are_cut(ctx: Run
     names, longer together than a quarter of the post: the navigation is a boundary that has
     too little of the page above it to end the article alone, and the names below it mark the
     comments (the old code read marks below comments headers only, and kept them)."""
-    _, _, _, comments = COMMENT_RUNS[lang]
-    sentences = [s.strip() + "." for s in SHOPS[lang].split(".") if s.strip()]
-    more = [*comments, *(" ".join(sentences[k:k + 3]) for k in range(0, len(sentences), 3))]
-    writers = ["lineholder", "http://twitter.com/annab Anna Berger", "Paul W.", "DerKrieger", "Marie"]
-    run = [line for i, c in enumerate(more) for line in (writers[i % len(writers)], c)]
+    run = under_names(WRITERS["names"], more_comments(lang, SHOPS[lang]))
     doc = clean(ctx, "\n".join([TEASERS[lang][0], *STORY[lang], *POST_NAVIGATION[lang], *run]))
     assert doc.body == STORY[lang]
 
@@ -918,7 +927,7 @@ def test_a_long_comment_under_a_writer_s_name_does_not_end_the_chain(ctx: RunCon
     the header, and kept them)."""
     header, _, _, comments = COMMENT_RUNS[lang]
     writers = WRITERS["names"]
-    first = [s.strip() + "." for s in LONG_COMMENT[lang].split(".") if s.strip()]
+    first = sentences(LONG_COMMENT[lang])
     run = [writers[0], *first[:4], writers[1], LONG_COMMENT[lang],  # (the second name 6 lines down, the third 8)
            *(line for i, c in enumerate([*comments, *SHOPS[lang].split(". ")[:3]])
              for line in (writers[(i + 2) % len(writers)], c))]
@@ -976,7 +985,7 @@ def test_a_box_of_stories_inside_the_article_does_not_end_it(ctx: RunContext, la
                         "Bahn kündigt für die kommende Woche einen Streik im Fernverkehr an"]}[lang]
     comments = COMMENT_RUNS[lang][3]
     more = STORY_GOES_ON[lang]
-    run = [line for name, c in zip(["lineholder", "DerKrieger", "Marie"], comments) for line in (name, c)]
+    run = under_names(["lineholder", "DerKrieger", "Marie"], comments)
     doc = clean(ctx, "\n".join([TEASERS[lang][0], *STORY[lang], box, headlines[0], "Anna Berger",
                                  headlines[1], "Paul Weber", *more, *run]))
     assert all(p in doc.body for p in [*STORY[lang], *more])
@@ -1085,7 +1094,7 @@ def test_an_embedded_tweet_above_the_comments_header_is_the_story_s(ctx: RunCont
     tweet = "— Anna Berger (@annaberger) January 7, 2020"
     after = TWO_PARAGRAPHS_ABOVE[lang]
     # (below the header, two marks and more prose than the story: the header alone ends nothing)
-    prose = [s.strip() + "." for s in (LONG_COMMENT[lang] + " " + SHOPS[lang]).split(".") if s.strip()]
+    prose = sentences(LONG_COMMENT[lang] + " " + SHOPS[lang])
     doc = clean(ctx, "\n".join([TEASERS[lang][0], *STORY[lang], tweet, *after, header, stamp, reply, *prose]))
     assert doc.body[-len(after):] == after
 
